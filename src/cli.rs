@@ -1,0 +1,65 @@
+//! The `postern` command line.
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::startup::Application;
+use crate::store::sqlite::SqliteStore;
+use crate::telemetry;
+
+#[derive(Parser)]
+#[command(name = "postern", version, about = "Self-hosted passwordless authentication server")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (migrations run first).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Configuration tools.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Load and validate the configuration, then print it with secrets redacted.
+    Check,
+}
+
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load()?;
+    match cli.command {
+        Command::Config { command: ConfigCommand::Check } => {
+            crate::templates::Templates::built_in()?;
+            print!("{}", settings.redacted_summary());
+            println!("configuration OK");
+            Ok(())
+        }
+        Command::Migrate => {
+            telemetry::init(&settings.log);
+            let applied = SqliteStore::migrate_only(&settings.sqlite_path()?)?;
+            if applied.is_empty() {
+                println!("database is up to date");
+            } else {
+                println!("applied migrations {applied:?}");
+            }
+            Ok(())
+        }
+        Command::Serve => {
+            telemetry::init(&settings.log);
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let app = Application::build(settings).await?;
+                app.run_until_stopped().await
+            })
+        }
+    }
+}

@@ -1,0 +1,504 @@
+//! Settings: one TOML file (`POSTERN_CONFIG`) overlaid with `POSTERN_<SECTION>__<KEY>`
+//! environment variables. Unknown keys are errors, not silently ignored, so a typo in a
+//! security setting cannot pass unnoticed.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use ipnet::IpNet;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+const ENV_PREFIX: &str = "POSTERN_";
+const CONFIG_PATH_VAR: &str = "POSTERN_CONFIG";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Base of every link in a message and of every redirect; never taken from `Host`.
+    pub public_url: Option<String>,
+    /// `sqlite://PATH` (the embedded default).
+    pub database_url: String,
+    /// Product name shown in messages and on the hosted pages.
+    pub app_name: String,
+    /// `open`: the first verified sign-in creates the account; `closed`: only existing
+    /// accounts can sign in (unknown identifiers get the same answer and no message).
+    pub signup: SignupPolicy,
+    /// CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<String>,
+    /// Exact origins (`https://app.example.com`) that `redirect_to` may point to.
+    pub redirect_allowlist: Vec<String>,
+    pub log: LogSettings,
+    pub http: HttpSettings,
+    pub passwordless: PasswordlessSettings,
+    pub sessions: SessionSettings,
+    pub rate_limits: RateLimitSettings,
+    pub delivery: DeliverySettings,
+    pub sqlite: SqliteSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupPolicy {
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// `human` (default) or `json`.
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info` or `postern=debug,tower_http=info`.
+    pub level: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    /// Longest time a request may take before it is answered 503.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Longest time shutdown waits for requests in flight.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_grace: Duration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordlessSettings {
+    /// Lifetime of a sign-in link and code sent by email.
+    #[serde(with = "humantime_serde")]
+    pub link_lifetime: Duration,
+    /// Lifetime of a sign-in code sent by SMS.
+    #[serde(with = "humantime_serde")]
+    pub sms_code_lifetime: Duration,
+    /// Wrong codes accepted per request before it is dead.
+    pub max_attempts: u32,
+    /// Consecutive wrong codes per account before the account refuses codes for
+    /// `account_lockout` (NIST 800-63B §5.2.2: no more than 100).
+    pub account_max_failures: u32,
+    #[serde(with = "humantime_serde")]
+    pub account_lockout: Duration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionSettings {
+    #[serde(with = "humantime_serde")]
+    pub absolute_lifetime: Duration,
+    #[serde(with = "humantime_serde")]
+    pub idle_lifetime: Duration,
+    /// How often the idle deadline of an active session is pushed back.
+    #[serde(with = "humantime_serde")]
+    pub refresh_interval: Duration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// `false` turns every rate limit off (benchmarks only; a warning is logged).
+    pub enabled: bool,
+    /// Shortest time between two messages to one address or number.
+    #[serde(with = "humantime_serde")]
+    pub per_identifier_interval: Duration,
+    /// Messages per hour to one address or number.
+    pub per_identifier_per_hour: u32,
+    /// Messages per hour requested from one client IP.
+    pub per_ip_per_hour: u32,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    pub email: EmailDelivery,
+    pub sms: SmsDelivery,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailDelivery {
+    /// `dev` delivers into the dev inbox at `/dev/inbox`.
+    pub provider: String,
+    /// `From:` of every email.
+    pub from: String,
+    /// `smtp://host:port` or `smtps://user:pass@host` (read by the smtp provider).
+    pub smtp_url: Option<SecretString>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsDelivery {
+    /// `dev` delivers into the dev inbox at `/dev/inbox`.
+    pub provider: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SqliteSettings {
+    /// Read-only connections (each on its own thread).
+    pub readers: usize,
+    /// Most writes folded into one transaction by the writer thread (group commit).
+    pub max_batch: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            database_url: "sqlite://postern.db".to_owned(),
+            app_name: "Postern".to_owned(),
+            signup: SignupPolicy::Open,
+            trusted_proxies: Vec::new(),
+            redirect_allowlist: Vec::new(),
+            log: LogSettings::default(),
+            http: HttpSettings::default(),
+            passwordless: PasswordlessSettings::default(),
+            sessions: SessionSettings::default(),
+            rate_limits: RateLimitSettings::default(),
+            delivery: DeliverySettings::default(),
+            sqlite: SqliteSettings::default(),
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { format: LogFormat::Human, level: "info".to_owned() }
+    }
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(10),
+            body_limit: 64 * 1024,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Default for PasswordlessSettings {
+    fn default() -> Self {
+        Self {
+            link_lifetime: Duration::from_secs(10 * 60),
+            sms_code_lifetime: Duration::from_secs(5 * 60),
+            max_attempts: 5,
+            account_max_failures: 100,
+            account_lockout: Duration::from_secs(60 * 60),
+        }
+    }
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            absolute_lifetime: Duration::from_secs(30 * 24 * 3600),
+            idle_lifetime: Duration::from_secs(7 * 24 * 3600),
+            refresh_interval: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            per_identifier_interval: Duration::from_secs(60),
+            per_identifier_per_hour: 5,
+            per_ip_per_hour: 30,
+        }
+    }
+}
+
+impl Default for EmailDelivery {
+    fn default() -> Self {
+        Self {
+            provider: "dev".to_owned(),
+            from: "Postern <no-reply@postern.localhost>".to_owned(),
+            smtp_url: None,
+        }
+    }
+}
+
+impl Default for SmsDelivery {
+    fn default() -> Self {
+        Self { provider: "dev".to_owned() }
+    }
+}
+
+impl Default for SqliteSettings {
+    fn default() -> Self {
+        Self { readers: 3, max_batch: 512 }
+    }
+}
+
+impl Settings {
+    /// Reads `POSTERN_CONFIG` (if set) and the `POSTERN_…` environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let path = std::env::var_os(CONFIG_PATH_VAR).map(PathBuf::from);
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        Self::from_sources(path.as_deref(), &vars)
+    }
+
+    pub fn from_sources(path: Option<&std::path::Path>, env: &[(String, String)]) -> anyhow::Result<Self> {
+        let mut root = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("failed to read the configuration file {}", path.display()))?;
+                toml::from_str::<toml::Table>(&text)
+                    .with_context(|| format!("{} is not valid TOML", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix(ENV_PREFIX) else { continue };
+            if name == CONFIG_PATH_VAR || rest.is_empty() {
+                continue;
+            }
+            let keys: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+            insert_path(&mut root, &keys, env_value(value))
+                .with_context(|| format!("environment variable {name}"))?;
+        }
+        let settings: Settings = toml::Value::Table(root)
+            .try_into()
+            .map_err(|e: toml::de::Error| anyhow::anyhow!("invalid configuration: {}", e.message()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let public = self.public_url();
+        if !(public.starts_with("http://") || public.starts_with("https://")) {
+            bail!("public_url must start with http:// or https://");
+        }
+        if public.ends_with('/') {
+            bail!("public_url must not end with /");
+        }
+        for origin in &self.redirect_allowlist {
+            let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");
+            let host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+            if !scheme_ok || host.is_empty() || host.contains('/') || host.contains('@') {
+                bail!("redirect_allowlist entries must be origins like https://app.example.com, got {origin:?}");
+            }
+        }
+        self.trusted_proxy_nets()?;
+        self.sqlite_path()?;
+        if self.passwordless.max_attempts == 0 || self.passwordless.account_max_failures == 0 {
+            bail!("passwordless.max_attempts and account_max_failures must be at least 1");
+        }
+        if self.passwordless.account_max_failures > 100 {
+            bail!("passwordless.account_max_failures may not exceed 100 (NIST 800-63B §5.2.2)");
+        }
+        if self.rate_limits.per_identifier_per_hour == 0 || self.rate_limits.per_ip_per_hour == 0 {
+            bail!("rate limits must allow at least one message per hour (set rate_limits.enabled = false to turn them off)");
+        }
+        if self.sqlite.readers == 0 || self.sqlite.max_batch == 0 {
+            bail!("sqlite.readers and sqlite.max_batch must be at least 1");
+        }
+        // Only the dev inbox ships in this build; real providers arrive with their own
+        // settings, and a name that does nothing must not look configured.
+        if self.delivery.email.provider != "dev" {
+            bail!("delivery.email.provider {:?} is not available in this build (available: dev)", self.delivery.email.provider);
+        }
+        if self.delivery.sms.provider != "dev" {
+            bail!("delivery.sms.provider {:?} is not available in this build (available: dev)", self.delivery.sms.provider);
+        }
+        Ok(())
+    }
+
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+
+    pub fn trusted_proxy_nets(&self) -> anyhow::Result<Vec<IpNet>> {
+        self.trusted_proxies
+            .iter()
+            .map(|s| {
+                s.parse::<IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .with_context(|| format!("trusted_proxies: {s:?} is not an IP address or CIDR range"))
+            })
+            .collect()
+    }
+
+    pub fn sqlite_path(&self) -> anyhow::Result<PathBuf> {
+        match self.database_url.strip_prefix("sqlite://") {
+            Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
+            _ => bail!("database_url must be sqlite://PATH in this build"),
+        }
+    }
+
+    pub fn dev_inbox_enabled(&self) -> bool {
+        self.delivery.email.provider == "dev" || self.delivery.sms.provider == "dev"
+    }
+
+    /// What `postern config check` prints: every setting, secrets redacted.
+    pub fn redacted_summary(&self) -> String {
+        let smtp = self.delivery.email.smtp_url.as_ref().map(|s| redact_url(s.expose_secret()));
+        format!(
+            "listen = {}\npublic_url = {}\ndatabase_url = {}\napp_name = {:?}\nsignup = {:?}\n\
+             trusted_proxies = {:?}\nredirect_allowlist = {:?}\nlog = {:?}\nhttp = {:?}\n\
+             passwordless = {:?}\nsessions = {:?}\nrate_limits = {:?}\n\
+             delivery.email.provider = {}\ndelivery.email.from = {}\ndelivery.email.smtp_url = {}\n\
+             delivery.sms.provider = {}\nsqlite = {:?}\n",
+            self.listen,
+            self.public_url(),
+            redact_url(&self.database_url),
+            self.app_name,
+            self.signup,
+            self.trusted_proxies,
+            self.redirect_allowlist,
+            self.log,
+            self.http,
+            self.passwordless,
+            self.sessions,
+            self.rate_limits,
+            self.delivery.email.provider,
+            self.delivery.email.from,
+            smtp.as_deref().unwrap_or("(none)"),
+            self.delivery.sms.provider,
+            self.sqlite,
+        )
+    }
+}
+
+/// `scheme://user:pass@host` → `scheme://user:***@host`.
+fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((cred, host)) = rest.rsplit_once('@') {
+            let user = cred.split(':').next().unwrap_or("");
+            return format!("{scheme}://{user}:***@{host}");
+        }
+    }
+    url.to_owned()
+}
+
+/// Environment values are typed like TOML scalars when they parse as one (`true`, `30`),
+/// and are strings otherwise (`10m`, `127.0.0.1:8080`).
+fn env_value(raw: &str) -> toml::Value {
+    match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
+        Ok(mut t) => match t.remove("v") {
+            Some(v @ (toml::Value::Boolean(_) | toml::Value::Integer(_) | toml::Value::Array(_))) => v,
+            _ => toml::Value::String(raw.to_owned()),
+        },
+        Err(_) => toml::Value::String(raw.to_owned()),
+    }
+}
+
+fn insert_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> anyhow::Result<()> {
+    let Some((last, parents)) = keys.split_last() else { return Ok(()) };
+    let mut current = table;
+    for key in parents {
+        let entry = current.entry(key.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = match entry {
+            toml::Value::Table(t) => t,
+            _ => bail!("{key} is not a section"),
+        };
+    }
+    // A string setting given a number-looking value stays a string where the file has one.
+    let value = match (current.get(last), value) {
+        (Some(toml::Value::String(_)), toml::Value::Integer(i)) => toml::Value::String(i.to_string()),
+        (_, v) => v,
+    };
+    current.insert(last.clone(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_match_the_design() {
+        let s = Settings::from_sources(None, &[]).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.public_url(), "http://127.0.0.1:8080");
+        assert_eq!(s.database_url, "sqlite://postern.db");
+        assert!(s.rate_limits.enabled);
+        assert_eq!(s.passwordless.link_lifetime, Duration::from_secs(600));
+        assert_eq!(s.passwordless.sms_code_lifetime, Duration::from_secs(300));
+        assert_eq!(s.sessions.absolute_lifetime, Duration::from_secs(30 * 86400));
+    }
+
+    #[test]
+    fn environment_overrides_nested_keys() {
+        let s = Settings::from_sources(
+            None,
+            &env(&[
+                ("POSTERN_LISTEN", "0.0.0.0:9000"),
+                ("POSTERN_RATE_LIMITS__ENABLED", "false"),
+                ("POSTERN_PASSWORDLESS__LINK_LIFETIME", "15m"),
+                ("POSTERN_DATABASE_URL", "sqlite:///tmp/x.db"),
+                ("POSTERN_CONFIG", "ignored-here"),
+                ("OTHER", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
+        assert!(!s.rate_limits.enabled);
+        assert_eq!(s.passwordless.link_lifetime, Duration::from_secs(900));
+        assert_eq!(s.database_url, "sqlite:///tmp/x.db");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = Settings::from_sources(None, &env(&[("POSTERN_RATE_LIMITS__ENABLD", "false")])).unwrap_err();
+        assert!(format!("{err:#}").contains("enabld"), "{err:#}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("postern.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:1\"\nsignup_mode = \"open\"\n").unwrap();
+        assert!(Settings::from_sources(Some(&path), &[]).is_err());
+    }
+
+    #[test]
+    fn the_summary_never_prints_a_password() {
+        let s = Settings::from_sources(
+            None,
+            &env(&[("POSTERN_DELIVERY__EMAIL__SMTP_URL", "smtps://me:hunter2@mail.example.com")]),
+        )
+        .unwrap();
+        let out = s.redacted_summary();
+        assert!(!out.contains("hunter2"));
+        assert!(out.contains("smtps://me:***@mail.example.com"));
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        for (k, v) in [
+            ("POSTERN_PUBLIC_URL", "ftp://x"),
+            ("POSTERN_REDIRECT_ALLOWLIST", "[\"https://a.example/path\"]"),
+            ("POSTERN_TRUSTED_PROXIES", "[\"not-an-ip\"]"),
+            ("POSTERN_SIGNUP", "maybe"),
+            ("POSTERN_DELIVERY__EMAIL__PROVIDER", "carrier-pigeon"),
+        ] {
+            assert!(Settings::from_sources(None, &env(&[(k, v)])).is_err(), "{k}={v} was accepted");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The outbox worker: leases due messages, sends them, records the outcome. Leases make
+//! it safe to run in several places at once and to be killed at any point: a message
+//! whose lease runs out without an outcome is taken again (at-least-once delivery).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::{SendError, Senders};
+use crate::clock::Clock;
+use crate::store::{DeliveryResult, DeliveryStatus, Store};
+
+const BATCH: usize = 256;
+const LEASE_MS: i64 = 60_000;
+const IDLE_POLL: Duration = Duration::from_secs(1);
+const MAX_ATTEMPTS: u32 = 6;
+
+pub struct OutboxWorker {
+    pub store: Arc<dyn Store>,
+    pub senders: Senders,
+    pub clock: Arc<dyn Clock>,
+    /// Poked after every commit that queues a message, so delivery starts at once.
+    pub wake: Arc<Notify>,
+}
+
+impl OutboxWorker {
+    pub async fn run(self, shutdown: CancellationToken) {
+        loop {
+            let now = self.clock.now_ms();
+            let batch = match self.store.claim_outbox(now, LEASE_MS, BATCH).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the outbox worker could not claim messages; retrying");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(IDLE_POLL) => continue,
+                    }
+                }
+            };
+            if batch.is_empty() {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(IDLE_POLL) => {}
+                }
+                continue;
+            }
+            let mut results = Vec::with_capacity(batch.len());
+            for message in &batch {
+                let sender = self.senders.for_channel(message.channel);
+                let status = match sender.send(message).await {
+                    Ok(provider_message_id) => DeliveryStatus::Sent { provider: sender.name().to_owned(), provider_message_id },
+                    Err(SendError::Temporary(error)) if message.attempts < MAX_ATTEMPTS => {
+                        let backoff = 1_000i64 << message.attempts.min(10);
+                        DeliveryStatus::Retry { error, next_attempt_at: self.clock.now_ms() + backoff }
+                    }
+                    Err(SendError::Temporary(error) | SendError::Permanent(error)) => DeliveryStatus::Failed { error },
+                };
+                if let DeliveryStatus::Failed { error } = &status {
+                    tracing::warn!(message = message.seq, channel = message.channel.as_str(), %error, "message delivery failed");
+                }
+                results.push(DeliveryResult { seq: message.seq, status });
+            }
+            if let Err(e) = self.store.finish_outbox(results, self.clock.now_ms()).await {
+                // The leases run out and the messages are sent again: at least once.
+                tracing::warn!(error = %e, "the outbox worker could not record deliveries");
+            }
+        }
+    }
+}

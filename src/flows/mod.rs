@@ -1,0 +1,63 @@
+//! One file per flow. Flows hold the rules of a sign-in; they parse nothing (the HTTP
+//! layer hands them parsed types) and write nothing directly (the store does, in units of
+//! work).
+
+pub mod poll_status;
+pub mod rate_limits;
+pub mod redeem_magic_link;
+pub mod resend_passwordless;
+pub mod sessions;
+pub mod start_passwordless;
+pub mod verify_code;
+
+use std::net::IpAddr;
+
+use crate::crypto::{self, Hash};
+use crate::state::AppState;
+use crate::store::SignedIn;
+
+/// Who is asking, as far as the network can tell.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub ip: IpAddr,
+    pub user_agent: String,
+}
+
+/// A browser's binding to the sign-ins it started: the hash of a random value kept in a
+/// cookie of that browser. It is how a link knows it was opened "in the browser that
+/// asked", and how an approval reaches only that browser.
+#[derive(Clone, Copy)]
+pub struct DeviceBinding(pub Hash);
+
+impl DeviceBinding {
+    pub fn from_cookie(value: &str) -> Self {
+        Self(crypto::sha256(value.as_bytes()))
+    }
+
+    pub fn matches(&self, stored: &[u8]) -> bool {
+        crypto::constant_time_eq(&self.0, stored)
+    }
+}
+
+/// A new session and the secret that goes into the browser's cookie.
+pub struct Issued {
+    pub token: String,
+    pub signed_in: SignedIn,
+}
+
+/// The hash stored for a code: keyed with the server secret and bound to its request, so
+/// the same code in another request has another hash.
+pub fn code_hash(state: &AppState, request_id: &str, code: &str) -> Hash {
+    crypto::hmac(&state.server_key[..], &[b"sign-in code", request_id.as_bytes(), code.as_bytes()])
+}
+
+pub fn link_url(state: &AppState, token: &str) -> String {
+    // Links are built from the configured public URL, never from Host or X-Forwarded-*
+    // (OWASP: host header poisoning of password-reset and magic links).
+    format!("{}/login/link?token={token}", state.public_url)
+}
+
+/// Minutes, rounded up, for messages and pages.
+pub fn minutes(ms: i64) -> u64 {
+    (ms.max(0) as u64).div_ceil(60_000)
+}

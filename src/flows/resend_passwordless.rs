@@ -1,0 +1,50 @@
+//! `POST /v1/passwordless/resend`: new link and code for the same request. The old ones
+//! die; the failed-attempt count and the match number stay.
+
+use crate::config::SignupPolicy;
+use crate::delivery::message::KIND_SIGN_IN;
+use crate::error::{AppError, AppResult};
+use crate::flows::start_passwordless::{Started, lifetime_ms, new_secrets, resend_after_secs};
+use crate::flows::{Client, rate_limits};
+use crate::state::AppState;
+use crate::store::{AuthState, NewMessage, RotatedSecrets};
+
+#[tracing::instrument(skip_all)]
+pub async fn resend_passwordless(state: &AppState, request_id: &str, client: &Client) -> AppResult<Started> {
+    let now = state.now();
+    let request = state
+        .store
+        .auth_request(request_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("unknown auth_request_id"))?;
+    match request.state {
+        AuthState::Pending if now < request.expires_at => {}
+        AuthState::Dead => return Err(AppError::TooManyAttempts { retry_after_secs: resend_after_secs(state).max(1) }),
+        _ => return Err(AppError::Expired),
+    }
+    let lifetime = lifetime_ms(state, request.channel);
+    let expires_at = now + lifetime;
+    let secrets = new_secrets(state, &request.id, expires_at, lifetime, &request.requester_agent)?;
+    let limits = rate_limits::for_send(state, &request.identifier, client.ip, now);
+    let message = NewMessage {
+        channel: request.channel,
+        recipient: request.identifier.as_str().to_owned(),
+        kind: KIND_SIGN_IN.to_owned(),
+        payload: secrets.payload,
+        created_at: now,
+        expires_at,
+    };
+    let rotated = RotatedSecrets { code_hash: secrets.code_hash, token_hash: secrets.token_hash, now, expires_at };
+    let open = state.settings.signup == SignupPolicy::Open;
+    if !state.store.rotate_auth_request(&request.id, rotated, message, open, limits).await? {
+        return Err(AppError::Expired);
+    }
+    state.outbox_wake.notify_one();
+    Ok(Started {
+        auth_request_id: request.id,
+        expires_at,
+        channel: request.channel,
+        resend_after_secs: resend_after_secs(state),
+        match_number: request.match_number,
+    })
+}

@@ -1,0 +1,43 @@
+//! `POST /v1/passwordless/verify`: a typed code signs in whichever browser typed it.
+
+use crate::clock::ms;
+use crate::domain::OtpCode;
+use crate::error::{AppError, AppResult, retry_after_secs};
+use crate::flows::sessions::new_session;
+use crate::flows::{Client, Issued, code_hash};
+use crate::state::AppState;
+use crate::store::{CodeOutcome, RedeemCode};
+
+#[tracing::instrument(skip_all)]
+pub async fn verify_code(state: &AppState, request_id: &str, code: &OtpCode, client: &Client) -> AppResult<Issued> {
+    let now = state.now();
+    let (session, token) = new_session(state, client, now);
+    let p = &state.settings.passwordless;
+    let outcome = state
+        .store
+        .redeem_code(RedeemCode {
+            request_id: request_id.to_owned(),
+            code_hash: code_hash(state, request_id, code.as_str()),
+            now,
+            max_attempts: p.max_attempts,
+            account_max_failures: p.account_max_failures,
+            account_lockout_ms: ms(p.account_lockout),
+            session,
+        })
+        .await?;
+    match outcome {
+        CodeOutcome::SignedIn(signed_in) => {
+            tracing::info!(user_id = %signed_in.user.id, "signed in with a code");
+            Ok(Issued { token, signed_in })
+        }
+        CodeOutcome::WrongCode { remaining } => Err(AppError::InvalidCode { remaining: Some(remaining) }),
+        CodeOutcome::TooManyAttempts => Err(AppError::TooManyAttempts {
+            retry_after_secs: state.settings.rate_limits.per_identifier_interval.as_secs().max(1),
+        }),
+        CodeOutcome::AccountLocked { retry_after_ms } => {
+            Err(AppError::TooManyAttempts { retry_after_secs: retry_after_secs(retry_after_ms) })
+        }
+        CodeOutcome::Expired => Err(AppError::Expired),
+        CodeOutcome::Invalid => Err(AppError::InvalidCode { remaining: None }),
+    }
+}

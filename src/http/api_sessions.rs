@@ -1,0 +1,97 @@
+//! Session API: who am I, sign out, my devices.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::error::{AppError, AppResult};
+use crate::flows::sessions::{LogoutScope, current_session, list_sessions, logout, revoke_session};
+use crate::http::views::{SessionView, SignedInView};
+use crate::http::{cookies, csrf};
+use crate::state::AppState;
+use crate::store::{Session, User};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/session", get(session))
+        .route("/v1/logout", post(logout_handler))
+        .route("/v1/sessions", get(sessions))
+        .route("/v1/sessions/{id}", delete(delete_session))
+}
+
+/// The signed-in user of this request, from the session cookie.
+pub struct Authenticated {
+    pub session: Session,
+    pub user: User,
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let token = cookies::get(state, &jar, cookies::SESSION).ok_or(AppError::Unauthorized)?;
+        let (session, user) = current_session(state, &token).await?;
+        Ok(Authenticated { session, user })
+    }
+}
+
+async fn session(auth: Authenticated) -> Json<SignedInView> {
+    Json(SignedInView::new(&auth.user, &auth.session))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogoutBody {
+    scope: Option<LogoutScope>,
+}
+
+/// Cookie-authenticated changes refuse requests another site made this browser send.
+fn refuse_cross_site(headers: &HeaderMap) -> AppResult<()> {
+    if csrf::is_cross_site(headers) {
+        return Err(AppError::invalid("cross-site requests are not accepted here"));
+    }
+    Ok(())
+}
+
+async fn logout_handler(State(state): State<AppState>, auth: Authenticated, jar: CookieJar, headers: HeaderMap, body: Bytes) -> AppResult<(StatusCode, CookieJar)> {
+    refuse_cross_site(&headers)?;
+    let scope = if body.iter().all(u8::is_ascii_whitespace) {
+        LogoutScope::Current
+    } else {
+        let is_json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(AppError::invalid("send the body as JSON with Content-Type: application/json"));
+        }
+        let parsed: LogoutBody = serde_json::from_slice(&body)
+            .map_err(|e| AppError::invalid(format!("the request body is not valid: {e}")))?;
+        parsed.scope.unwrap_or(LogoutScope::Current)
+    };
+    logout(&state, &auth.session, scope).await?;
+    let jar = match scope {
+        LogoutScope::Current | LogoutScope::All => jar.add(cookies::removal(&state, cookies::SESSION)),
+        LogoutScope::Others => jar,
+    };
+    Ok((StatusCode::NO_CONTENT, jar))
+}
+
+async fn sessions(State(state): State<AppState>, auth: Authenticated) -> AppResult<Json<serde_json::Value>> {
+    let list = list_sessions(&state, &auth.user.id).await?;
+    let views: Vec<SessionView> = list.iter().map(|s| SessionView::new(s, &auth.session.id)).collect();
+    Ok(Json(json!({ "sessions": views })))
+}
+
+async fn delete_session(State(state): State<AppState>, auth: Authenticated, headers: HeaderMap, Path(id): Path<String>) -> AppResult<StatusCode> {
+    refuse_cross_site(&headers)?;
+    revoke_session(&state, &auth.user.id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

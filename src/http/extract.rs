@@ -1,0 +1,124 @@
+//! Extractors: who the client is, and JSON bodies whose every rejection is an
+//! `invalid_request` (or 413) in Postern's error shape.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use ipnet::IpNet;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+use crate::flows::Client;
+use crate::state::AppState;
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(512)
+            .collect();
+        Ok(Client { ip: client_ip(peer, &parts.headers, &state.trusted_proxies), user_agent })
+    }
+}
+
+/// The client's address: the TCP peer, unless the peer is a configured trusted proxy, in
+/// which case the right-most `X-Forwarded-For` entry that is not itself a trusted proxy
+/// (entries to its left can be written by the client and are not believed).
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut last_good = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if is_trusted(&ip) => last_good = ip,
+            Ok(ip) => return ip,
+            Err(_) => return last_good,
+        }
+    }
+    last_good
+}
+
+/// `axum::Json` with Postern's errors.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> AppError {
+    match rejection {
+        JsonRejection::JsonDataError(e) => {
+            let text = e.body_text();
+            let detail = text.split_once("target type: ").map(|(_, d)| d).unwrap_or(&text);
+            AppError::invalid(format!("the request body has a wrong or missing field: {detail}"))
+        }
+        JsonRejection::JsonSyntaxError(_) => AppError::invalid("the request body is not valid JSON"),
+        JsonRejection::MissingJsonContentType(_) => AppError::invalid("send the body as JSON with Content-Type: application/json"),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(crate::http::BODY_LIMIT_HINT),
+        other => AppError::invalid(other.body_text()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(xff: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_str(xff).unwrap());
+        h
+    }
+
+    #[test]
+    fn forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+        let peer: IpAddr = "203.0.113.9".parse().unwrap();
+        assert_eq!(client_ip(peer, &headers("1.2.3.4"), &[]), peer);
+        let trusted: Vec<IpNet> = vec!["127.0.0.1/32".parse().unwrap()];
+        assert_eq!(client_ip(peer, &headers("1.2.3.4"), &trusted), peer);
+    }
+
+    #[test]
+    fn a_trusted_proxy_yields_the_rightmost_untrusted_hop() {
+        let trusted: Vec<IpNet> = vec!["127.0.0.1/32".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
+        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+        let ip = client_ip(peer, &headers("6.6.6.6, 198.51.100.7, 10.0.0.2"), &trusted);
+        assert_eq!(ip, "198.51.100.7".parse::<IpAddr>().unwrap(), "the spoofable left part is skipped");
+        assert_eq!(client_ip(peer, &headers("garbage"), &trusted), peer);
+    }
+}

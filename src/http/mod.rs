@@ -1,0 +1,66 @@
+//! The HTTP surface: every feature's router merged in one place, and the layers every
+//! request passes through.
+
+pub mod api_passwordless;
+pub mod api_sessions;
+pub mod cookies;
+pub mod csrf;
+mod dev_inbox;
+pub mod extract;
+mod headers;
+mod ops;
+pub mod pages;
+pub mod views;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::middleware;
+use axum::response::IntoResponse;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Shown in the 413 message; the real limit comes from the settings.
+pub const BODY_LIMIT_HINT: usize = 64 * 1024;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn router(state: AppState) -> Router {
+    let mut app = Router::new()
+        .merge(api_passwordless::router())
+        .merge(api_sessions::router())
+        .merge(pages::router())
+        .merge(ops::router());
+    if state.settings.dev_inbox_enabled() {
+        app = app.merge(dev_inbox::router());
+    }
+    let timeout = state.settings.http.request_timeout;
+    let body_limit = state.settings.http.body_limit;
+    app.fallback(not_found)
+        .with_state(state.clone())
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                    // The path only: query strings carry link tokens and must not be logged.
+                    let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                }))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
+                .layer(middleware::from_fn(headers::json_errors))
+                .layer(CatchPanicLayer::new())
+                .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+                .layer(DefaultBodyLimit::max(body_limit)),
+        )
+}
+
+async fn not_found() -> impl IntoResponse {
+    AppError::NotFound
+}

@@ -1,0 +1,113 @@
+//! `/account`: who am I, my devices, sign out.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use super::{PageForm, check_csrf, error_page, page};
+use crate::clock::rfc3339;
+use crate::error::AppError;
+use crate::flows::sessions::{LogoutScope, current_session, list_sessions, logout, revoke_session};
+use crate::http::views::SessionView;
+use crate::http::{cookies, csrf};
+use crate::state::AppState;
+use crate::store::{Session, User};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/account", get(account))
+        .route("/account/logout", post(logout_submit))
+        .route("/account/sessions/revoke", post(revoke_submit))
+}
+
+async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<Option<(Session, User)>, AppError> {
+    let Some(token) = cookies::get(state, jar, cookies::SESSION) else { return Ok(None) };
+    match current_session(state, &token).await {
+        Ok(found) => Ok(Some(found)),
+        Err(AppError::Unauthorized) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
+    match signed_in(&state, &jar).await {
+        Ok(Some(_)) => Redirect::to("/account").into_response(),
+        Ok(None) => Redirect::to("/login").into_response(),
+        Err(e) => error_page(&state, e),
+    }
+}
+
+async fn account(State(state): State<AppState>, jar: CookieJar) -> Response {
+    let (session, user) = match signed_in(&state, &jar).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Redirect::to("/login?redirect_to=/account").into_response(),
+        Err(e) => return error_page(&state, e),
+    };
+    let sessions = match list_sessions(&state, &user.id).await {
+        Ok(list) => list,
+        Err(e) => return error_page(&state, e),
+    };
+    let views: Vec<SessionView> = sessions.iter().map(|s| SessionView::new(s, &session.id)).collect();
+    let (jar, csrf) = csrf::issue(&state, jar);
+    let who = user.email.clone().or(user.phone.clone()).unwrap_or_default();
+    let body = page(
+        &state,
+        StatusCode::OK,
+        "account.html",
+        minijinja::context! { csrf, who, sessions => minijinja::value::Serde(views), member_since => rfc3339(user.created_at), notice => None::<String> },
+    );
+    (jar, body).into_response()
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    csrf: Option<String>,
+    scope: Option<LogoutScope>,
+}
+
+async fn logout_submit(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap, PageForm(form): PageForm<LogoutForm>) -> Response {
+    if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
+        return page;
+    }
+    let (session, _) = match signed_in(&state, &jar).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return error_page(&state, e),
+    };
+    let scope = form.scope.unwrap_or(LogoutScope::Current);
+    if let Err(e) = logout(&state, &session, scope).await {
+        return error_page(&state, e);
+    }
+    match scope {
+        LogoutScope::Others => Redirect::to("/account").into_response(),
+        LogoutScope::Current | LogoutScope::All => {
+            (jar.add(cookies::removal(&state, cookies::SESSION)), Redirect::to("/login")).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    csrf: Option<String>,
+    session_id: Option<String>,
+}
+
+async fn revoke_submit(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap, PageForm(form): PageForm<RevokeForm>) -> Response {
+    if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
+        return page;
+    }
+    let (_, user) = match signed_in(&state, &jar).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return error_page(&state, e),
+    };
+    match revoke_session(&state, &user.id, form.session_id.as_deref().unwrap_or("")).await {
+        Ok(()) | Err(AppError::NotFound) => Redirect::to("/account").into_response(),
+        Err(e) => error_page(&state, e),
+    }
+}

@@ -1,0 +1,171 @@
+//! `/login` (ask for a link and code) and `/login/code` (type the code, or wait for
+//! approval from another device).
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use super::{PageForm, check_csrf, error_page, page};
+use crate::domain::{Identifier, OtpCode, RedirectTo};
+use crate::error::AppError;
+use crate::flows::poll_status::find_request;
+use crate::flows::resend_passwordless::resend_passwordless;
+use crate::flows::start_passwordless::{StartInput, start_passwordless};
+use crate::flows::verify_code::verify_code;
+use crate::flows::{Client, minutes};
+use crate::http::api_passwordless::check_request_id;
+use crate::http::{cookies, csrf};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_form).post(login_submit))
+        .route("/login/code", get(code_form).post(code_submit))
+        .route("/login/resend", post(resend_submit))
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    redirect_to: Option<String>,
+}
+
+fn login_page(state: &AppState, jar: CookieJar, status: StatusCode, identifier: &str, redirect_to: &str, error: Option<String>) -> Response {
+    let (jar, csrf) = csrf::issue(state, jar);
+    let body = page(state, status, "login.html", minijinja::context! { csrf, identifier, redirect_to, error });
+    (jar, body).into_response()
+}
+
+async fn login_form(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LoginQuery>) -> Response {
+    // An off-site redirect_to is dropped here and refused when the form is posted.
+    let redirect_to = q
+        .redirect_to
+        .filter(|r| RedirectTo::parse(r, &state.settings.redirect_allowlist).is_ok())
+        .unwrap_or_default();
+    login_page(&state, jar, StatusCode::OK, "", &redirect_to, None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: Option<String>,
+    identifier: Option<String>,
+    redirect_to: Option<String>,
+}
+
+async fn login_submit(State(state): State<AppState>, client: Client, jar: CookieJar, headers: HeaderMap, PageForm(form): PageForm<LoginForm>) -> Response {
+    if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
+        return page;
+    }
+    let typed = form.identifier.unwrap_or_default();
+    let redirect_to = form.redirect_to.filter(|r| !r.is_empty());
+    let identifier = match Identifier::parse_any(&typed) {
+        Ok(identifier) => identifier,
+        Err(e) => {
+            let shown = redirect_to.clone().unwrap_or_default();
+            return login_page(&state, jar, StatusCode::BAD_REQUEST, &typed, &shown, Some(format!("Check the address: {e}.")));
+        }
+    };
+    let (jar, device) = cookies::device(&state, jar);
+    let input = StartInput { identifier, channel: None, redirect_to: redirect_to.clone(), locale: None };
+    match start_passwordless(&state, input, device, &client).await {
+        Ok(started) => (jar, Redirect::to(&format!("/login/code?id={}", started.auth_request_id))).into_response(),
+        Err(e @ (AppError::RateLimited { .. } | AppError::InvalidRequest(_))) => {
+            let shown = redirect_to.unwrap_or_default();
+            login_page(&state, jar, e.status(), &typed, &shown, Some(e.message()))
+        }
+        Err(e) => error_page(&state, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeQuery {
+    id: Option<String>,
+    sent: Option<String>,
+}
+
+async fn code_page(state: &AppState, jar: CookieJar, status: StatusCode, id: &str, notice: Option<&str>, error: Option<String>) -> Response {
+    let request = match find_request(state, id).await {
+        Ok(request) => request,
+        Err(e) => return error_page(state, e),
+    };
+    let (jar, csrf) = csrf::issue(state, jar);
+    let lifetime_minutes = minutes(request.expires_at - state.now());
+    let body = page(
+        state,
+        status,
+        "code.html",
+        minijinja::context! {
+            csrf,
+            auth_request_id => request.id,
+            masked => request.identifier.masked(),
+            channel => request.channel.as_str(),
+            match_number => request.match_number,
+            redirect_to => request.redirect_to,
+            lifetime_minutes,
+            notice,
+            error,
+        },
+    );
+    (jar, body).into_response()
+}
+
+async fn code_form(State(state): State<AppState>, jar: CookieJar, Query(q): Query<CodeQuery>) -> Response {
+    let Some(id) = q.id.filter(|id| check_request_id(id).is_ok()) else {
+        return error_page(&state, AppError::InvalidCode { remaining: None });
+    };
+    let notice = q.sent.map(|_| "We sent a new code and link. Earlier ones no longer work.");
+    code_page(&state, jar, StatusCode::OK, &id, notice, None).await
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    csrf: Option<String>,
+    auth_request_id: Option<String>,
+    code: Option<String>,
+}
+
+async fn code_submit(State(state): State<AppState>, client: Client, jar: CookieJar, headers: HeaderMap, PageForm(form): PageForm<CodeForm>) -> Response {
+    if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
+        return page;
+    }
+    let Some(id) = form.auth_request_id.filter(|id| check_request_id(id).is_ok()) else {
+        return error_page(&state, AppError::InvalidCode { remaining: None });
+    };
+    let code = match OtpCode::parse(form.code.as_deref().unwrap_or("")) {
+        Ok(code) => code,
+        Err(e) => return code_page(&state, jar, StatusCode::BAD_REQUEST, &id, None, Some(format!("{e}."))).await,
+    };
+    match verify_code(&state, &id, &code, &client).await {
+        Ok(issued) => {
+            let to = issued.signed_in.redirect_to.clone();
+            (jar.add(cookies::session_cookie(&state, issued.token)), Redirect::to(&to)).into_response()
+        }
+        Err(e @ AppError::InvalidCode { remaining: Some(_) }) => {
+            code_page(&state, jar, e.status(), &id, None, Some(e.message())).await
+        }
+        Err(e) => error_page(&state, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ResendForm {
+    csrf: Option<String>,
+    auth_request_id: Option<String>,
+}
+
+async fn resend_submit(State(state): State<AppState>, client: Client, jar: CookieJar, headers: HeaderMap, PageForm(form): PageForm<ResendForm>) -> Response {
+    if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
+        return page;
+    }
+    let Some(id) = form.auth_request_id.filter(|id| check_request_id(id).is_ok()) else {
+        return error_page(&state, AppError::InvalidCode { remaining: None });
+    };
+    match resend_passwordless(&state, &id, &client).await {
+        Ok(_) => Redirect::to(&format!("/login/code?id={id}&sent=1")).into_response(),
+        Err(e @ AppError::RateLimited { .. }) => code_page(&state, jar, e.status(), &id, None, Some(e.message())).await,
+        Err(e) => error_page(&state, e),
+    }
+}

@@ -1,0 +1,86 @@
+//! The JSON shapes of users, sessions and started requests.
+
+use serde::Serialize;
+
+use crate::clock::rfc3339;
+use crate::domain::user_agent;
+use crate::flows::start_passwordless::Started;
+use crate::store::{Session, User};
+
+#[derive(Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        Self { id: u.id.clone(), email: u.email.clone(), phone: u.phone.clone(), created_at: rfc3339(u.created_at) }
+    }
+}
+
+#[derive(Serialize)]
+pub struct SessionView {
+    pub id: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub expires_at: String,
+    pub idle_expires_at: String,
+    pub ip: String,
+    pub user_agent: String,
+    /// "Firefox on Linux".
+    pub device: String,
+    pub current: bool,
+}
+
+impl SessionView {
+    pub fn new(s: &Session, current_id: &str) -> Self {
+        Self {
+            id: s.id.clone(),
+            created_at: rfc3339(s.created_at),
+            last_seen_at: rfc3339(s.last_seen_at),
+            expires_at: rfc3339(s.expires_at),
+            idle_expires_at: rfc3339(s.idle_expires_at),
+            ip: s.ip.clone(),
+            user_agent: s.user_agent.clone(),
+            device: user_agent::describe(&s.user_agent),
+            current: s.id == current_id,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct SignedInView {
+    pub user: UserView,
+    pub session: SessionView,
+}
+
+impl SignedInView {
+    pub fn new(user: &User, session: &Session) -> Self {
+        Self { user: user.into(), session: SessionView::new(session, &session.id) }
+    }
+}
+
+#[derive(Serialize)]
+pub struct StartedView {
+    pub auth_request_id: String,
+    pub expires_at: String,
+    pub channel: &'static str,
+    /// Seconds before another message may be requested.
+    pub resend_after: u64,
+    pub match_number: u8,
+}
+
+impl From<Started> for StartedView {
+    fn from(s: Started) -> Self {
+        Self {
+            auth_request_id: s.auth_request_id,
+            expires_at: rfc3339(s.expires_at),
+            channel: s.channel.as_str(),
+            resend_after: s.resend_after_secs,
+            match_number: s.match_number,
+        }
+    }
+}

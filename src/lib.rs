@@ -1,0 +1,19 @@
+//! Postern: passwordless sign-in (magic links and codes by email and SMS), sessions and
+//! the hosted pages around them, behind a small HTTP contract.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod delivery;
+pub mod domain;
+pub mod error;
+pub mod flows;
+pub mod http;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod templates;

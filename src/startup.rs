@@ -1,0 +1,137 @@
+//! Building and running the server: `Application::build` binds (port 0 works, for tests)
+//! and wires state, routes and the outbox worker; `run_until_stopped` serves until
+//! Ctrl-C, SIGTERM or `shutdown()`, then drains requests and stops the worker.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Settings;
+use crate::delivery::Senders;
+use crate::delivery::worker::OutboxWorker;
+use crate::http;
+use crate::state::AppState;
+use crate::store::Store;
+use crate::store::sqlite::SqliteStore;
+use crate::templates::Templates;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    worker: OutboxWorker,
+    shutdown: CancellationToken,
+    address: SocketAddr,
+    pub state: AppState,
+}
+
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let path: PathBuf = settings.sqlite_path()?;
+    let (readers, batch) = (settings.sqlite.readers, settings.sqlite.max_batch);
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path, readers, batch))
+        .await
+        .context("the store failed to open")??;
+    Ok(Arc::new(store))
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(mut settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("failed to listen on {}", settings.listen))?;
+        let address = listener.local_addr()?;
+        // With port 0 the real port is known only now; the default public URL follows it.
+        settings.listen = address;
+        if !settings.rate_limits.enabled {
+            tracing::warn!("rate limits are OFF (rate_limits.enabled = false): use this for benchmarks only");
+        }
+        let store = open_store(&settings).await?;
+        let server_key = store.server_key(clock.now_ms()).await.context("failed to load the server key")?;
+        let templates = Arc::new(Templates::built_in()?);
+        let outbox_wake = Arc::new(Notify::new());
+        let state = AppState {
+            trusted_proxies: Arc::new(settings.trusted_proxy_nets()?),
+            public_url: settings.public_url().into(),
+            settings: Arc::new(settings),
+            store: store.clone(),
+            clock: clock.clone(),
+            templates,
+            server_key: Arc::new(server_key),
+            outbox_wake: outbox_wake.clone(),
+        };
+        let worker = OutboxWorker {
+            store,
+            senders: Senders::from_settings(&state.settings.delivery),
+            clock,
+            wake: outbox_wake,
+        };
+        let router = http::router(state.clone());
+        Ok(Self { listener, router, worker, shutdown: CancellationToken::new(), address, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Cancelling this token stops the server gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let shutdown = self.shutdown.clone();
+        let worker_stop = CancellationToken::new();
+        let worker = tokio::spawn(self.worker.run(worker_stop.clone()));
+        tracing::info!(address = %self.address, public_url = %self.state.public_url, "postern is listening");
+        let signal = async move {
+            tokio::select! {
+                _ = shutdown.cancelled() => {}
+                _ = shutdown_signal() => {}
+            }
+            tracing::info!("shutting down: finishing requests in flight");
+        };
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(signal)
+            .await
+            .context("the HTTP server failed")?;
+        worker_stop.cancel();
+        let _ = worker.await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,95 @@
+//! Storage: one trait, one implementation per database. No SQL lives outside this folder.
+//!
+//! Methods are units of work: each runs in one transaction, so a flow never sees half of a
+//! sign-in (a request without its message, a consumed code without its session).
+
+mod records;
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+pub use records::*;
+
+use crate::crypto::Hash;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A rate limit refused the unit of work; nothing was written.
+    #[error("rate limited")]
+    RateLimited { retry_after_ms: i64 },
+    /// The database cannot be reached or refused the work.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Succeeds when the database answers a query.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The server-wide secret that keys code hashes and CSRF tokens, created on first use
+    /// and shared by every instance through the database.
+    async fn server_key(&self, now: i64) -> Result<[u8; 32], StoreError>;
+
+    /// Consumes the rate limits, then records the request and (when `message` is given)
+    /// queues its message, all in one transaction. The account, if any, is looked up
+    /// inside the transaction; with `message_for_unknown == false` an identifier with no
+    /// account gets a request that can never be verified and no message.
+    async fn start_auth_request(
+        &self,
+        new: NewAuthRequest,
+        message: NewMessage,
+        message_for_unknown: bool,
+        limits: Vec<RateLimit>,
+    ) -> Result<(), StoreError>;
+
+    async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError>;
+
+    async fn auth_request_by_token(&self, token_hash: Hash) -> Result<Option<AuthRequest>, StoreError>;
+
+    /// Replaces the code and link of a pending, unexpired request and queues the new
+    /// message. The failure count is kept. `false` when the request is no longer pending.
+    async fn rotate_auth_request(
+        &self,
+        id: &str,
+        secrets: RotatedSecrets,
+        message: NewMessage,
+        send_to_unknown: bool,
+        limits: Vec<RateLimit>,
+    ) -> Result<bool, StoreError>;
+
+    /// Checks a code against a request and, when it matches, consumes the request, finds or
+    /// creates the account and opens a session, in one transaction.
+    async fn redeem_code(&self, redeem: RedeemCode) -> Result<CodeOutcome, StoreError>;
+
+    /// Consumes a link: signs this browser in, or approves the waiting browser when the
+    /// person picked the right number (a wrong pick kills the request).
+    async fn redeem_link(&self, redeem: RedeemLink) -> Result<LinkOutcome, StoreError>;
+
+    /// Turns an approved request into a session for the browser that asked.
+    async fn claim_approved(&self, id: &str, session: NewSession, now: i64) -> Result<Option<SignedIn>, StoreError>;
+
+    async fn session_by_token(&self, token_hash: Hash, now: i64) -> Result<Option<(Session, User)>, StoreError>;
+
+    /// Pushes back the idle deadline of a session.
+    async fn touch_session(&self, id: &str, now: i64, idle_expires_at: i64) -> Result<(), StoreError>;
+
+    async fn list_sessions(&self, user_id: &str, now: i64) -> Result<Vec<Session>, StoreError>;
+
+    /// Revokes one of the user's sessions; `false` if it is not theirs or already gone.
+    async fn revoke_session(&self, user_id: &str, session_id: &str, now: i64) -> Result<bool, StoreError>;
+
+    /// Revokes every live session of the user except `keep`.
+    async fn revoke_sessions(&self, user_id: &str, keep: Option<&str>, now: i64) -> Result<u64, StoreError>;
+
+    /// Leases up to `limit` messages that are due (or whose lease ran out: a crashed
+    /// worker's messages come back). Messages whose secret expired are failed instead.
+    async fn claim_outbox(&self, now: i64, lease_ms: i64, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
+
+    async fn finish_outbox(&self, results: Vec<DeliveryResult>, now: i64) -> Result<(), StoreError>;
+
+    /// Messages delivered by the dev provider, newest first.
+    async fn dev_inbox(&self, recipient: Option<String>, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
+}

@@ -1,0 +1,196 @@
+//! The rows the store hands out and takes in. Times are unix milliseconds.
+
+use crate::crypto::Hash;
+use crate::domain::{Channel, Identifier};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct User {
+    pub id: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    #[serde(skip)]
+    pub created_at: i64,
+    #[serde(skip)]
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthState {
+    Pending,
+    Approved,
+    Consumed,
+    Dead,
+}
+
+impl AuthState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthState::Pending => "pending",
+            AuthState::Approved => "approved",
+            AuthState::Consumed => "consumed",
+            AuthState::Dead => "dead",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Self {
+        match s {
+            "pending" => AuthState::Pending,
+            "approved" => AuthState::Approved,
+            "consumed" => AuthState::Consumed,
+            _ => AuthState::Dead,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthRequest {
+    pub id: String,
+    pub identifier: Identifier,
+    pub user_id: Option<String>,
+    pub channel: Channel,
+    pub device_hash: Vec<u8>,
+    pub match_number: u8,
+    pub redirect_to: String,
+    pub state: AuthState,
+    pub failed_attempts: u32,
+    pub requester_ip: String,
+    pub requester_agent: String,
+    pub created_at: i64,
+    pub last_sent_at: i64,
+    pub expires_at: i64,
+}
+
+pub struct NewAuthRequest {
+    pub id: String,
+    pub identifier: Identifier,
+    pub channel: Channel,
+    pub code_hash: Hash,
+    pub token_hash: Hash,
+    pub device_hash: Hash,
+    pub match_number: u8,
+    pub redirect_to: String,
+    pub locale: Option<String>,
+    pub requester_ip: String,
+    pub requester_agent: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+pub struct RotatedSecrets {
+    pub code_hash: Hash,
+    pub token_hash: Hash,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+/// A message to queue in the outbox with its secret. The payload holds what the templates
+/// need, including the link and code: it is the message, until it is delivered.
+pub struct NewMessage {
+    pub channel: Channel,
+    pub recipient: String,
+    pub kind: String,
+    pub payload: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A GCRA limit: at most `burst` hits at once, refilled one per `interval_ms`.
+#[derive(Debug, Clone)]
+pub struct RateLimit {
+    pub key: String,
+    pub interval_ms: i64,
+    pub burst: u32,
+    pub now: i64,
+}
+
+pub struct NewSession {
+    pub id: String,
+    pub token_hash: Hash,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub idle_expires_at: i64,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub user_id: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub idle_expires_at: i64,
+    pub expires_at: i64,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub session: Session,
+    pub redirect_to: String,
+}
+
+pub struct RedeemCode {
+    pub request_id: String,
+    pub code_hash: Hash,
+    pub now: i64,
+    pub max_attempts: u32,
+    pub account_max_failures: u32,
+    pub account_lockout_ms: i64,
+    pub session: NewSession,
+}
+
+#[derive(Debug)]
+pub enum CodeOutcome {
+    SignedIn(SignedIn),
+    WrongCode { remaining: u32 },
+    TooManyAttempts,
+    AccountLocked { retry_after_ms: i64 },
+    Expired,
+    /// No such request, already used, or not for sign-in.
+    Invalid,
+}
+
+pub enum LinkAction {
+    SignInHere(NewSession),
+    Approve { picked: u8 },
+}
+
+pub struct RedeemLink {
+    pub token_hash: Hash,
+    pub action: LinkAction,
+    pub now: i64,
+}
+
+#[derive(Debug)]
+pub enum LinkOutcome {
+    SignedIn(SignedIn),
+    Approved,
+    WrongNumber,
+    Expired,
+    Invalid,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboxMessage {
+    pub seq: i64,
+    pub channel: Channel,
+    pub recipient: String,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: u32,
+    pub created_at: i64,
+}
+
+pub enum DeliveryStatus {
+    Sent { provider: String, provider_message_id: Option<String> },
+    Retry { error: String, next_attempt_at: i64 },
+    Failed { error: String },
+}
+
+pub struct DeliveryResult {
+    pub seq: i64,
+    pub status: DeliveryStatus,
+}

@@ -1,0 +1,34 @@
+//! Embedded migrations, applied in order inside one transaction each.
+
+use anyhow::Context;
+use rusqlite::Connection;
+
+const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+
+/// Applies what is missing; returns the versions applied now.
+pub fn run_migrations(conn: &mut Connection) -> anyhow::Result<Vec<u32>> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )
+    .context("failed to create schema_migrations")?;
+    let mut applied = Vec::new();
+    for (version, sql) in MIGRATIONS {
+        // IMMEDIATE: two processes migrating at once queue on the write lock.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .context("failed to begin a migration")?;
+        let done: bool = tx
+            .query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [version], |r| r.get(0))
+            .context("failed to read schema_migrations")?;
+        if !done {
+            tx.execute_batch(sql).with_context(|| format!("migration {version} failed"))?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                rusqlite::params![version, crate::clock::Clock::now_ms(&crate::clock::SystemClock)],
+            )?;
+            applied.push(*version);
+        }
+        tx.commit().context("failed to commit a migration")?;
+    }
+    Ok(applied)
+}

@@ -1,0 +1,640 @@
+//! The embedded store: one SQLite file in WAL mode, written by one thread with group
+//! commit and read by a few reader threads (see `threads.rs`).
+
+mod migrate;
+mod threads;
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::crypto::{self, Hash};
+use crate::domain::{Channel, Identifier};
+use crate::store::{
+    AuthRequest, AuthState, CodeOutcome, DeliveryResult, DeliveryStatus, LinkAction, LinkOutcome,
+    NewAuthRequest, NewMessage, NewSession, OutboxMessage, RateLimit, RedeemCode, RedeemLink,
+    RotatedSecrets, Session, SignedIn, Store, StoreError, User,
+};
+use threads::{Threads, db_error};
+
+pub use migrate::run_migrations;
+
+pub struct SqliteStore {
+    db: Threads,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database, then starts its threads.
+    pub fn open(path: &Path, readers: usize, max_batch: usize) -> anyhow::Result<Self> {
+        let mut writer = threads::open(path, false)?;
+        run_migrations(&mut writer)?;
+        let db = Threads::start(path, writer, readers, max_batch)?;
+        Ok(Self { db })
+    }
+
+    /// Applies pending migrations and returns the versions applied (for `postern migrate`).
+    pub fn migrate_only(path: &Path) -> anyhow::Result<Vec<u32>> {
+        let mut conn = threads::open(path, false)?;
+        run_migrations(&mut conn)
+    }
+}
+
+/// Rusqlite errors inside a write job; `?` turns them into store errors.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        db_error(e)
+    }
+}
+
+const AUTH_COLUMNS: &str = "id, identifier_kind, identifier, user_id, channel, device_hash, \
+     match_number, redirect_to, state, failed_attempts, requester_ip, requester_agent, \
+     created_at, last_sent_at, expires_at";
+
+fn auth_request_from_row(row: &Row<'_>) -> rusqlite::Result<AuthRequest> {
+    let kind: String = row.get(1)?;
+    let value: String = row.get(2)?;
+    let channel: String = row.get(4)?;
+    let bad = |what: &str| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("bad {what} in auth_requests").into())
+    };
+    Ok(AuthRequest {
+        id: row.get(0)?,
+        identifier: Identifier::from_db(&kind, &value).ok_or_else(|| bad("identifier"))?,
+        user_id: row.get(3)?,
+        channel: Channel::from_db(&channel).ok_or_else(|| bad("channel"))?,
+        device_hash: row.get(5)?,
+        match_number: row.get(6)?,
+        redirect_to: row.get(7)?,
+        state: AuthState::from_db(&row.get::<_, String>(8)?),
+        failed_attempts: row.get(9)?,
+        requester_ip: row.get(10)?,
+        requester_agent: row.get(11)?,
+        created_at: row.get(12)?,
+        last_sent_at: row.get(13)?,
+        expires_at: row.get(14)?,
+    })
+}
+
+
+fn user_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<User> {
+    Ok(User {
+        id: row.get(at)?,
+        email: row.get(at + 1)?,
+        phone: row.get(at + 2)?,
+        created_at: row.get(at + 3)?,
+        disabled: row.get::<_, Option<i64>>(at + 4)?.is_some(),
+    })
+}
+
+const SESSION_COLUMNS: &str = "s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.expires_at, s.ip, s.user_agent";
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        created_at: row.get(2)?,
+        last_seen_at: row.get(3)?,
+        idle_expires_at: row.get(4)?,
+        expires_at: row.get(5)?,
+        ip: row.get(6)?,
+        user_agent: row.get(7)?,
+    })
+}
+
+fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
+    let channel: String = row.get(1)?;
+    Ok(OutboxMessage {
+        seq: row.get(0)?,
+        channel: Channel::from_db(&channel).unwrap_or(Channel::Email),
+        recipient: row.get(2)?,
+        kind: row.get(3)?,
+        payload: row.get(4)?,
+        attempts: row.get(5)?,
+        created_at: row.get(6)?,
+    })
+}
+
+/// The account behind an identifier: (id, disabled).
+fn find_user(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Option<(String, bool)>> {
+    let sql = match identifier {
+        Identifier::Email(_) => "SELECT id, disabled_at FROM users WHERE email = ?1",
+        Identifier::Phone(_) => "SELECT id, disabled_at FROM users WHERE phone = ?1",
+    };
+    conn.prepare_cached(sql)?
+        .query_row([identifier.as_str()], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.is_some())))
+        .optional()
+}
+
+/// Finds or creates the account for a verified identifier, marks it verified and clears
+/// its failure count (a successful verification ends a run of consecutive failures).
+fn upsert_verified_user(conn: &Connection, identifier: &Identifier, now: i64) -> Result<User, StoreError> {
+    let sql = match identifier {
+        Identifier::Email(_) => {
+            "INSERT INTO users (id, email, email_verified_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?3, ?3)
+             ON CONFLICT (email) DO UPDATE SET
+                 email_verified_at = COALESCE(users.email_verified_at, excluded.email_verified_at),
+                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at
+             RETURNING id, email, phone, created_at, disabled_at"
+        }
+        Identifier::Phone(_) => {
+            "INSERT INTO users (id, phone, phone_verified_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?3, ?3)
+             ON CONFLICT (phone) DO UPDATE SET
+                 phone_verified_at = COALESCE(users.phone_verified_at, excluded.phone_verified_at),
+                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at
+             RETURNING id, email, phone, created_at, disabled_at"
+        }
+    };
+    let user = conn
+        .prepare_cached(sql)?
+        .query_row(params![crypto::random_id(), identifier.as_str(), now], |r| user_from_row(r, 0))?;
+    Ok(user)
+}
+
+fn insert_session(conn: &Connection, user_id: &str, s: &NewSession) -> Result<Session, StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at, expires_at, ip, user_agent)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![s.id, &s.token_hash[..], user_id, s.created_at, s.idle_expires_at, s.expires_at, s.ip, s.user_agent])?;
+    Ok(Session {
+        id: s.id.clone(),
+        user_id: user_id.to_owned(),
+        created_at: s.created_at,
+        last_seen_at: s.created_at,
+        idle_expires_at: s.idle_expires_at,
+        expires_at: s.expires_at,
+        ip: s.ip.clone(),
+        user_agent: s.user_agent.clone(),
+    })
+}
+
+fn sign_in(conn: &Connection, identifier: &Identifier, redirect_to: String, session: &NewSession) -> Result<SignedIn, StoreError> {
+    let user = upsert_verified_user(conn, identifier, session.created_at)?;
+    let session = insert_session(conn, &user.id, session)?;
+    Ok(SignedIn { user, session, redirect_to })
+}
+
+fn insert_message(conn: &Connection, m: &NewMessage) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO outbox (channel, recipient, kind, payload, status, next_attempt_at, expires_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?5)",
+    )?
+    .execute(params![m.channel.as_str(), m.recipient, m.kind, m.payload, m.created_at, m.expires_at])?;
+    Ok(())
+}
+
+/// GCRA (generic cell rate algorithm): one stored "theoretical arrival time" per key.
+/// The writer thread serialises jobs, so read-then-write here is atomic.
+fn hit_rate_limit(conn: &Connection, limit: &RateLimit) -> Result<(), StoreError> {
+    let now = limit.now;
+    let tat: Option<i64> = conn
+        .prepare_cached("SELECT tat FROM rate_limits WHERE key = ?1")?
+        .query_row([&limit.key], |r| r.get(0))
+        .optional()?;
+    let base = tat.unwrap_or(now).max(now);
+    let tolerance = limit.interval_ms * i64::from(limit.burst.saturating_sub(1));
+    if base - now > tolerance {
+        return Err(StoreError::RateLimited { retry_after_ms: base - now - tolerance });
+    }
+    conn.prepare_cached(
+        "INSERT INTO rate_limits (key, tat) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
+    )?
+    .execute(params![limit.key, base + limit.interval_ms])?;
+    Ok(())
+}
+
+fn load_request_for_update(conn: &Connection, by_token: Option<&Hash>, id: Option<&str>) -> rusqlite::Result<Option<(AuthRequest, Vec<u8>, String)>> {
+    let (sql, key): (String, rusqlite::types::Value) = match (by_token, id) {
+        (Some(t), _) => (
+            format!("SELECT {AUTH_COLUMNS}, code_hash, purpose FROM auth_requests WHERE token_hash = ?1"),
+            rusqlite::types::Value::Blob(t.to_vec()),
+        ),
+        (None, Some(id)) => (
+            format!("SELECT {AUTH_COLUMNS}, code_hash, purpose FROM auth_requests WHERE id = ?1"),
+            rusqlite::types::Value::Text(id.to_owned()),
+        ),
+        (None, None) => return Ok(None),
+    };
+    conn.prepare_cached(&sql)?
+        .query_row([key], |r| Ok((auth_request_from_row(r)?, r.get(15)?, r.get(16)?)))
+        .optional()
+}
+
+fn user_code_lock(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Option<(String, i64, Option<i64>, bool)>> {
+    let sql = match identifier {
+        Identifier::Email(_) => "SELECT id, failed_code_count, code_locked_until, disabled_at FROM users WHERE email = ?1",
+        Identifier::Phone(_) => "SELECT id, failed_code_count, code_locked_until, disabled_at FROM users WHERE phone = ?1",
+    };
+    conn.prepare_cached(sql)?
+        .query_row([identifier.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Option<i64>>(3)?.is_some()))
+        })
+        .optional()
+}
+
+fn redeem_code_job(conn: &Connection, r: RedeemCode) -> Result<CodeOutcome, StoreError> {
+    let Some((req, code_hash, purpose)) = load_request_for_update(conn, None, Some(&r.request_id))? else {
+        return Ok(CodeOutcome::Invalid);
+    };
+    if purpose != "signin" {
+        return Ok(CodeOutcome::Invalid);
+    }
+    match req.state {
+        AuthState::Pending => {}
+        AuthState::Dead => return Ok(CodeOutcome::TooManyAttempts),
+        AuthState::Approved | AuthState::Consumed => return Ok(CodeOutcome::Invalid),
+    }
+    if req.failed_attempts >= r.max_attempts {
+        return Ok(CodeOutcome::TooManyAttempts);
+    }
+    if r.now >= req.expires_at {
+        return Ok(CodeOutcome::Expired);
+    }
+    let account = user_code_lock(conn, &req.identifier)?;
+    if let Some((_, _, locked_until, disabled)) = &account {
+        if *disabled {
+            return Ok(CodeOutcome::Invalid);
+        }
+        if let Some(until) = locked_until.filter(|u| *u > r.now) {
+            return Ok(CodeOutcome::AccountLocked { retry_after_ms: until - r.now });
+        }
+    }
+    if !crypto::constant_time_eq(&code_hash, &r.code_hash) {
+        let failed = req.failed_attempts + 1;
+        let state = if failed >= r.max_attempts { AuthState::Dead } else { AuthState::Pending };
+        conn.prepare_cached("UPDATE auth_requests SET failed_attempts = ?2, state = ?3 WHERE id = ?1")?
+            .execute(params![req.id, failed, state.as_str()])?;
+        if let Some((user_id, count, _, _)) = account {
+            // NIST 800-63B §5.2.2: at most 100 consecutive failures per account, then the
+            // account refuses codes for a while (a throttle, not a permanent lock-out an
+            // attacker could use against the owner).
+            let count = count + 1;
+            let (count, locked_until) = if count >= i64::from(r.account_max_failures) {
+                (0, Some(r.now + r.account_lockout_ms))
+            } else {
+                (count, None)
+            };
+            conn.prepare_cached("UPDATE users SET failed_code_count = ?2, code_locked_until = ?3 WHERE id = ?1")?
+                .execute(params![user_id, count, locked_until])?;
+        }
+        return Ok(if state == AuthState::Dead {
+            CodeOutcome::TooManyAttempts
+        } else {
+            CodeOutcome::WrongCode { remaining: r.max_attempts - failed }
+        });
+    }
+    // The one statement that spends the secret: of two concurrent redemptions only one
+    // sees state = 'pending'.
+    let spent = conn
+        .prepare_cached("UPDATE auth_requests SET state = 'consumed', consumed_at = ?2 WHERE id = ?1 AND state = 'pending'")?
+        .execute(params![req.id, r.now])?;
+    if spent != 1 {
+        return Ok(CodeOutcome::Invalid);
+    }
+    Ok(CodeOutcome::SignedIn(sign_in(conn, &req.identifier, req.redirect_to, &r.session)?))
+}
+
+fn redeem_link_job(conn: &Connection, r: RedeemLink) -> Result<LinkOutcome, StoreError> {
+    let Some((req, _, purpose)) = load_request_for_update(conn, Some(&r.token_hash), None)? else {
+        return Ok(LinkOutcome::Invalid);
+    };
+    if purpose != "signin" || req.state != AuthState::Pending {
+        return Ok(LinkOutcome::Invalid);
+    }
+    if r.now >= req.expires_at {
+        return Ok(LinkOutcome::Expired);
+    }
+    if let Some((_, disabled)) = find_user(conn, &req.identifier)? {
+        if disabled {
+            return Ok(LinkOutcome::Invalid);
+        }
+    }
+    match r.action {
+        LinkAction::SignInHere(session) => {
+            let spent = conn
+                .prepare_cached("UPDATE auth_requests SET state = 'consumed', consumed_at = ?2 WHERE id = ?1 AND state = 'pending'")?
+                .execute(params![req.id, r.now])?;
+            if spent != 1 {
+                return Ok(LinkOutcome::Invalid);
+            }
+            Ok(LinkOutcome::SignedIn(sign_in(conn, &req.identifier, req.redirect_to, &session)?))
+        }
+        LinkAction::Approve { picked } if picked == req.match_number => {
+            let spent = conn
+                .prepare_cached("UPDATE auth_requests SET state = 'approved', approved_at = ?2 WHERE id = ?1 AND state = 'pending'")?
+                .execute(params![req.id, r.now])?;
+            Ok(if spent == 1 { LinkOutcome::Approved } else { LinkOutcome::Invalid })
+        }
+        LinkAction::Approve { .. } => {
+            // A wrong pick is what a phished approval looks like: the request dies.
+            conn.prepare_cached("UPDATE auth_requests SET state = 'dead' WHERE id = ?1 AND state = 'pending'")?
+                .execute([&req.id])?;
+            Ok(LinkOutcome::WrongNumber)
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.db.read(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))).await.map(|_| ())
+    }
+
+    async fn server_key(&self, now: i64) -> Result<[u8; 32], StoreError> {
+        let candidate = crypto::random_key();
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "INSERT INTO server_secrets (name, value, created_at) VALUES ('hmac', ?1, ?2) ON CONFLICT (name) DO NOTHING",
+                    params![&candidate[..], now],
+                )?;
+                let value: Vec<u8> = c.query_row("SELECT value FROM server_secrets WHERE name = 'hmac'", [], |r| r.get(0))?;
+                value
+                    .try_into()
+                    .map_err(|_| StoreError::Other(anyhow::anyhow!("the stored server key has the wrong length")))
+            })
+            .await
+    }
+
+    async fn start_auth_request(
+        &self,
+        new: NewAuthRequest,
+        message: NewMessage,
+        message_for_unknown: bool,
+        limits: Vec<RateLimit>,
+    ) -> Result<(), StoreError> {
+        self.db
+            .write(move |c| {
+                for limit in &limits {
+                    hit_rate_limit(c, limit)?;
+                }
+                let user = find_user(c, &new.identifier)?;
+                let user_id = user.as_ref().map(|(id, _)| id.clone());
+                c.prepare_cached(
+                    "INSERT INTO auth_requests (id, purpose, identifier_kind, identifier, user_id, channel, code_hash,
+                         token_hash, device_hash, match_number, redirect_to, locale, state, requester_ip,
+                         requester_agent, created_at, last_sent_at, expires_at)
+                     VALUES (?1, 'signin', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?14, ?14, ?15)",
+                )?
+                .execute(params![
+                    new.id,
+                    new.identifier.kind(),
+                    new.identifier.as_str(),
+                    user_id,
+                    new.channel.as_str(),
+                    &new.code_hash[..],
+                    &new.token_hash[..],
+                    &new.device_hash[..],
+                    new.match_number,
+                    new.redirect_to,
+                    new.locale,
+                    new.requester_ip,
+                    new.requester_agent,
+                    new.created_at,
+                    new.expires_at,
+                ])?;
+                let deliver = match user {
+                    Some((_, disabled)) => !disabled,
+                    None => message_for_unknown,
+                };
+                if deliver {
+                    insert_message(c, &message)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError> {
+        let id = id.to_owned();
+        self.db
+            .read(move |c| {
+                c.prepare_cached(&format!("SELECT {AUTH_COLUMNS} FROM auth_requests WHERE id = ?1 AND purpose = 'signin'"))?
+                    .query_row([id], auth_request_from_row)
+                    .optional()
+            })
+            .await
+    }
+
+    async fn auth_request_by_token(&self, token_hash: Hash) -> Result<Option<AuthRequest>, StoreError> {
+        self.db
+            .read(move |c| {
+                // Lookup by the SHA-256 of a 256-bit token: the index comparison cannot leak
+                // anything usable about the token itself.
+                c.prepare_cached(&format!("SELECT {AUTH_COLUMNS} FROM auth_requests WHERE token_hash = ?1 AND purpose = 'signin'"))?
+                    .query_row([&token_hash[..]], auth_request_from_row)
+                    .optional()
+            })
+            .await
+    }
+
+    async fn rotate_auth_request(
+        &self,
+        id: &str,
+        s: RotatedSecrets,
+        message: NewMessage,
+        send_to_unknown: bool,
+        limits: Vec<RateLimit>,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.db
+            .write(move |c| {
+                // The failed-attempt count is deliberately left alone: a resend must never
+                // buy an attacker five more guesses.
+                let rotated = c
+                    .prepare_cached(
+                        "UPDATE auth_requests SET code_hash = ?2, token_hash = ?3, expires_at = ?4, last_sent_at = ?5,
+                             send_count = send_count + 1
+                         WHERE id = ?1 AND state = 'pending' AND expires_at > ?5",
+                    )?
+                    .execute(params![id, &s.code_hash[..], &s.token_hash[..], s.expires_at, s.now])?;
+                if rotated != 1 {
+                    return Ok(false);
+                }
+                for limit in &limits {
+                    hit_rate_limit(c, limit)?;
+                }
+                let Some((req, _, _)) = load_request_for_update(c, None, Some(&id))? else {
+                    return Ok(false);
+                };
+                let deliver = match find_user(c, &req.identifier)? {
+                    Some((_, disabled)) => !disabled,
+                    None => send_to_unknown,
+                };
+                if deliver {
+                    insert_message(c, &message)?;
+                }
+                Ok(true)
+            })
+            .await
+    }
+
+    async fn redeem_code(&self, redeem: RedeemCode) -> Result<CodeOutcome, StoreError> {
+        self.db.write(move |c| redeem_code_job(c, redeem)).await
+    }
+
+    async fn redeem_link(&self, redeem: RedeemLink) -> Result<LinkOutcome, StoreError> {
+        self.db.write(move |c| redeem_link_job(c, redeem)).await
+    }
+
+    async fn claim_approved(&self, id: &str, session: NewSession, now: i64) -> Result<Option<SignedIn>, StoreError> {
+        let id = id.to_owned();
+        self.db
+            .write(move |c| {
+                let claimed = c
+                    .prepare_cached(
+                        "UPDATE auth_requests SET state = 'consumed', consumed_at = ?2
+                         WHERE id = ?1 AND state = 'approved' AND expires_at > ?2
+                         RETURNING identifier_kind, identifier, redirect_to",
+                    )?
+                    .query_row(params![id, now], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                    })
+                    .optional()?;
+                let Some((kind, value, redirect_to)) = claimed else { return Ok(None) };
+                let identifier = Identifier::from_db(&kind, &value)
+                    .ok_or_else(|| StoreError::Other(anyhow::anyhow!("bad identifier in auth_requests")))?;
+                Ok(Some(sign_in(c, &identifier, redirect_to, &session)?))
+            })
+            .await
+    }
+
+    async fn session_by_token(&self, token_hash: Hash, now: i64) -> Result<Option<(Session, User)>, StoreError> {
+        self.db
+            .read(move |c| {
+                c.prepare_cached(&format!(
+                    "SELECT {SESSION_COLUMNS}, u.id, u.email, u.phone, u.created_at, u.disabled_at
+                     FROM sessions s JOIN users u ON u.id = s.user_id
+                     WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
+                       AND s.idle_expires_at > ?2 AND u.disabled_at IS NULL"
+                ))?
+                .query_row(params![&token_hash[..], now], |r| Ok((session_from_row(r)?, user_from_row(r, 8)?)))
+                .optional()
+            })
+            .await
+    }
+
+    async fn touch_session(&self, id: &str, now: i64, idle_expires_at: i64) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.db
+            .write(move |c| {
+                c.prepare_cached("UPDATE sessions SET last_seen_at = ?2, idle_expires_at = ?3 WHERE id = ?1 AND revoked_at IS NULL")?
+                    .execute(params![id, now, idle_expires_at])?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn list_sessions(&self, user_id: &str, now: i64) -> Result<Vec<Session>, StoreError> {
+        let user_id = user_id.to_owned();
+        self.db
+            .read(move |c| {
+                c.prepare_cached(&format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions s
+                     WHERE s.user_id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 AND s.idle_expires_at > ?2
+                     ORDER BY s.created_at DESC"
+                ))?
+                .query_map(params![user_id, now], session_from_row)?
+                .collect()
+            })
+            .await
+    }
+
+    async fn revoke_session(&self, user_id: &str, session_id: &str, now: i64) -> Result<bool, StoreError> {
+        let (user_id, session_id) = (user_id.to_owned(), session_id.to_owned());
+        self.db
+            .write(move |c| {
+                let n = c
+                    .prepare_cached("UPDATE sessions SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL")?
+                    .execute(params![session_id, user_id, now])?;
+                Ok(n == 1)
+            })
+            .await
+    }
+
+    async fn revoke_sessions(&self, user_id: &str, keep: Option<&str>, now: i64) -> Result<u64, StoreError> {
+        let (user_id, keep) = (user_id.to_owned(), keep.map(str::to_owned));
+        self.db
+            .write(move |c| {
+                let n = c
+                    .prepare_cached(
+                        "UPDATE sessions SET revoked_at = ?3
+                         WHERE user_id = ?1 AND revoked_at IS NULL AND (?2 IS NULL OR id <> ?2)",
+                    )?
+                    .execute(params![user_id, keep, now])?;
+                Ok(n as u64)
+            })
+            .await
+    }
+
+    async fn claim_outbox(&self, now: i64, lease_ms: i64, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
+        self.db
+            .write(move |c| {
+                // A message whose secret has expired is never sent late.
+                c.prepare_cached(
+                    "UPDATE outbox SET status = 'failed', last_error = 'expired before delivery', lease_until = NULL
+                     WHERE status IN ('queued', 'sending') AND expires_at <= ?1",
+                )?
+                .execute([now])?;
+                let rows = c
+                    .prepare_cached(
+                        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?2
+                         WHERE seq IN (
+                             SELECT seq FROM outbox
+                             WHERE (status = 'queued' AND next_attempt_at <= ?1) OR (status = 'sending' AND lease_until <= ?1)
+                             ORDER BY seq LIMIT ?3)
+                         RETURNING seq, channel, recipient, kind, payload, attempts, created_at",
+                    )?
+                    .query_map(params![now, now + lease_ms, limit as i64], outbox_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
+    async fn finish_outbox(&self, results: Vec<DeliveryResult>, now: i64) -> Result<(), StoreError> {
+        self.db
+            .write(move |c| {
+                for r in &results {
+                    match &r.status {
+                        DeliveryStatus::Sent { provider, provider_message_id } => {
+                            c.prepare_cached(
+                                "UPDATE outbox SET status = 'sent', sent_at = ?2, provider = ?3, provider_message_id = ?4,
+                                     lease_until = NULL, last_error = NULL
+                                 WHERE seq = ?1",
+                            )?
+                            .execute(params![r.seq, now, provider, provider_message_id])?;
+                        }
+                        DeliveryStatus::Retry { error, next_attempt_at } => {
+                            c.prepare_cached(
+                                "UPDATE outbox SET status = 'queued', next_attempt_at = ?2, last_error = ?3, lease_until = NULL
+                                 WHERE seq = ?1",
+                            )?
+                            .execute(params![r.seq, next_attempt_at, error])?;
+                        }
+                        DeliveryStatus::Failed { error } => {
+                            c.prepare_cached("UPDATE outbox SET status = 'failed', last_error = ?2, lease_until = NULL WHERE seq = ?1")?
+                                .execute(params![r.seq, error])?;
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn dev_inbox(&self, recipient: Option<String>, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
+        self.db
+            .read(move |c| {
+                c.prepare_cached(
+                    "SELECT seq, channel, recipient, kind, payload, attempts, created_at FROM outbox
+                     WHERE status = 'sent' AND provider = 'dev' AND (?1 IS NULL OR recipient = ?1)
+                     ORDER BY seq DESC LIMIT ?2",
+                )?
+                .query_map(params![recipient, limit as i64], outbox_from_row)?
+                .collect()
+            })
+            .await
+    }
+}
