@@ -227,11 +227,7 @@ impl Default for RateLimitSettings {
 
 impl Default for EmailDelivery {
     fn default() -> Self {
-        Self {
-            provider: "dev".to_owned(),
-            from: "Postern <no-reply@postern.localhost>".to_owned(),
-            smtp_url: None,
-        }
+        Self { provider: "dev".to_owned(), from: "Postern <no-reply@postern.localhost>".to_owned(), smtp_url: None }
     }
 }
 
@@ -260,8 +256,7 @@ impl Settings {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("failed to read the configuration file {}", path.display()))?;
-                toml::from_str::<toml::Table>(&text)
-                    .with_context(|| format!("{} is not valid TOML", path.display()))?
+                toml::from_str::<toml::Table>(&text).with_context(|| format!("{} is not valid TOML", path.display()))?
             }
             None => toml::Table::new(),
         };
@@ -271,8 +266,7 @@ impl Settings {
                 continue;
             }
             let keys: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
-            insert_path(&mut root, &keys, env_value(value))
-                .with_context(|| format!("environment variable {name}"))?;
+            insert_path(&mut root, &keys, env_value(value)).with_context(|| format!("environment variable {name}"))?;
         }
         let settings: Settings = toml::Value::Table(root)
             .try_into()
@@ -305,7 +299,9 @@ impl Settings {
             bail!("passwordless.account_max_failures may not exceed 100 (NIST 800-63B §5.2.2)");
         }
         if self.rate_limits.per_identifier_per_hour == 0 || self.rate_limits.per_ip_per_hour == 0 {
-            bail!("rate limits must allow at least one message per hour (set rate_limits.enabled = false to turn them off)");
+            bail!(
+                "rate limits must allow at least one message per hour (set rate_limits.enabled = false to turn them off)"
+            );
         }
         if self.sqlite.readers == 0 || self.sqlite.max_batch == 0 {
             bail!("sqlite.readers and sqlite.max_batch must be at least 1");
@@ -313,10 +309,16 @@ impl Settings {
         // Only the dev inbox ships in this build; real providers arrive with their own
         // settings, and a name that does nothing must not look configured.
         if self.delivery.email.provider != "dev" {
-            bail!("delivery.email.provider {:?} is not available in this build (available: dev)", self.delivery.email.provider);
+            bail!(
+                "delivery.email.provider {:?} is not available in this build (available: dev)",
+                self.delivery.email.provider
+            );
         }
         if self.delivery.sms.provider != "dev" {
-            bail!("delivery.sms.provider {:?} is not available in this build (available: dev)", self.delivery.sms.provider);
+            bail!(
+                "delivery.sms.provider {:?} is not available in this build (available: dev)",
+                self.delivery.sms.provider
+            );
         }
         Ok(())
     }
@@ -386,11 +388,11 @@ impl Settings {
 
 /// `scheme://user:pass@host` → `scheme://user:***@host`.
 fn redact_url(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((cred, host)) = rest.rsplit_once('@') {
-            let user = cred.split(':').next().unwrap_or("");
-            return format!("{scheme}://{user}:***@{host}");
-        }
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((cred, host)) = rest.rsplit_once('@')
+    {
+        let user = cred.split(':').next().unwrap_or("");
+        return format!("{scheme}://{user}:***@{host}");
     }
     url.to_owned()
 }

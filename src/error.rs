@@ -82,15 +82,20 @@ impl AppError {
             AppError::InvalidCode { remaining: Some(n) } => {
                 format!("That code is not right. {n} attempt{} left.", if *n == 1 { "" } else { "s" })
             }
-            AppError::InvalidCode { remaining: None } => "That code is not right, or it has already been used.".to_owned(),
+            AppError::InvalidCode { remaining: None } => {
+                "That code is not right, or it has already been used.".to_owned()
+            }
             AppError::Expired => "This code or link has expired. Start again to get a new one.".to_owned(),
             AppError::TooManyAttempts { .. } => {
-                "Too many wrong codes. For your safety this sign-in was stopped; start again to get a new code.".to_owned()
+                "Too many wrong codes. For your safety this sign-in was stopped; start again to get a new code."
+                    .to_owned()
             }
             AppError::RateLimited { retry_after_secs } => {
                 format!("Too many requests. Try again in {}.", human_secs(*retry_after_secs))
             }
-            AppError::WrongBrowser => "This sign-in was started in another browser. Continue there, or sign in again here.".to_owned(),
+            AppError::WrongBrowser => {
+                "This sign-in was started in another browser. Continue there, or sign in again here.".to_owned()
+            }
             AppError::Unauthorized => "You are not signed in.".to_owned(),
             AppError::NotFound => "There is nothing here.".to_owned(),
             AppError::Unavailable(_) => "The service is temporarily unavailable. Try again in a moment.".to_owned(),
@@ -101,7 +106,9 @@ impl AppError {
 
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AppError::TooManyAttempts { retry_after_secs } | AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            AppError::TooManyAttempts { retry_after_secs } | AppError::RateLimited { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
             AppError::Unavailable(_) => Some(5),
             _ => None,
         }
@@ -156,10 +163,10 @@ impl IntoResponse for AppError {
         };
         let body = Body { error: self.code(), message: self.message(), attempts_remaining: remaining };
         let mut response = (self.status(), Json(body)).into_response();
-        if let Some(secs) = self.retry_after() {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = self.retry_after()
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }

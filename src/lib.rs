@@ -2,6 +2,7 @@
 //! the hosted pages around them, behind a small HTTP contract.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cli;
 pub mod clock;

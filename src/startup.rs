@@ -69,12 +69,8 @@ impl Application {
             server_key: Arc::new(server_key),
             outbox_wake: outbox_wake.clone(),
         };
-        let worker = OutboxWorker {
-            store,
-            senders: Senders::from_settings(&state.settings.delivery),
-            clock,
-            wake: outbox_wake,
-        };
+        let worker =
+            OutboxWorker { store, senders: Senders::from_settings(&state.settings.delivery), clock, wake: outbox_wake };
         let router = http::router(state.clone());
         Ok(Self { listener, router, worker, shutdown: CancellationToken::new(), address, state })
     }

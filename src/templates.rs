@@ -1,8 +1,8 @@
 //! Built-in templates (hosted pages and messages), compiled once at start. HTML templates
 //! are auto-escaped, so an app name or a user agent string can never become markup.
 
-use minijinja::{AutoEscape, Environment};
 use minijinja::Value;
+use minijinja::{AutoEscape, Environment};
 
 const BUILT_IN: &[(&str, &str)] = &[
     ("layout.html", include_str!("templates/pages/layout.html")),
@@ -25,13 +25,10 @@ pub struct Templates {
 impl Templates {
     pub fn built_in() -> anyhow::Result<Self> {
         let mut env = Environment::new();
-        env.set_auto_escape_callback(|name| {
-            if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None }
-        });
+        env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         for (name, source) in BUILT_IN {
-            env.add_template(name, source)
-                .map_err(|e| anyhow::anyhow!("built-in template {name} is broken: {e}"))?;
+            env.add_template(name, source).map_err(|e| anyhow::anyhow!("built-in template {name} is broken: {e}"))?;
         }
         Ok(Self { env })
     }

@@ -48,6 +48,8 @@ pub fn render(templates: &Templates, channel: Channel, kind: &str, payload: &str
             text: templates.render("email/sign_in.txt", ctx.clone())?,
             html: Some(templates.render("email/sign_in.html", ctx.clone())?),
         },
-        Channel::Sms => Rendered { subject, text: templates.render("sms/sign_in.txt", ctx)?.trim().to_owned(), html: None },
+        Channel::Sms => {
+            Rendered { subject, text: templates.render("sms/sign_in.txt", ctx)?.trim().to_owned(), html: None }
+        }
     })
 }

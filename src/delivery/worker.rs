@@ -51,7 +51,9 @@ impl OutboxWorker {
             for message in &batch {
                 let sender = self.senders.for_channel(message.channel);
                 let status = match sender.send(message).await {
-                    Ok(provider_message_id) => DeliveryStatus::Sent { provider: sender.name().to_owned(), provider_message_id },
+                    Ok(provider_message_id) => {
+                        DeliveryStatus::Sent { provider: sender.name().to_owned(), provider_message_id }
+                    }
                     Err(SendError::Temporary(error)) if message.attempts < MAX_ATTEMPTS => {
                         let backoff = 1_000i64 << message.attempts.min(10);
                         DeliveryStatus::Retry { error, next_attempt_at: self.clock.now_ms() + backoff }

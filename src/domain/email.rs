@@ -51,10 +51,7 @@ impl EmailAddress {
         if trimmed.chars().any(|c| {
             c.is_control()
                 || c.is_whitespace()
-                || matches!(
-                    c,
-                    ',' | ';' | '<' | '>' | '"' | '(' | ')' | '[' | ']' | '\\' | ':'
-                )
+                || matches!(c, ',' | ';' | '<' | '>' | '"' | '(' | ')' | '[' | ']' | '\\' | ':')
                 || is_invisible(c)
         }) {
             return Err(EmailError::ForbiddenCharacter);

@@ -34,10 +34,7 @@ impl PhoneNumber {
         }
         // Digits and the usual visual separators only: no letters (vanity numbers), no
         // extensions, no Unicode digits from other scripts.
-        if !trimmed
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'))
-        {
+        if !trimmed.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')')) {
             return Err(PhoneError::ForbiddenCharacter);
         }
         if !trimmed.starts_with('+') || trimmed[1..].contains('+') {

@@ -13,13 +13,15 @@ pub enum Status {
     Expired,
 }
 
-pub async fn poll_status(state: &AppState, request_id: &str, device: Option<DeviceBinding>, client: &Client) -> AppResult<Status> {
+pub async fn poll_status(
+    state: &AppState,
+    request_id: &str,
+    device: Option<DeviceBinding>,
+    client: &Client,
+) -> AppResult<Status> {
     let now = state.now();
-    let request = state
-        .store
-        .auth_request(request_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("unknown auth_request_id"))?;
+    let request =
+        state.store.auth_request(request_id).await?.ok_or_else(|| AppError::invalid("unknown auth_request_id"))?;
     if now >= request.expires_at {
         return Ok(Status::Expired);
     }

@@ -108,4 +108,3 @@ pub async fn redeem_link(state: &AppState, token: &str, choice: Choice, client: 
         LinkOutcome::Invalid => Err(AppError::InvalidCode { remaining: None }),
     }
 }
-

@@ -12,11 +12,8 @@ use crate::store::{AuthState, NewMessage, RotatedSecrets};
 #[tracing::instrument(skip_all)]
 pub async fn resend_passwordless(state: &AppState, request_id: &str, client: &Client) -> AppResult<Started> {
     let now = state.now();
-    let request = state
-        .store
-        .auth_request(request_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("unknown auth_request_id"))?;
+    let request =
+        state.store.auth_request(request_id).await?.ok_or_else(|| AppError::invalid("unknown auth_request_id"))?;
     match request.state {
         AuthState::Pending if now < request.expires_at => {}
         AuthState::Dead => return Err(AppError::TooManyAttempts { retry_after_secs: resend_after_secs(state).max(1) }),

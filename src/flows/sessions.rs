@@ -73,9 +73,5 @@ pub async fn list_sessions(state: &AppState, user_id: &str) -> AppResult<Vec<Ses
 }
 
 pub async fn revoke_session(state: &AppState, user_id: &str, session_id: &str) -> AppResult<()> {
-    if state.store.revoke_session(user_id, session_id, state.now()).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
+    if state.store.revoke_session(user_id, session_id, state.now()).await? { Ok(()) } else { Err(AppError::NotFound) }
 }

@@ -56,7 +56,13 @@ pub struct Secrets {
     pub payload: String,
 }
 
-pub fn new_secrets(state: &AppState, request_id: &str, expires_at: i64, lifetime: i64, requester_agent: &str) -> AppResult<Secrets> {
+pub fn new_secrets(
+    state: &AppState,
+    request_id: &str,
+    expires_at: i64,
+    lifetime: i64,
+    requester_agent: &str,
+) -> AppResult<Secrets> {
     let code = crypto::random_code();
     let token = crypto::random_token();
     let payload = SignInPayload {
@@ -85,7 +91,12 @@ fn origin_host(public_url: &str) -> String {
 }
 
 #[tracing::instrument(skip_all, fields(channel))]
-pub async fn start_passwordless(state: &AppState, input: StartInput, device: DeviceBinding, client: &Client) -> AppResult<Started> {
+pub async fn start_passwordless(
+    state: &AppState,
+    input: StartInput,
+    device: DeviceBinding,
+    client: &Client,
+) -> AppResult<Started> {
     let natural = input.identifier.natural_channel();
     let channel = input.channel.unwrap_or(natural);
     if channel != natural {

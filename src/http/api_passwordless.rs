@@ -41,14 +41,23 @@ struct StartBody {
 /// Exactly one of `email` and `phone`, parsed.
 pub fn identifier_from(email: Option<&str>, phone: Option<&str>) -> AppResult<Identifier> {
     match (email, phone) {
-        (Some(e), None) => EmailAddress::parse(e).map(Identifier::Email).map_err(|e| AppError::invalid(format!("email: {e}"))),
-        (None, Some(p)) => PhoneNumber::parse(p).map(Identifier::Phone).map_err(|e| AppError::invalid(format!("phone: {e}"))),
+        (Some(e), None) => {
+            EmailAddress::parse(e).map(Identifier::Email).map_err(|e| AppError::invalid(format!("email: {e}")))
+        }
+        (None, Some(p)) => {
+            PhoneNumber::parse(p).map(Identifier::Phone).map_err(|e| AppError::invalid(format!("phone: {e}")))
+        }
         (Some(_), Some(_)) => Err(AppError::invalid("give either email or phone, not both")),
         (None, None) => Err(AppError::invalid("email or phone is required")),
     }
 }
 
-async fn start(State(state): State<AppState>, client: Client, jar: CookieJar, ApiJson(body): ApiJson<StartBody>) -> AppResult<(CookieJar, Json<StartedView>)> {
+async fn start(
+    State(state): State<AppState>,
+    client: Client,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<StartBody>,
+) -> AppResult<(CookieJar, Json<StartedView>)> {
     let identifier = identifier_from(body.email.as_deref(), body.phone.as_deref())?;
     let (jar, device) = cookies::device(&state, jar);
     let input = StartInput { identifier, channel: body.channel, redirect_to: body.redirect_to, locale: body.locale };
@@ -63,7 +72,12 @@ struct VerifyBody {
     code: String,
 }
 
-async fn verify(State(state): State<AppState>, client: Client, jar: CookieJar, ApiJson(body): ApiJson<VerifyBody>) -> AppResult<(CookieJar, Json<SignedInView>)> {
+async fn verify(
+    State(state): State<AppState>,
+    client: Client,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<VerifyBody>,
+) -> AppResult<(CookieJar, Json<SignedInView>)> {
     let code = OtpCode::parse(&body.code).map_err(AppError::invalid)?;
     check_request_id(&body.auth_request_id)?;
     let issued = verify_code(&state, &body.auth_request_id, &code, &client).await?;
@@ -84,7 +98,11 @@ struct ResendBody {
     auth_request_id: String,
 }
 
-async fn resend(State(state): State<AppState>, client: Client, ApiJson(body): ApiJson<ResendBody>) -> AppResult<Json<StartedView>> {
+async fn resend(
+    State(state): State<AppState>,
+    client: Client,
+    ApiJson(body): ApiJson<ResendBody>,
+) -> AppResult<Json<StartedView>> {
     check_request_id(&body.auth_request_id)?;
     let started = resend_passwordless(&state, &body.auth_request_id, &client).await?;
     Ok(Json(started.into()))
@@ -95,12 +113,19 @@ struct StatusQuery {
     auth_request_id: Option<String>,
 }
 
-async fn status(State(state): State<AppState>, client: Client, jar: CookieJar, Query(q): Query<StatusQuery>) -> AppResult<(CookieJar, Json<serde_json::Value>)> {
+async fn status(
+    State(state): State<AppState>,
+    client: Client,
+    jar: CookieJar,
+    Query(q): Query<StatusQuery>,
+) -> AppResult<(CookieJar, Json<serde_json::Value>)> {
     let id = q.auth_request_id.ok_or_else(|| AppError::invalid("auth_request_id is required"))?;
     check_request_id(&id)?;
     let device = cookies::existing_device(&state, &jar);
     Ok(match poll_status(&state, &id, device, &client).await? {
-        Status::Pending { expires_at } => (jar, Json(json!({ "status": "pending", "expires_at": rfc3339(expires_at) }))),
+        Status::Pending { expires_at } => {
+            (jar, Json(json!({ "status": "pending", "expires_at": rfc3339(expires_at) })))
+        }
         Status::Expired => (jar, Json(json!({ "status": "expired" }))),
         Status::Approved(issued) => {
             let view = SignedInView::new(&issued.signed_in.user, &issued.signed_in.session);

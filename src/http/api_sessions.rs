@@ -60,7 +60,13 @@ fn refuse_cross_site(headers: &HeaderMap) -> AppResult<()> {
     Ok(())
 }
 
-async fn logout_handler(State(state): State<AppState>, auth: Authenticated, jar: CookieJar, headers: HeaderMap, body: Bytes) -> AppResult<(StatusCode, CookieJar)> {
+async fn logout_handler(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    jar: CookieJar,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<(StatusCode, CookieJar)> {
     refuse_cross_site(&headers)?;
     let scope = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutScope::Current
@@ -90,7 +96,12 @@ async fn sessions(State(state): State<AppState>, auth: Authenticated) -> AppResu
     Ok(Json(json!({ "sessions": views })))
 }
 
-async fn delete_session(State(state): State<AppState>, auth: Authenticated, headers: HeaderMap, Path(id): Path<String>) -> AppResult<StatusCode> {
+async fn delete_session(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
     refuse_cross_site(&headers)?;
     revoke_session(&state, &auth.user.id, &id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -42,7 +42,9 @@ async fn messages(state: &AppState, to: Option<String>) -> AppResult<Vec<InboxMe
     // `to` is canonicalised like any identifier, so `Alice@Example.com` finds the mail
     // sent to `alice@example.com`.
     let recipient = match to.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => Some(Identifier::parse_any(t).map_err(|e| AppError::invalid(format!("to: {e}")))?.as_str().to_owned()),
+        Some(t) => {
+            Some(Identifier::parse_any(t).map_err(|e| AppError::invalid(format!("to: {e}")))?.as_str().to_owned())
+        }
         None => None,
     };
     let rows = state.store.dev_inbox(recipient, LIMIT).await?;
@@ -69,7 +71,12 @@ async fn json(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> App
 
 async fn html(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> Response {
     match messages(&state, q.to).await {
-        Ok(messages) => page(&state, StatusCode::OK, "dev_inbox.html", minijinja::context! { messages => minijinja::value::Serde(messages) }),
+        Ok(messages) => page(
+            &state,
+            StatusCode::OK,
+            "dev_inbox.html",
+            minijinja::context! { messages => minijinja::value::Serde(messages) },
+        ),
         Err(e) => crate::http::pages::error_page(&state, e),
     }
 }

@@ -88,8 +88,12 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
             AppError::invalid(format!("the request body has a wrong or missing field: {detail}"))
         }
         JsonRejection::JsonSyntaxError(_) => AppError::invalid("the request body is not valid JSON"),
-        JsonRejection::MissingJsonContentType(_) => AppError::invalid("send the body as JSON with Content-Type: application/json"),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(crate::http::BODY_LIMIT_HINT),
+        JsonRejection::MissingJsonContentType(_) => {
+            AppError::invalid("send the body as JSON with Content-Type: application/json")
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            AppError::PayloadTooLarge(crate::http::BODY_LIMIT_HINT)
+        }
         other => AppError::invalid(other.body_text()),
     }
 }

@@ -73,10 +73,7 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
         413 => AppError::PayloadTooLarge(crate::http::BODY_LIMIT_HINT),
         500 => AppError::Internal(anyhow::anyhow!("a request handler panicked")),
         503 | 408 => AppError::Unavailable(anyhow::anyhow!("the request timed out")),
-        _ => AppError::invalid(format!(
-            "{}",
-            status.canonical_reason().unwrap_or("the request was not accepted").to_lowercase()
-        )),
+        _ => AppError::invalid(status.canonical_reason().unwrap_or("the request was not accepted").to_lowercase()),
     };
     let mut replaced = error.into_response();
     *replaced.status_mut() = status;

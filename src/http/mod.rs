@@ -42,23 +42,21 @@ pub fn router(state: AppState) -> Router {
     }
     let timeout = state.settings.http.request_timeout;
     let body_limit = state.settings.http.body_limit;
-    app.fallback(not_found)
-        .with_state(state.clone())
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                    // The path only: query strings carry link tokens and must not be logged.
-                    let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-                }))
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
-                .layer(middleware::from_fn(headers::json_errors))
-                .layer(CatchPanicLayer::new())
-                .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
-                .layer(DefaultBodyLimit::max(body_limit)),
-        )
+    app.fallback(not_found).with_state(state.clone()).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                // The path only: query strings carry link tokens and must not be logged.
+                let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
+            .layer(middleware::from_fn(headers::json_errors))
+            .layer(CatchPanicLayer::new())
+            .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+            .layer(DefaultBodyLimit::max(body_limit)),
+    )
 }
 
 async fn not_found() -> impl IntoResponse {

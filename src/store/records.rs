@@ -145,9 +145,13 @@ pub struct RedeemCode {
 #[derive(Debug)]
 pub enum CodeOutcome {
     SignedIn(SignedIn),
-    WrongCode { remaining: u32 },
+    WrongCode {
+        remaining: u32,
+    },
     TooManyAttempts,
-    AccountLocked { retry_after_ms: i64 },
+    AccountLocked {
+        retry_after_ms: i64,
+    },
     Expired,
     /// No such request, already used, or not for sign-in.
     Invalid,

@@ -70,7 +70,12 @@ struct LogoutForm {
     scope: Option<LogoutScope>,
 }
 
-async fn logout_submit(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap, PageForm(form): PageForm<LogoutForm>) -> Response {
+async fn logout_submit(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    PageForm(form): PageForm<LogoutForm>,
+) -> Response {
     if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }
@@ -97,7 +102,12 @@ struct RevokeForm {
     session_id: Option<String>,
 }
 
-async fn revoke_submit(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap, PageForm(form): PageForm<RevokeForm>) -> Response {
+async fn revoke_submit(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    PageForm(form): PageForm<RevokeForm>,
+) -> Response {
     if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }

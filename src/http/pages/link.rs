@@ -62,7 +62,13 @@ struct LinkForm {
     picked: Option<String>,
 }
 
-async fn submit(State(state): State<AppState>, client: Client, jar: CookieJar, headers: HeaderMap, PageForm(form): PageForm<LinkForm>) -> Response {
+async fn submit(
+    State(state): State<AppState>,
+    client: Client,
+    jar: CookieJar,
+    headers: HeaderMap,
+    PageForm(form): PageForm<LinkForm>,
+) -> Response {
     if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }

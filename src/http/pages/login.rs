@@ -33,7 +33,14 @@ struct LoginQuery {
     redirect_to: Option<String>,
 }
 
-fn login_page(state: &AppState, jar: CookieJar, status: StatusCode, identifier: &str, redirect_to: &str, error: Option<String>) -> Response {
+fn login_page(
+    state: &AppState,
+    jar: CookieJar,
+    status: StatusCode,
+    identifier: &str,
+    redirect_to: &str,
+    error: Option<String>,
+) -> Response {
     let (jar, csrf) = csrf::issue(state, jar);
     let body = page(state, status, "login.html", minijinja::context! { csrf, identifier, redirect_to, error });
     (jar, body).into_response()
@@ -41,10 +48,8 @@ fn login_page(state: &AppState, jar: CookieJar, status: StatusCode, identifier: 
 
 async fn login_form(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LoginQuery>) -> Response {
     // An off-site redirect_to is dropped here and refused when the form is posted.
-    let redirect_to = q
-        .redirect_to
-        .filter(|r| RedirectTo::parse(r, &state.settings.redirect_allowlist).is_ok())
-        .unwrap_or_default();
+    let redirect_to =
+        q.redirect_to.filter(|r| RedirectTo::parse(r, &state.settings.redirect_allowlist).is_ok()).unwrap_or_default();
     login_page(&state, jar, StatusCode::OK, "", &redirect_to, None)
 }
 
@@ -55,7 +60,13 @@ struct LoginForm {
     redirect_to: Option<String>,
 }
 
-async fn login_submit(State(state): State<AppState>, client: Client, jar: CookieJar, headers: HeaderMap, PageForm(form): PageForm<LoginForm>) -> Response {
+async fn login_submit(
+    State(state): State<AppState>,
+    client: Client,
+    jar: CookieJar,
+    headers: HeaderMap,
+    PageForm(form): PageForm<LoginForm>,
+) -> Response {
     if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }
@@ -65,7 +76,14 @@ async fn login_submit(State(state): State<AppState>, client: Client, jar: Cookie
         Ok(identifier) => identifier,
         Err(e) => {
             let shown = redirect_to.clone().unwrap_or_default();
-            return login_page(&state, jar, StatusCode::BAD_REQUEST, &typed, &shown, Some(format!("Check the address: {e}.")));
+            return login_page(
+                &state,
+                jar,
+                StatusCode::BAD_REQUEST,
+                &typed,
+                &shown,
+                Some(format!("Check the address: {e}.")),
+            );
         }
     };
     let (jar, device) = cookies::device(&state, jar);
@@ -86,7 +104,14 @@ struct CodeQuery {
     sent: Option<String>,
 }
 
-async fn code_page(state: &AppState, jar: CookieJar, status: StatusCode, id: &str, notice: Option<&str>, error: Option<String>) -> Response {
+async fn code_page(
+    state: &AppState,
+    jar: CookieJar,
+    status: StatusCode,
+    id: &str,
+    notice: Option<&str>,
+    error: Option<String>,
+) -> Response {
     let request = match find_request(state, id).await {
         Ok(request) => request,
         Err(e) => return error_page(state, e),
@@ -127,7 +152,13 @@ struct CodeForm {
     code: Option<String>,
 }
 
-async fn code_submit(State(state): State<AppState>, client: Client, jar: CookieJar, headers: HeaderMap, PageForm(form): PageForm<CodeForm>) -> Response {
+async fn code_submit(
+    State(state): State<AppState>,
+    client: Client,
+    jar: CookieJar,
+    headers: HeaderMap,
+    PageForm(form): PageForm<CodeForm>,
+) -> Response {
     if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }
@@ -156,7 +187,13 @@ struct ResendForm {
     auth_request_id: Option<String>,
 }
 
-async fn resend_submit(State(state): State<AppState>, client: Client, jar: CookieJar, headers: HeaderMap, PageForm(form): PageForm<ResendForm>) -> Response {
+async fn resend_submit(
+    State(state): State<AppState>,
+    client: Client,
+    jar: CookieJar,
+    headers: HeaderMap,
+    PageForm(form): PageForm<ResendForm>,
+) -> Response {
     if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }

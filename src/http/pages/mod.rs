@@ -31,7 +31,13 @@ pub fn page(state: &AppState, status: StatusCode, template: &str, ctx: minijinja
 }
 
 /// A page with a title, a message and an optional way forward.
-pub fn notice(state: &AppState, status: StatusCode, title: &str, message: &str, action: Option<(&str, &str)>) -> Response {
+pub fn notice(
+    state: &AppState,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    action: Option<(&str, &str)>,
+) -> Response {
     let (action_href, action_label) = action.unwrap_or(("", ""));
     page(
         state,
@@ -58,10 +64,10 @@ pub fn error_page(state: &AppState, err: AppError) -> Response {
         other => other.message(),
     };
     let mut response = notice(state, status, title, &message, Some(("/login", "Back to sign in")));
-    if let Some(secs) = err.retry_after() {
-        if let Ok(v) = secs.to_string().parse() {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-        }
+    if let Some(secs) = err.retry_after()
+        && let Ok(v) = secs.to_string().parse()
+    {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
     }
     response
 }

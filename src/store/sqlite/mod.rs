@@ -12,9 +12,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::crypto::{self, Hash};
 use crate::domain::{Channel, Identifier};
 use crate::store::{
-    AuthRequest, AuthState, CodeOutcome, DeliveryResult, DeliveryStatus, LinkAction, LinkOutcome,
-    NewAuthRequest, NewMessage, NewSession, OutboxMessage, RateLimit, RedeemCode, RedeemLink,
-    RotatedSecrets, Session, SignedIn, Store, StoreError, User,
+    AuthRequest, AuthState, CodeOutcome, DeliveryResult, DeliveryStatus, LinkAction, LinkOutcome, NewAuthRequest,
+    NewMessage, NewSession, OutboxMessage, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Session, SignedIn, Store,
+    StoreError, User,
 };
 use threads::{Threads, db_error};
 
@@ -56,7 +56,11 @@ fn auth_request_from_row(row: &Row<'_>) -> rusqlite::Result<AuthRequest> {
     let value: String = row.get(2)?;
     let channel: String = row.get(4)?;
     let bad = |what: &str| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("bad {what} in auth_requests").into())
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("bad {what} in auth_requests").into(),
+        )
     };
     Ok(AuthRequest {
         id: row.get(0)?,
@@ -76,7 +80,6 @@ fn auth_request_from_row(row: &Row<'_>) -> rusqlite::Result<AuthRequest> {
     })
 }
 
-
 fn user_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<User> {
     Ok(User {
         id: row.get(at)?,
@@ -87,7 +90,8 @@ fn user_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<User> {
     })
 }
 
-const SESSION_COLUMNS: &str = "s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.expires_at, s.ip, s.user_agent";
+const SESSION_COLUMNS: &str =
+    "s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.expires_at, s.ip, s.user_agent";
 
 fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
     Ok(Session {
@@ -169,7 +173,12 @@ fn insert_session(conn: &Connection, user_id: &str, s: &NewSession) -> Result<Se
     })
 }
 
-fn sign_in(conn: &Connection, identifier: &Identifier, redirect_to: String, session: &NewSession) -> Result<SignedIn, StoreError> {
+fn sign_in(
+    conn: &Connection,
+    identifier: &Identifier,
+    redirect_to: String,
+    session: &NewSession,
+) -> Result<SignedIn, StoreError> {
     let user = upsert_verified_user(conn, identifier, session.created_at)?;
     let session = insert_session(conn, &user.id, session)?;
     Ok(SignedIn { user, session, redirect_to })
@@ -204,7 +213,11 @@ fn hit_rate_limit(conn: &Connection, limit: &RateLimit) -> Result<(), StoreError
     Ok(())
 }
 
-fn load_request_for_update(conn: &Connection, by_token: Option<&Hash>, id: Option<&str>) -> rusqlite::Result<Option<(AuthRequest, Vec<u8>, String)>> {
+fn load_request_for_update(
+    conn: &Connection,
+    by_token: Option<&Hash>,
+    id: Option<&str>,
+) -> rusqlite::Result<Option<(AuthRequest, Vec<u8>, String)>> {
     let (sql, key): (String, rusqlite::types::Value) = match (by_token, id) {
         (Some(t), _) => (
             format!("SELECT {AUTH_COLUMNS}, code_hash, purpose FROM auth_requests WHERE token_hash = ?1"),
@@ -216,15 +229,20 @@ fn load_request_for_update(conn: &Connection, by_token: Option<&Hash>, id: Optio
         ),
         (None, None) => return Ok(None),
     };
-    conn.prepare_cached(&sql)?
-        .query_row([key], |r| Ok((auth_request_from_row(r)?, r.get(15)?, r.get(16)?)))
-        .optional()
+    conn.prepare_cached(&sql)?.query_row([key], |r| Ok((auth_request_from_row(r)?, r.get(15)?, r.get(16)?))).optional()
 }
 
-fn user_code_lock(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Option<(String, i64, Option<i64>, bool)>> {
+/// An account's code-failure state: id, consecutive failures, locked until, disabled.
+type CodeLock = (String, i64, Option<i64>, bool);
+
+fn user_code_lock(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Option<CodeLock>> {
     let sql = match identifier {
-        Identifier::Email(_) => "SELECT id, failed_code_count, code_locked_until, disabled_at FROM users WHERE email = ?1",
-        Identifier::Phone(_) => "SELECT id, failed_code_count, code_locked_until, disabled_at FROM users WHERE phone = ?1",
+        Identifier::Email(_) => {
+            "SELECT id, failed_code_count, code_locked_until, disabled_at FROM users WHERE email = ?1"
+        }
+        Identifier::Phone(_) => {
+            "SELECT id, failed_code_count, code_locked_until, disabled_at FROM users WHERE phone = ?1"
+        }
     };
     conn.prepare_cached(sql)?
         .query_row([identifier.as_str()], |r| {
@@ -287,7 +305,9 @@ fn redeem_code_job(conn: &Connection, r: RedeemCode) -> Result<CodeOutcome, Stor
     // The one statement that spends the secret: of two concurrent redemptions only one
     // sees state = 'pending'.
     let spent = conn
-        .prepare_cached("UPDATE auth_requests SET state = 'consumed', consumed_at = ?2 WHERE id = ?1 AND state = 'pending'")?
+        .prepare_cached(
+            "UPDATE auth_requests SET state = 'consumed', consumed_at = ?2 WHERE id = ?1 AND state = 'pending'",
+        )?
         .execute(params![req.id, r.now])?;
     if spent != 1 {
         return Ok(CodeOutcome::Invalid);
@@ -305,15 +325,15 @@ fn redeem_link_job(conn: &Connection, r: RedeemLink) -> Result<LinkOutcome, Stor
     if r.now >= req.expires_at {
         return Ok(LinkOutcome::Expired);
     }
-    if let Some((_, disabled)) = find_user(conn, &req.identifier)? {
-        if disabled {
-            return Ok(LinkOutcome::Invalid);
-        }
+    if let Some((_, true)) = find_user(conn, &req.identifier)? {
+        return Ok(LinkOutcome::Invalid);
     }
     match r.action {
         LinkAction::SignInHere(session) => {
             let spent = conn
-                .prepare_cached("UPDATE auth_requests SET state = 'consumed', consumed_at = ?2 WHERE id = ?1 AND state = 'pending'")?
+                .prepare_cached(
+                    "UPDATE auth_requests SET state = 'consumed', consumed_at = ?2 WHERE id = ?1 AND state = 'pending'",
+                )?
                 .execute(params![req.id, r.now])?;
             if spent != 1 {
                 return Ok(LinkOutcome::Invalid);
@@ -322,7 +342,9 @@ fn redeem_link_job(conn: &Connection, r: RedeemLink) -> Result<LinkOutcome, Stor
         }
         LinkAction::Approve { picked } if picked == req.match_number => {
             let spent = conn
-                .prepare_cached("UPDATE auth_requests SET state = 'approved', approved_at = ?2 WHERE id = ?1 AND state = 'pending'")?
+                .prepare_cached(
+                    "UPDATE auth_requests SET state = 'approved', approved_at = ?2 WHERE id = ?1 AND state = 'pending'",
+                )?
                 .execute(params![req.id, r.now])?;
             Ok(if spent == 1 { LinkOutcome::Approved } else { LinkOutcome::Invalid })
         }
@@ -410,9 +432,11 @@ impl Store for SqliteStore {
         let id = id.to_owned();
         self.db
             .read(move |c| {
-                c.prepare_cached(&format!("SELECT {AUTH_COLUMNS} FROM auth_requests WHERE id = ?1 AND purpose = 'signin'"))?
-                    .query_row([id], auth_request_from_row)
-                    .optional()
+                c.prepare_cached(&format!(
+                    "SELECT {AUTH_COLUMNS} FROM auth_requests WHERE id = ?1 AND purpose = 'signin'"
+                ))?
+                .query_row([id], auth_request_from_row)
+                .optional()
             })
             .await
     }
@@ -422,9 +446,11 @@ impl Store for SqliteStore {
             .read(move |c| {
                 // Lookup by the SHA-256 of a 256-bit token: the index comparison cannot leak
                 // anything usable about the token itself.
-                c.prepare_cached(&format!("SELECT {AUTH_COLUMNS} FROM auth_requests WHERE token_hash = ?1 AND purpose = 'signin'"))?
-                    .query_row([&token_hash[..]], auth_request_from_row)
-                    .optional()
+                c.prepare_cached(&format!(
+                    "SELECT {AUTH_COLUMNS} FROM auth_requests WHERE token_hash = ?1 AND purpose = 'signin'"
+                ))?
+                .query_row([&token_hash[..]], auth_request_from_row)
+                .optional()
             })
             .await
     }
@@ -519,8 +545,10 @@ impl Store for SqliteStore {
         let id = id.to_owned();
         self.db
             .write(move |c| {
-                c.prepare_cached("UPDATE sessions SET last_seen_at = ?2, idle_expires_at = ?3 WHERE id = ?1 AND revoked_at IS NULL")?
-                    .execute(params![id, now, idle_expires_at])?;
+                c.prepare_cached(
+                    "UPDATE sessions SET last_seen_at = ?2, idle_expires_at = ?3 WHERE id = ?1 AND revoked_at IS NULL",
+                )?
+                .execute(params![id, now, idle_expires_at])?;
                 Ok(())
             })
             .await
@@ -546,7 +574,9 @@ impl Store for SqliteStore {
         self.db
             .write(move |c| {
                 let n = c
-                    .prepare_cached("UPDATE sessions SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL")?
+                    .prepare_cached(
+                        "UPDATE sessions SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+                    )?
                     .execute(params![session_id, user_id, now])?;
                 Ok(n == 1)
             })

@@ -1,0 +1,152 @@
+-- wrk scenario "full sign-in": start -> read the code from the dev inbox -> verify,
+-- many sign-ins in flight at once on every connection of every thread.
+-- Script argument (after "--"): a run tag that keeps addresses unique across runs.
+--
+-- How requests and responses are matched up
+-- ------------------------------------------
+-- wrk gives response() no connection identity, and with 16 connections per thread the
+-- responses of one thread arrive in any order, so neither "the last request sent" nor a
+-- FIFO of requests says which flow a response belongs to. Worse, two of the three
+-- answers do not name their flow: the start answer has the auth_request_id but not the
+-- address, and an empty inbox answer ({"messages":[]}) has neither.
+--
+-- So every request carries its flow in an X-Request-Id header, which the server keeps
+-- (it only generates an id when the client sent none) and echoes on the response:
+--   "s <address>"                 start
+--   "i <address> <request id>"    inbox read
+--   "v <address> <request id>"    verify
+-- response() reads the step and the flow from that header and checks that the body is
+-- the answer it expects (a start answer has "match_number", an inbox answer "messages",
+-- a verify answer "session" and the flow's address); anything else is counted, never
+-- guessed at.
+--
+-- Each thread keeps a FIFO of next steps. response() pushes the flow's next step (an
+-- inbox read after a start, a verify once the inbox holds the code, the same inbox read
+-- again, at the back of the queue, while the message is not delivered yet). request()
+-- pops the oldest next step, or starts a new flow when there is none. wrk calls
+-- response() and then request() on the same connection, so every flow is always either
+-- in flight on one connection or waiting in the queue: flows in progress stay bounded by
+-- the connection count, which done() checks.
+--
+-- Counters (per thread, summed in done()):
+--   starts_ok, inbox_reads, inbox_empty (message not delivered yet, read again),
+--   signins (verify 200 whose body names the flow's address), and failures per step.
+
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "common.lua")
+
+local tag = "run"
+local n = 0
+
+-- FIFO of pending steps: {kind = "i"|"v", addr, rid, code}
+local queue, qhead, qtail = {}, 1, 0
+local function push(step) qtail = qtail + 1; queue[qtail] = step end
+local function pop()
+   if qhead > qtail then return nil end
+   local step = queue[qhead]
+   queue[qhead] = nil
+   qhead = qhead + 1
+   return step
+end
+
+-- Globals, read by done() through thread:get().
+starts_sent, starts_ok, start_failed = 0, 0, 0
+inbox_reads, inbox_empty, inbox_failed = 0, 0, 0
+verifies_sent, signins, verify_failed, verify_mismatch = 0, 0, 0, 0
+untagged, non2xx = 0, 0
+
+function init(args)
+   tag = args[1] or tag
+end
+
+local function urlencode(s)
+   return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+function request()
+   local step = pop()
+   if step == nil then
+      n = n + 1
+      local addr = string.format("%s-%d-%d@example.com", tag, thread_id, n)
+      starts_sent = starts_sent + 1
+      return wrk.format("POST", "/v1/passwordless/start",
+         { ["Content-Type"] = "application/json", ["X-Request-Id"] = "s " .. addr },
+         '{"email":"' .. addr .. '"}')
+   elseif step.kind == "i" then
+      inbox_reads = inbox_reads + 1
+      return wrk.format("GET", "/dev/inbox.json?to=" .. urlencode(step.addr),
+         { ["X-Request-Id"] = "i " .. step.addr .. " " .. step.rid })
+   else
+      verifies_sent = verifies_sent + 1
+      return wrk.format("POST", "/v1/passwordless/verify",
+         { ["Content-Type"] = "application/json", ["X-Request-Id"] = "v " .. step.addr .. " " .. step.rid },
+         '{"auth_request_id":"' .. step.rid .. '","code":"' .. step.code .. '"}')
+   end
+end
+
+function response(status, headers, body)
+   if status < 200 or status > 299 then non2xx = non2xx + 1 end
+   local id = headers["x-request-id"] or headers["X-Request-Id"]
+   local kind, addr, rid
+   if id then kind, addr, rid = id:match("^(%a) (%S+) ?(%S*)$") end
+   if kind == nil then
+      untagged = untagged + 1
+   elseif kind == "s" then
+      local new_rid = status == 200 and body:find('"match_number"', 1, true)
+         and body:match('"auth_request_id":"([^"]+)"')
+      if new_rid then
+         starts_ok = starts_ok + 1
+         push({ kind = "i", addr = addr, rid = new_rid })
+      else
+         start_failed = start_failed + 1
+      end
+   elseif kind == "i" then
+      if status ~= 200 or not body:find('"messages"', 1, true) then
+         inbox_failed = inbox_failed + 1
+      else
+         local code = body:match("Your code: (%d%d%d%d%d%d)")
+         if code then
+            push({ kind = "v", addr = addr, rid = rid, code = code })
+         else
+            inbox_empty = inbox_empty + 1
+            push({ kind = "i", addr = addr, rid = rid })
+         end
+      end
+   elseif kind == "v" then
+      if status == 200 and body:find('"session"', 1, true) then
+         if body:find('"email":"' .. addr .. '"', 1, true) then
+            signins = signins + 1
+         else
+            verify_mismatch = verify_mismatch + 1
+         end
+      else
+         verify_failed = verify_failed + 1
+      end
+   else
+      untagged = untagged + 1
+   end
+end
+
+function done(summary, latency, requests)
+   local secs = summary.duration / 1e6
+   local s = {}
+   for _, name in ipairs({ "starts_sent", "starts_ok", "start_failed", "inbox_reads", "inbox_empty",
+                           "inbox_failed", "verifies_sent", "signins", "verify_failed",
+                           "verify_mismatch", "untagged", "non2xx" }) do
+      s[name] = bench_sum(name)
+   end
+   -- Flows started but neither signed in nor failed: in flight or queued at the end.
+   local open = s.starts_ok - s.signins - s.inbox_failed - s.verify_failed - s.verify_mismatch
+   bench_report(summary, latency, {
+      { "signins", s.signins },
+      { "signins_per_s", string.format("%.1f", s.signins / secs) },
+      { "starts_ok", s.starts_ok },
+      { "inbox_reads", s.inbox_reads },
+      { "inbox_empty", s.inbox_empty },
+      { "verifies_sent", s.verifies_sent },
+      { "failed", s.start_failed + s.inbox_failed + s.verify_failed },
+      { "mismatch", s.verify_mismatch },
+      { "untagged", s.untagged },
+      { "non2xx", s.non2xx },
+      { "open_flows", open },
+   })
+end

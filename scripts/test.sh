@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, unit + property tests, the
+# integration suite (real server, real port, real SQLite) and, when present, the
+# browser tests (real Chromium on the hosted pages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo fmt --all -- --check
+cargo clippy --all-targets -- -D warnings
+cargo test --all-targets
+if [ -x scripts/browser-test.sh ] || [ -f scripts/browser-test.sh ]; then
+  bash scripts/browser-test.sh
+fi

@@ -1,0 +1,320 @@
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::helpers::{csrf_of, new_browser, set_cookies, spawn_app, spawn_app_with};
+
+/// Opens a link page in `client` and returns (status, html).
+async fn open_link(app: &crate::helpers::TestApp, client: &reqwest::Client, token: &str) -> (u16, String) {
+    app.page(client, &format!("/login/link?token={token}")).await
+}
+
+async fn post_link(
+    app: &crate::helpers::TestApp,
+    client: &reqwest::Client,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client.post(app.url("/login/link")).form(form).send().await.unwrap()
+}
+
+fn numbers_offered(html: &str) -> Vec<u8> {
+    html.match_indices("name=\"match\" value=\"")
+        .map(|(i, m)| {
+            let rest = &html[i + m.len()..];
+            rest[..rest.find('"').unwrap()].parse().unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn opening_a_link_never_consumes_it() {
+    let app = spawn_app().await;
+    let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
+    // A mail scanner fetches the link, twice, without cookies.
+    let scanner = new_browser();
+    for _ in 0..2 {
+        let (status, _) = open_link(&app, &scanner, &m.token()).await;
+        assert_eq!(status, 200);
+    }
+    let (status, html) = open_link(&app, &app.browser, &m.token()).await;
+    assert_eq!(status, 200);
+    let r = post_link(&app, &app.browser, &[("csrf", &csrf_of(&html)), ("token", &m.token()), ("choice", "continue")])
+        .await;
+    assert_eq!(r.status(), 303, "the link still works after being opened");
+}
+
+#[tokio::test]
+async fn in_the_browser_that_asked_the_link_signs_in_with_one_click() {
+    let app = spawn_app().await;
+    let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
+    let (status, html) = open_link(&app, &app.browser, &m.token()).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-autosubmit"), "the same browser gets the one-click form");
+    assert!(!html.contains("name=\"match\""), "no approval numbers for the same browser");
+    let r = post_link(&app, &app.browser, &[("csrf", &csrf_of(&html)), ("token", &m.token()), ("choice", "continue")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/account");
+    assert!(set_cookies(&r).iter().any(|c| c.starts_with("postern_session=")));
+    assert_eq!(app.session(&app.browser).await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_link_honours_a_same_origin_redirect_to() {
+    let app = spawn_app().await;
+    let before = app.inbox("ada@example.com").await.len();
+    let r = app
+        .post_json(
+            &app.browser,
+            "/v1/passwordless/start",
+            &serde_json::json!({ "email": "ada@example.com", "redirect_to": "/welcome?x=1" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let m = app.wait_for_messages("ada@example.com", before + 1).await.remove(0);
+    let (_, html) = open_link(&app, &app.browser, &m.token()).await;
+    let r = post_link(&app, &app.browser, &[("csrf", &csrf_of(&html)), ("token", &m.token()), ("choice", "continue")])
+        .await;
+    assert_eq!(r.headers()["location"], "/welcome?x=1");
+}
+
+#[tokio::test]
+async fn on_another_device_the_link_page_shows_who_asked_and_three_numbers() {
+    let app = spawn_app().await;
+    let r = app.start(&app.browser, "ada@example.com").await;
+    let started: Value = r.json().await.unwrap();
+    let m = app.latest_message("ada@example.com").await;
+    let phone = new_browser();
+    let (status, html) = open_link(&app, &phone, &m.token()).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("a•••@example.com"), "which account");
+    assert!(html.contains("Firefox on Linux"), "the requesting browser");
+    assert!(html.contains("127.0.0.1"), "the requesting IP");
+    assert!(html.contains("Only approve a sign-in you started yourself"), "the warning");
+    let numbers = numbers_offered(&html);
+    assert_eq!(numbers.len(), 3);
+    assert!(numbers.contains(&(started["match_number"].as_u64().unwrap() as u8)));
+    let (_, again) = open_link(&app, &phone, &m.token()).await;
+    assert_eq!(numbers_offered(&again), numbers, "a reload shows the same numbers");
+}
+
+#[tokio::test]
+async fn approving_with_the_right_number_signs_in_the_waiting_browser() {
+    let app = spawn_app().await;
+    let r = app.start(&app.browser, "ada@example.com").await;
+    let started: Value = r.json().await.unwrap();
+    let id = started["auth_request_id"].as_str().unwrap();
+    let number = started["match_number"].as_u64().unwrap().to_string();
+    let m = app.latest_message("ada@example.com").await;
+    let status: Value = app.status(&app.browser, id).await.json().await.unwrap();
+    assert_eq!(status["status"], "pending");
+
+    let phone = new_browser();
+    let (_, html) = open_link(&app, &phone, &m.token()).await;
+    let r = post_link(
+        &app,
+        &phone,
+        &[("csrf", &csrf_of(&html)), ("token", &m.token()), ("choice", "approve"), ("match", &number)],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Sign-in approved"));
+    assert_eq!(app.session(&phone).await.status(), 401, "approving does not sign the phone in");
+
+    let r = app.status(&app.browser, id).await;
+    assert_eq!(r.status(), 200);
+    assert!(set_cookies(&r).iter().any(|c| c.starts_with("postern_session=")));
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["status"], "approved");
+    assert_eq!(body["user"]["email"], "ada@example.com");
+    assert_eq!(app.session(&app.browser).await.status(), 200);
+    let again: Value = app.status(&app.browser, id).await.json().await.unwrap();
+    assert_eq!(again["status"], "expired", "an approval is collected once");
+}
+
+#[tokio::test]
+async fn an_approval_cannot_be_collected_by_another_browser() {
+    let app = spawn_app().await;
+    let started: Value = app.start(&app.browser, "ada@example.com").await.json().await.unwrap();
+    let id = started["auth_request_id"].as_str().unwrap();
+    let number = started["match_number"].as_u64().unwrap().to_string();
+    let m = app.latest_message("ada@example.com").await;
+    let phone = new_browser();
+    let (_, html) = open_link(&app, &phone, &m.token()).await;
+    post_link(
+        &app,
+        &phone,
+        &[("csrf", &csrf_of(&html)), ("token", &m.token()), ("choice", "approve"), ("match", &number)],
+    )
+    .await;
+    let thief = new_browser();
+    let r = app.status(&thief, id).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "wrong_browser");
+    assert_eq!(app.status(&app.browser, id).await.status(), 200, "the right browser still gets it");
+}
+
+#[tokio::test]
+async fn a_wrong_number_kills_the_request() {
+    let app = spawn_app().await;
+    let started: Value = app.start(&app.browser, "ada@example.com").await.json().await.unwrap();
+    let id = started["auth_request_id"].as_str().unwrap();
+    let real = started["match_number"].as_u64().unwrap() as u8;
+    let m = app.latest_message("ada@example.com").await;
+    let phone = new_browser();
+    let (_, html) = open_link(&app, &phone, &m.token()).await;
+    let wrong = numbers_offered(&html).into_iter().find(|n| *n != real).unwrap().to_string();
+    let r = post_link(
+        &app,
+        &phone,
+        &[("csrf", &csrf_of(&html)), ("token", &m.token()), ("choice", "approve"), ("match", &wrong)],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Sign-in cancelled"));
+    let status: Value = app.status(&app.browser, id).await.json().await.unwrap();
+    assert_eq!(status["status"], "expired");
+    assert_ne!(app.verify(&app.browser, id, &m.code()).await.status(), 200, "the code died with it");
+    let (status, _) = open_link(&app, &phone, &m.token()).await;
+    assert_eq!(status, 400, "and so did the link");
+}
+
+#[tokio::test]
+async fn signing_in_on_the_other_device_instead_works() {
+    let app = spawn_app().await;
+    let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
+    let phone = new_browser();
+    let (_, html) = open_link(&app, &phone, &m.token()).await;
+    let r = post_link(&app, &phone, &[("csrf", &csrf_of(&html)), ("token", &m.token()), ("choice", "continue")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.session(&phone).await.status(), 200);
+    assert_eq!(app.session(&app.browser).await.status(), 401);
+}
+
+#[tokio::test]
+async fn a_used_link_cannot_be_used_again() {
+    let app = spawn_app().await;
+    let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
+    let (_, html) = open_link(&app, &app.browser, &m.token()).await;
+    let form = [("csrf", csrf_of(&html)), ("token", m.token()), ("choice", "continue".to_owned())];
+    assert_eq!(app.browser.post(app.url("/login/link")).form(&form).send().await.unwrap().status(), 303);
+    let r = app.browser.post(app.url("/login/link")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("already been used"));
+    let (status, _) = open_link(&app, &new_browser(), &m.token()).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn parallel_posts_of_one_link_sign_in_exactly_once() {
+    let app = spawn_app().await;
+    let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
+    let mut ready = Vec::new();
+    for _ in 0..12 {
+        let client = new_browser();
+        let (_, html) = open_link(&app, &client, &m.token()).await;
+        let form = vec![
+            ("csrf".to_owned(), csrf_of(&html)),
+            ("token".to_owned(), m.token()),
+            ("choice".to_owned(), "continue".to_owned()),
+        ];
+        ready.push((client, form));
+    }
+    let mut handles = Vec::new();
+    for (client, form) in ready {
+        let url = app.url("/login/link");
+        handles.push(tokio::spawn(async move { client.post(url).form(&form).send().await.unwrap().status().as_u16() }));
+    }
+    let statuses = crate::passwordless::futures_join(handles.into_iter()).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn an_expired_link_shows_a_friendly_page() {
+    let app = spawn_app().await;
+    let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
+    app.clock.advance(Duration::from_secs(601));
+    let (status, html) = open_link(&app, &app.browser, &m.token()).await;
+    assert_eq!(status, 410);
+    assert!(html.contains("This link has expired"));
+    assert!(html.replace("&#x2f;", "/").contains("href=\"/login\""), "a way forward");
+}
+
+#[tokio::test]
+async fn a_malformed_token_shows_a_friendly_page() {
+    let app = spawn_app().await;
+    for token in ["", "abc", "%00%0d%0a", &"A".repeat(5000)] {
+        let (status, html) = open_link(&app, &app.browser, token).await;
+        assert_eq!(status, 400, "{token:?}");
+        assert!(html.contains("<html"), "a page, not JSON");
+    }
+}
+
+#[tokio::test]
+async fn link_posts_without_a_valid_csrf_token_are_refused() {
+    let app = spawn_app().await;
+    let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
+    let (_, html) = open_link(&app, &app.browser, &m.token()).await;
+    let token = m.token();
+    for (csrf, why) in [("", "empty"), ("forged", "forged")] {
+        let r = post_link(&app, &app.browser, &[("csrf", csrf), ("token", &token), ("choice", "continue")]).await;
+        assert_eq!(r.status(), 403, "{why}");
+    }
+    // A token from another browser does not fit this browser's cookie.
+    let other = new_browser();
+    let (_, other_html) = open_link(&app, &other, &token).await;
+    let r =
+        post_link(&app, &app.browser, &[("csrf", &csrf_of(&other_html)), ("token", &token), ("choice", "continue")])
+            .await;
+    assert_eq!(r.status(), 403, "token of another browser");
+    // Cross-site posts are refused even with a valid token.
+    let r = app
+        .browser
+        .post(app.url("/login/link"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("csrf", csrf_of(&html).as_str()), ("token", &token), ("choice", "continue")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "cross-site");
+    // Origin: null (from a no-referrer page) with a valid token is accepted.
+    let r = app
+        .browser
+        .post(app.url("/login/link"))
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("csrf", csrf_of(&html).as_str()), ("token", &token), ("choice", "continue")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "Origin: null is not refused");
+}
+
+#[tokio::test]
+async fn the_link_page_sends_no_referrer_and_cannot_be_framed() {
+    let app = spawn_app().await;
+    let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
+    let r = app.browser.get(app.url(&format!("/login/link?token={}", m.token()))).send().await.unwrap();
+    let h = r.headers();
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn https_deployments_use_host_prefixed_secure_cookies() {
+    let app = spawn_app_with(|s| s.public_url = Some("https://auth.example.com".to_owned())).await;
+    let r = app.start(&app.browser, "ada@example.com").await;
+    let cookies = set_cookies(&r);
+    let device = cookies.iter().find(|c| c.starts_with("__Host-postern_device=")).expect("device cookie");
+    assert!(
+        device.contains("Secure")
+            && device.contains("HttpOnly")
+            && device.contains("SameSite=Lax")
+            && device.contains("Path=/")
+    );
+    assert!(!device.contains("Domain="), "__Host- cookies have no Domain");
+    let m = app.latest_message("ada@example.com").await;
+    assert!(m.link().starts_with("https://auth.example.com/login/link?token="));
+}

@@ -1,0 +1,66 @@
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = spawn_app().await;
+    assert_eq!(reqwest::get(app.url("/healthz")).await.unwrap().status(), 200);
+    let r = reqwest::get(app.url("/readyz")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "ready");
+}
+
+#[tokio::test]
+async fn the_dev_inbox_lists_messages_newest_first_in_the_documented_shape() {
+    let app = spawn_app().await;
+    app.start_ok(&app.browser, "ada@example.com").await;
+    app.start_ok(&app.browser, "bob@example.com").await;
+    app.wait_for_messages("bob@example.com", 1).await;
+    let all: Value = reqwest::get(app.url("/dev/inbox.json")).await.unwrap().json().await.unwrap();
+    let messages = all["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0]["to"], "bob@example.com", "newest first");
+    for m in messages {
+        for key in ["id", "channel", "to", "subject", "text", "html", "created_at"] {
+            assert!(m.get(key).is_some(), "{key} in {m}");
+        }
+    }
+    // `to` is matched on the canonical address.
+    let ada: Value =
+        reqwest::get(app.url("/dev/inbox.json?to=%20ADA@Example.com")).await.unwrap().json().await.unwrap();
+    assert_eq!(ada["messages"].as_array().unwrap().len(), 1);
+    let html = reqwest::get(app.url("/dev/inbox")).await.unwrap().text().await.unwrap();
+    assert!(html.contains("bob@example.com") && html.contains("Dev inbox"));
+}
+
+#[tokio::test]
+async fn the_dev_inbox_rejects_a_malformed_recipient() {
+    let app = spawn_app().await;
+    let r = reqwest::get(app.url("/dev/inbox.json?to=not-an-address")).await.unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn the_login_page_is_accessible_without_javascript() {
+    let app = spawn_app().await;
+    let (status, html) = app.page(&app.browser, "/login").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<label for=\"identifier\">"), "a label for the field");
+    assert!(html.contains("<form method=\"post\" action=\"/login\""), "a real form");
+    assert!(html.contains("lang=\"en\""));
+    let css = reqwest::get(app.url("/assets/app.css")).await.unwrap();
+    assert_eq!(css.status(), 200);
+    let js = reqwest::get(app.url("/assets/app.js")).await.unwrap();
+    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+}
+
+#[tokio::test]
+async fn the_server_shuts_down_gracefully() {
+    let app = spawn_app().await;
+    app.post_json(&app.browser, "/v1/passwordless/start", &json!({ "email": "ada@example.com" })).await;
+    let url = app.url("/healthz");
+    drop(app);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(reqwest::get(url).await.is_err(), "the port is closed after shutdown");
+}

@@ -1,0 +1,203 @@
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{new_browser, set_cookies, spawn_app};
+
+#[tokio::test]
+async fn the_session_endpoint_answers_401_without_a_cookie() {
+    let app = spawn_app().await;
+    let r = app.session(&app.browser).await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "unauthorized");
+    let r = app
+        .browser
+        .get(app.url("/v1/session"))
+        .header("cookie", "postern_session=forged-value-of-the-right-length-0000000000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_httponly_lax_and_scoped_to_the_root() {
+    let app = spawn_app().await;
+    let (id, m) = app.start_and_read(&app.browser, "ada@example.com").await;
+    let r = app.verify(&app.browser, &id, &m.code()).await;
+    let cookie = set_cookies(&r).into_iter().find(|c| c.starts_with("postern_session=")).expect("session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "no Secure on plain http: {cookie}");
+    assert!(cookie.contains("Max-Age=2592000"), "30 days: {cookie}");
+    let value = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+    assert!(value.len() >= 43, "256 bits");
+}
+
+#[tokio::test]
+async fn every_sign_in_gets_a_new_session_id() {
+    let app = spawn_app().await;
+    let first = app.sign_in(&app.browser, "ada@example.com").await;
+    app.clock.advance(Duration::from_secs(61));
+    let second = app.sign_in(&app.browser, "ada@example.com").await;
+    assert_ne!(first["session"]["id"], second["session"]["id"]);
+}
+
+#[tokio::test]
+async fn logout_ends_the_current_session_and_clears_the_cookie() {
+    let app = spawn_app().await;
+    app.sign_in(&app.browser, "ada@example.com").await;
+    let r = app.browser.post(app.url("/v1/logout")).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(set_cookies(&r).iter().any(|c| c.starts_with("postern_session=;") && c.contains("Max-Age=0")));
+    assert_eq!(app.session(&app.browser).await.status(), 401);
+}
+
+async fn three_devices(app: &crate::helpers::TestApp) -> Vec<reqwest::Client> {
+    let mut devices = Vec::new();
+    for _ in 0..3 {
+        let d = new_browser();
+        app.sign_in(&d, "ada@example.com").await;
+        app.clock.advance(Duration::from_secs(61));
+        devices.push(d);
+    }
+    devices
+}
+
+#[tokio::test]
+async fn logout_of_others_keeps_only_this_session() {
+    let app = spawn_app().await;
+    let d = three_devices(&app).await;
+    let r = app.post_json(&d[0], "/v1/logout", &json!({ "scope": "others" })).await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(app.session(&d[0]).await.status(), 200);
+    assert_eq!(app.session(&d[1]).await.status(), 401);
+    assert_eq!(app.session(&d[2]).await.status(), 401);
+}
+
+#[tokio::test]
+async fn logout_of_all_ends_every_session() {
+    let app = spawn_app().await;
+    let d = three_devices(&app).await;
+    let r = app.post_json(&d[1], "/v1/logout", &json!({ "scope": "all" })).await;
+    assert_eq!(r.status(), 204);
+    for device in &d {
+        assert_eq!(app.session(device).await.status(), 401);
+    }
+}
+
+#[tokio::test]
+async fn logout_with_an_unknown_scope_is_an_invalid_request() {
+    let app = spawn_app().await;
+    app.sign_in(&app.browser, "ada@example.com").await;
+    let r = app.post_json(&app.browser, "/v1/logout", &json!({ "scope": "everything" })).await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(app.session(&app.browser).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_user_lists_their_sessions_and_revokes_one() {
+    let app = spawn_app().await;
+    let d = three_devices(&app).await;
+    let other_user = new_browser();
+    let stranger: Value = app.sign_in(&other_user, "bob@example.com").await;
+    let r = d[0].get(app.url("/v1/sessions")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    let list = body["sessions"].as_array().unwrap();
+    assert_eq!(list.len(), 3, "only this user's sessions");
+    assert_eq!(list.iter().filter(|s| s["current"] == true).count(), 1);
+    assert!(list.iter().all(|s| s["device"] == "Firefox on Linux"));
+    let victim = list.iter().find(|s| s["current"] == false).unwrap()["id"].as_str().unwrap().to_owned();
+    let r = d[0].delete(app.url(&format!("/v1/sessions/{victim}"))).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    let body: Value = d[0].get(app.url("/v1/sessions")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["sessions"].as_array().unwrap().len(), 2);
+    // Another user's session id is not found, and stays alive.
+    let theirs = stranger["session"]["id"].as_str().unwrap();
+    let r = d[0].delete(app.url(&format!("/v1/sessions/{theirs}"))).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(app.session(&other_user).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_session_ends_after_seven_idle_days() {
+    let app = spawn_app().await;
+    app.sign_in(&app.browser, "ada@example.com").await;
+    app.clock.advance(Duration::from_secs(7 * 86400 + 1));
+    assert_eq!(app.session(&app.browser).await.status(), 401);
+}
+
+#[tokio::test]
+async fn activity_pushes_the_idle_deadline_back_but_not_the_absolute_one() {
+    let app = spawn_app().await;
+    app.sign_in(&app.browser, "ada@example.com").await;
+    // Seen every 6 days: never idle for 7, but 30 days is the hard end.
+    for _ in 0..4 {
+        app.clock.advance(Duration::from_secs(6 * 86400));
+        assert_eq!(app.session(&app.browser).await.status(), 200);
+    }
+    app.clock.advance(Duration::from_secs(6 * 86400 + 1));
+    assert_eq!(app.session(&app.browser).await.status(), 401, "30 days absolute");
+}
+
+#[tokio::test]
+async fn the_idle_deadline_is_refreshed_at_most_daily() {
+    let app = spawn_app().await;
+    let first: Value = app.sign_in(&app.browser, "ada@example.com").await;
+    app.clock.advance(Duration::from_secs(3600));
+    let again: Value = app.session(&app.browser).await.json().await.unwrap();
+    assert_eq!(again["session"]["last_seen_at"], first["session"]["last_seen_at"], "no write within a day");
+    app.clock.advance(Duration::from_secs(86400));
+    let later: Value = app.session(&app.browser).await.json().await.unwrap();
+    assert_ne!(later["session"]["last_seen_at"], first["session"]["last_seen_at"]);
+}
+
+#[tokio::test]
+async fn cross_site_logout_requests_are_refused() {
+    let app = spawn_app().await;
+    app.sign_in(&app.browser, "ada@example.com").await;
+    let r = app.browser.post(app.url("/v1/logout")).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let r = app
+        .browser
+        .post(app.url("/v1/logout"))
+        .header("content-type", "text/plain")
+        .body("{\"scope\":\"all\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "a simple (CORS-free) body is not accepted");
+    assert_eq!(app.session(&app.browser).await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_account_page_shows_the_user_and_signs_out_with_csrf() {
+    let app = spawn_app().await;
+    let (status, _) = app.page(&app.browser, "/account").await;
+    assert_eq!(status, 303, "signed out: to the login page");
+    app.sign_in(&app.browser, "ada@example.com").await;
+    let (status, html) = app.page(&app.browser, "/account").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("ada@example.com"));
+    assert!(html.contains("this device"));
+    let r = app
+        .browser
+        .post(app.url("/account/logout"))
+        .form(&[("csrf", "nope"), ("scope", "current")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no CSRF token, no sign-out");
+    let csrf = crate::helpers::csrf_of(&html);
+    let r = app
+        .browser
+        .post(app.url("/account/logout"))
+        .form(&[("csrf", csrf.as_str()), ("scope", "all")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.session(&app.browser).await.status(), 401);
+}
