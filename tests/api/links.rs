@@ -318,3 +318,26 @@ async fn https_deployments_use_host_prefixed_secure_cookies() {
     let m = app.latest_message("ada@example.com").await;
     assert!(m.link().starts_with("https://auth.example.com/login/link?token="));
 }
+
+#[tokio::test]
+async fn without_javascript_the_waiting_browser_collects_the_approval_with_a_button() {
+    let app = spawn_app().await;
+    let started: Value = app.start(&app.browser, "ada@example.com").await.json().await.unwrap();
+    let id = started["auth_request_id"].as_str().unwrap();
+    let number = started["match_number"].as_u64().unwrap().to_string();
+    let m = app.latest_message("ada@example.com").await;
+    let (status, html) = app.page(&app.browser, &format!("/login/approved?id={id}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Not approved yet"));
+    let phone = new_browser();
+    let (_, link) = open_link(&app, &phone, &m.token()).await;
+    post_link(
+        &app,
+        &phone,
+        &[("csrf", &csrf_of(&link)), ("token", &m.token()), ("choice", "approve"), ("match", &number)],
+    )
+    .await;
+    let r = app.browser.get(app.url(&format!("/login/approved?id={id}"))).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.session(&app.browser).await.status(), 200);
+}

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{PageForm, check_csrf, error_page, page};
 use crate::domain::{Identifier, OtpCode, RedirectTo};
 use crate::error::AppError;
-use crate::flows::poll_status::find_request;
+use crate::flows::poll_status::{Status, find_request, poll_status};
 use crate::flows::resend_passwordless::resend_passwordless;
 use crate::flows::start_passwordless::{StartInput, start_passwordless};
 use crate::flows::verify_code::verify_code;
@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login_submit))
         .route("/login/code", get(code_form).post(code_submit))
         .route("/login/resend", post(resend_submit))
+        .route("/login/approved", get(approved))
 }
 
 #[derive(Deserialize)]
@@ -203,6 +204,32 @@ async fn resend_submit(
     match resend_passwordless(&state, &id, &client).await {
         Ok(_) => Redirect::to(&format!("/login/code?id={id}&sent=1")).into_response(),
         Err(e @ AppError::RateLimited { .. }) => code_page(&state, jar, e.status(), &id, None, Some(e.message())).await,
+        Err(e) => error_page(&state, e),
+    }
+}
+
+/// Without JavaScript the waiting browser cannot poll: the person says they approved, and
+/// this collects the approval exactly as the poll would.
+async fn approved(
+    State(state): State<AppState>,
+    client: Client,
+    jar: CookieJar,
+    Query(q): Query<CodeQuery>,
+) -> Response {
+    let Some(id) = q.id.filter(|id| check_request_id(id).is_ok()) else {
+        return error_page(&state, AppError::InvalidCode { remaining: None });
+    };
+    let device = cookies::existing_device(&state, &jar);
+    match poll_status(&state, &id, device, &client).await {
+        Ok(Status::Approved(issued)) => {
+            let to = issued.signed_in.redirect_to.clone();
+            (jar.add(cookies::session_cookie(&state, issued.token)), Redirect::to(&to)).into_response()
+        }
+        Ok(Status::Pending { .. }) => {
+            let notice = "Not approved yet. Open the link on your other device and pick the number shown here.";
+            code_page(&state, jar, StatusCode::OK, &id, Some(notice), None).await
+        }
+        Ok(Status::Expired) => error_page(&state, AppError::Expired),
         Err(e) => error_page(&state, e),
     }
 }
