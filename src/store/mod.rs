@@ -4,6 +4,7 @@
 //! sign-in (a request without its message, a consumed code without its session).
 
 mod records;
+pub mod rules;
 pub mod sqlite;
 
 use async_trait::async_trait;

@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::crypto::{self, Hash};
 use crate::domain::{Channel, Identifier};
+use crate::store::rules::{self, Account, CodeStep, LinkStep};
 use crate::store::{
     AuthRequest, AuthState, CodeOutcome, DeliveryResult, DeliveryStatus, LinkAction, LinkOutcome, NewAuthRequest,
     NewMessage, NewSession, OutboxMessage, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Session, SignedIn, Store,
@@ -193,23 +194,17 @@ fn insert_message(conn: &Connection, m: &NewMessage) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// GCRA (generic cell rate algorithm): one stored "theoretical arrival time" per key.
 /// The writer thread serialises jobs, so read-then-write here is atomic.
 fn hit_rate_limit(conn: &Connection, limit: &RateLimit) -> Result<(), StoreError> {
-    let now = limit.now;
     let tat: Option<i64> = conn
         .prepare_cached("SELECT tat FROM rate_limits WHERE key = ?1")?
         .query_row([&limit.key], |r| r.get(0))
         .optional()?;
-    let base = tat.unwrap_or(now).max(now);
-    let tolerance = limit.interval_ms * i64::from(limit.burst.saturating_sub(1));
-    if base - now > tolerance {
-        return Err(StoreError::RateLimited { retry_after_ms: base - now - tolerance });
-    }
+    let new_tat = rules::gcra(tat, limit).map_err(|retry_after_ms| StoreError::RateLimited { retry_after_ms })?;
     conn.prepare_cached(
         "INSERT INTO rate_limits (key, tat) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
     )?
-    .execute(params![limit.key, base + limit.interval_ms])?;
+    .execute(params![limit.key, new_tat])?;
     Ok(())
 }
 
@@ -232,10 +227,7 @@ fn load_request_for_update(
     conn.prepare_cached(&sql)?.query_row([key], |r| Ok((auth_request_from_row(r)?, r.get(15)?, r.get(16)?))).optional()
 }
 
-/// An account's code-failure state: id, consecutive failures, locked until, disabled.
-type CodeLock = (String, i64, Option<i64>, bool);
-
-fn user_code_lock(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Option<CodeLock>> {
+fn account(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Option<Account>> {
     let sql = match identifier {
         Identifier::Email(_) => {
             "SELECT id, failed_code_count, code_locked_until, disabled_at FROM users WHERE email = ?1"
@@ -246,113 +238,84 @@ fn user_code_lock(conn: &Connection, identifier: &Identifier) -> rusqlite::Resul
     };
     conn.prepare_cached(sql)?
         .query_row([identifier.as_str()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Option<i64>>(3)?.is_some()))
+            Ok(Account {
+                id: r.get(0)?,
+                failed_code_count: r.get(1)?,
+                code_locked_until: r.get(2)?,
+                disabled: r.get::<_, Option<i64>>(3)?.is_some(),
+            })
         })
         .optional()
+}
+
+/// The one statement that spends a pending request: of two concurrent redemptions only
+/// one sees state = 'pending'.
+fn spend(conn: &Connection, id: &str, to: AuthState, now: i64) -> rusqlite::Result<bool> {
+    let changed = match to {
+        AuthState::Dead => conn
+            .prepare_cached("UPDATE auth_requests SET state = 'dead' WHERE id = ?1 AND state = 'pending'")?
+            .execute([id])?,
+        AuthState::Approved => conn
+            .prepare_cached(
+                "UPDATE auth_requests SET state = 'approved', approved_at = ?2 WHERE id = ?1 AND state = 'pending'",
+            )?
+            .execute(params![id, now])?,
+        AuthState::Consumed | AuthState::Pending => conn
+            .prepare_cached(
+                "UPDATE auth_requests SET state = 'consumed', consumed_at = ?2 WHERE id = ?1 AND state = 'pending'",
+            )?
+            .execute(params![id, now])?,
+    };
+    Ok(changed == 1)
 }
 
 fn redeem_code_job(conn: &Connection, r: RedeemCode) -> Result<CodeOutcome, StoreError> {
     let Some((req, code_hash, purpose)) = load_request_for_update(conn, None, Some(&r.request_id))? else {
         return Ok(CodeOutcome::Invalid);
     };
-    if purpose != "signin" {
-        return Ok(CodeOutcome::Invalid);
-    }
-    match req.state {
-        AuthState::Pending => {}
-        AuthState::Dead => return Ok(CodeOutcome::TooManyAttempts),
-        AuthState::Approved | AuthState::Consumed => return Ok(CodeOutcome::Invalid),
-    }
-    if req.failed_attempts >= r.max_attempts {
-        return Ok(CodeOutcome::TooManyAttempts);
-    }
-    if r.now >= req.expires_at {
-        return Ok(CodeOutcome::Expired);
-    }
-    let account = user_code_lock(conn, &req.identifier)?;
-    if let Some((_, _, locked_until, disabled)) = &account {
-        if *disabled {
-            return Ok(CodeOutcome::Invalid);
+    let account = account(conn, &req.identifier)?;
+    match rules::decide_code(&req, &purpose, &code_hash, account.as_ref(), &r) {
+        CodeStep::Done(outcome) => Ok(outcome),
+        CodeStep::Wrong { failed, state, account, outcome } => {
+            conn.prepare_cached("UPDATE auth_requests SET failed_attempts = ?2, state = ?3 WHERE id = ?1")?
+                .execute(params![req.id, failed, state.as_str()])?;
+            if let Some((user_id, count, locked_until)) = account {
+                conn.prepare_cached("UPDATE users SET failed_code_count = ?2, code_locked_until = ?3 WHERE id = ?1")?
+                    .execute(params![user_id, count, locked_until])?;
+            }
+            Ok(outcome)
         }
-        if let Some(until) = locked_until.filter(|u| *u > r.now) {
-            return Ok(CodeOutcome::AccountLocked { retry_after_ms: until - r.now });
+        CodeStep::Consume => {
+            if !spend(conn, &req.id, AuthState::Consumed, r.now)? {
+                return Ok(CodeOutcome::Invalid);
+            }
+            Ok(CodeOutcome::SignedIn(sign_in(conn, &req.identifier, req.redirect_to, &r.session)?))
         }
     }
-    if !crypto::constant_time_eq(&code_hash, &r.code_hash) {
-        let failed = req.failed_attempts + 1;
-        let state = if failed >= r.max_attempts { AuthState::Dead } else { AuthState::Pending };
-        conn.prepare_cached("UPDATE auth_requests SET failed_attempts = ?2, state = ?3 WHERE id = ?1")?
-            .execute(params![req.id, failed, state.as_str()])?;
-        if let Some((user_id, count, _, _)) = account {
-            // NIST 800-63B §5.2.2: at most 100 consecutive failures per account, then the
-            // account refuses codes for a while (a throttle, not a permanent lock-out an
-            // attacker could use against the owner).
-            let count = count + 1;
-            let (count, locked_until) = if count >= i64::from(r.account_max_failures) {
-                (0, Some(r.now + r.account_lockout_ms))
-            } else {
-                (count, None)
-            };
-            conn.prepare_cached("UPDATE users SET failed_code_count = ?2, code_locked_until = ?3 WHERE id = ?1")?
-                .execute(params![user_id, count, locked_until])?;
-        }
-        return Ok(if state == AuthState::Dead {
-            CodeOutcome::TooManyAttempts
-        } else {
-            CodeOutcome::WrongCode { remaining: r.max_attempts - failed }
-        });
-    }
-    // The one statement that spends the secret: of two concurrent redemptions only one
-    // sees state = 'pending'.
-    let spent = conn
-        .prepare_cached(
-            "UPDATE auth_requests SET state = 'consumed', consumed_at = ?2 WHERE id = ?1 AND state = 'pending'",
-        )?
-        .execute(params![req.id, r.now])?;
-    if spent != 1 {
-        return Ok(CodeOutcome::Invalid);
-    }
-    Ok(CodeOutcome::SignedIn(sign_in(conn, &req.identifier, req.redirect_to, &r.session)?))
 }
 
 fn redeem_link_job(conn: &Connection, r: RedeemLink) -> Result<LinkOutcome, StoreError> {
     let Some((req, _, purpose)) = load_request_for_update(conn, Some(&r.token_hash), None)? else {
         return Ok(LinkOutcome::Invalid);
     };
-    if purpose != "signin" || req.state != AuthState::Pending {
-        return Ok(LinkOutcome::Invalid);
-    }
-    if r.now >= req.expires_at {
-        return Ok(LinkOutcome::Expired);
-    }
-    if let Some((_, true)) = find_user(conn, &req.identifier)? {
-        return Ok(LinkOutcome::Invalid);
-    }
-    match r.action {
-        LinkAction::SignInHere(session) => {
-            let spent = conn
-                .prepare_cached(
-                    "UPDATE auth_requests SET state = 'consumed', consumed_at = ?2 WHERE id = ?1 AND state = 'pending'",
-                )?
-                .execute(params![req.id, r.now])?;
-            if spent != 1 {
+    let disabled = matches!(find_user(conn, &req.identifier)?, Some((_, true)));
+    match rules::decide_link(&req, &purpose, disabled, &r.action, r.now) {
+        LinkStep::Done(outcome) => Ok(outcome),
+        LinkStep::Kill => {
+            spend(conn, &req.id, AuthState::Dead, r.now)?;
+            Ok(LinkOutcome::WrongNumber)
+        }
+        LinkStep::Approve => Ok(if spend(conn, &req.id, AuthState::Approved, r.now)? {
+            LinkOutcome::Approved
+        } else {
+            LinkOutcome::Invalid
+        }),
+        LinkStep::SignInHere => {
+            let LinkAction::SignInHere(session) = &r.action else { return Ok(LinkOutcome::Invalid) };
+            if !spend(conn, &req.id, AuthState::Consumed, r.now)? {
                 return Ok(LinkOutcome::Invalid);
             }
-            Ok(LinkOutcome::SignedIn(sign_in(conn, &req.identifier, req.redirect_to, &session)?))
-        }
-        LinkAction::Approve { picked } if picked == req.match_number => {
-            let spent = conn
-                .prepare_cached(
-                    "UPDATE auth_requests SET state = 'approved', approved_at = ?2 WHERE id = ?1 AND state = 'pending'",
-                )?
-                .execute(params![req.id, r.now])?;
-            Ok(if spent == 1 { LinkOutcome::Approved } else { LinkOutcome::Invalid })
-        }
-        LinkAction::Approve { .. } => {
-            // A wrong pick is what a phished approval looks like: the request dies.
-            conn.prepare_cached("UPDATE auth_requests SET state = 'dead' WHERE id = ?1 AND state = 'pending'")?
-                .execute([&req.id])?;
-            Ok(LinkOutcome::WrongNumber)
+            Ok(LinkOutcome::SignedIn(sign_in(conn, &req.identifier, req.redirect_to, session)?))
         }
     }
 }
