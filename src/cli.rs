@@ -4,7 +4,6 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::startup::Application;
-use crate::store::sqlite::SqliteStore;
 use crate::telemetry;
 
 #[derive(Parser)]
@@ -19,7 +18,11 @@ enum Command {
     /// Start the server (migrations run first).
     Serve,
     /// Apply database migrations and exit.
-    Migrate,
+    Migrate {
+        /// Apply nothing; exit 1 when migrations are pending (for deploy pipelines).
+        #[arg(long)]
+        check: bool,
+    },
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -43,13 +46,14 @@ pub fn run() -> anyhow::Result<()> {
             println!("configuration OK");
             Ok(())
         }
-        Command::Migrate => {
+        Command::Migrate { check } => {
             telemetry::init(&settings.log);
-            let applied = SqliteStore::migrate_only(&settings.sqlite_path()?)?;
-            if applied.is_empty() {
-                println!("database is up to date");
-            } else {
-                println!("applied migrations {applied:?}");
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let versions = runtime.block_on(crate::startup::migrate(&settings, check))?;
+            match (check, versions.is_empty()) {
+                (_, true) => println!("database is up to date"),
+                (true, false) => anyhow::bail!("migrations pending: {versions:?}"),
+                (false, false) => println!("applied migrations {versions:?}"),
             }
             Ok(())
         }

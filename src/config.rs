@@ -21,8 +21,11 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Base of every link in a message and of every redirect; never taken from `Host`.
     pub public_url: Option<String>,
-    /// `sqlite://PATH` (the embedded default).
-    pub database_url: String,
+    /// `sqlite://PATH` (the embedded default) or `postgres://user:pass@host/db?sslmode=require`.
+    pub database_url: SecretString,
+    /// Apply pending migrations when `serve` starts (turn off when deploys run
+    /// `postern migrate` as their own step).
+    pub migrate_on_start: bool,
     /// Product name shown in messages and on the hosted pages.
     pub app_name: String,
     /// `open`: the first verified sign-in creates the account; `closed`: only existing
@@ -39,6 +42,23 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     pub delivery: DeliverySettings,
     pub sqlite: SqliteSettings,
+    pub postgres: PostgresSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostgresSettings {
+    /// Connections per instance.
+    pub max_connections: u32,
+    /// Longest wait for a connection; past it a request is answered 503 `unavailable`.
+    #[serde(with = "humantime_serde")]
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PostgresSettings {
+    fn default() -> Self {
+        Self { max_connections: 16, acquire_timeout: Duration::from_secs(3) }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -121,11 +141,30 @@ pub struct RateLimitSettings {
     pub per_ip_per_hour: u32,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeliverySettings {
     pub email: EmailDelivery,
     pub sms: SmsDelivery,
+    /// How long a worker owns a message it took; if the worker dies, another instance
+    /// takes the message once the lease has run out.
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
+    /// How often an idle worker looks for due messages (it is also woken at once when
+    /// its own instance queues one).
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            email: EmailDelivery::default(),
+            sms: SmsDelivery::default(),
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(1),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,7 +199,8 @@ impl Default for Settings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
-            database_url: "sqlite://postern.db".to_owned(),
+            database_url: SecretString::from("sqlite://postern.db"),
+            migrate_on_start: true,
             app_name: "Postern".to_owned(),
             signup: SignupPolicy::Open,
             trusted_proxies: Vec::new(),
@@ -172,6 +212,7 @@ impl Default for Settings {
             rate_limits: RateLimitSettings::default(),
             delivery: DeliverySettings::default(),
             sqlite: SqliteSettings::default(),
+            postgres: PostgresSettings::default(),
         }
     }
 }
@@ -291,7 +332,7 @@ impl Settings {
             }
         }
         self.trusted_proxy_nets()?;
-        self.sqlite_path()?;
+        self.database()?;
         if self.passwordless.max_attempts == 0 || self.passwordless.account_max_failures == 0 {
             bail!("passwordless.max_attempts and account_max_failures must be at least 1");
         }
@@ -345,11 +386,17 @@ impl Settings {
             .collect()
     }
 
-    pub fn sqlite_path(&self) -> anyhow::Result<PathBuf> {
-        match self.database_url.strip_prefix("sqlite://") {
-            Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
-            _ => bail!("database_url must be sqlite://PATH in this build"),
+    /// Which store `database_url` names.
+    pub fn database(&self) -> anyhow::Result<Database> {
+        let url = self.database_url.expose_secret();
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            anyhow::ensure!(!path.is_empty(), "database_url sqlite:// needs a file path");
+            return Ok(Database::Sqlite(PathBuf::from(path)));
         }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Database::Postgres(url.to_owned()));
+        }
+        bail!("database_url must start with sqlite:// or postgres://")
     }
 
     pub fn dev_inbox_enabled(&self) -> bool {
@@ -364,10 +411,10 @@ impl Settings {
              trusted_proxies = {:?}\nredirect_allowlist = {:?}\nlog = {:?}\nhttp = {:?}\n\
              passwordless = {:?}\nsessions = {:?}\nrate_limits = {:?}\n\
              delivery.email.provider = {}\ndelivery.email.from = {}\ndelivery.email.smtp_url = {}\n\
-             delivery.sms.provider = {}\nsqlite = {:?}\n",
+             delivery.sms.provider = {}\nsqlite = {:?}\npostgres = {:?}\nmigrate_on_start = {}\n",
             self.listen,
             self.public_url(),
-            redact_url(&self.database_url),
+            redact_url(self.database_url.expose_secret()),
             self.app_name,
             self.signup,
             self.trusted_proxies,
@@ -382,8 +429,15 @@ impl Settings {
             smtp.as_deref().unwrap_or("(none)"),
             self.delivery.sms.provider,
             self.sqlite,
+            self.postgres,
+            self.migrate_on_start,
         )
     }
+}
+
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
 }
 
 /// `scheme://user:pass@host` → `scheme://user:***@host`.
@@ -441,7 +495,7 @@ mod tests {
         let s = Settings::from_sources(None, &[]).unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(s.public_url(), "http://127.0.0.1:8080");
-        assert_eq!(s.database_url, "sqlite://postern.db");
+        assert_eq!(s.database_url.expose_secret(), "sqlite://postern.db");
         assert!(s.rate_limits.enabled);
         assert_eq!(s.passwordless.link_lifetime, Duration::from_secs(600));
         assert_eq!(s.passwordless.sms_code_lifetime, Duration::from_secs(300));
@@ -465,7 +519,7 @@ mod tests {
         assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
         assert!(!s.rate_limits.enabled);
         assert_eq!(s.passwordless.link_lifetime, Duration::from_secs(900));
-        assert_eq!(s.database_url, "sqlite:///tmp/x.db");
+        assert_eq!(s.database_url.expose_secret(), "sqlite:///tmp/x.db");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! Ctrl-C, SIGTERM or `shutdown()`, then drains requests and stops the worker.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
@@ -13,12 +13,14 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, SystemClock};
+use crate::config::Database;
 use crate::config::Settings;
 use crate::delivery::Senders;
 use crate::delivery::worker::OutboxWorker;
 use crate::http;
 use crate::state::AppState;
 use crate::store::Store;
+use crate::store::postgres::{self, PgSettings, PgStore};
 use crate::store::sqlite::SqliteStore;
 use crate::templates::Templates;
 
@@ -31,13 +33,74 @@ pub struct Application {
     pub state: AppState,
 }
 
+/// The store `database_url` names, migrated first unless `migrate_on_start` is off.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    let path: PathBuf = settings.sqlite_path()?;
-    let (readers, batch) = (settings.sqlite.readers, settings.sqlite.max_batch);
-    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path, readers, batch))
-        .await
-        .context("the store failed to open")??;
-    Ok(Arc::new(store))
+    match settings.database()? {
+        Database::Sqlite(path) => {
+            let (readers, batch, migrate) =
+                (settings.sqlite.readers, settings.sqlite.max_batch, settings.migrate_on_start);
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path, readers, batch, migrate))
+                .await
+                .context("the store failed to open")??;
+            Ok(Arc::new(store))
+        }
+        Database::Postgres(url) => {
+            let store = PgStore::connect(&PgSettings {
+                url,
+                max_connections: settings.postgres.max_connections,
+                acquire_timeout: settings.postgres.acquire_timeout,
+            })?;
+            if settings.migrate_on_start {
+                postgres::run_migrations(store.pool()).await?;
+            }
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// `postern migrate [--check]`: the versions applied now, or (checking) still pending.
+pub async fn migrate(settings: &Settings, check_only: bool) -> anyhow::Result<Vec<i64>> {
+    match settings.database()? {
+        Database::Sqlite(path) => {
+            tokio::task::spawn_blocking(move || SqliteStore::migrate_only(&path, check_only)).await?
+        }
+        Database::Postgres(url) => {
+            let store =
+                PgStore::connect(&PgSettings { url, max_connections: 1, acquire_timeout: Duration::from_secs(10) })?;
+            if check_only {
+                postgres::pending_migrations(store.pool()).await
+            } else {
+                postgres::run_migrations(store.pool()).await
+            }
+        }
+    }
+}
+
+/// Removes rows that can no longer matter, a small batch at a time, every few minutes.
+async fn run_cleanup(store: Arc<dyn Store>, clock: Arc<dyn Clock>, stop: CancellationToken) {
+    const EVERY: Duration = Duration::from_secs(300);
+    const BATCH: usize = 1000;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(EVERY) => {}
+        }
+        loop {
+            match store.cleanup(clock.now_ms(), BATCH).await {
+                Ok(n) if n as usize >= BATCH => continue,
+                Ok(n) => {
+                    if n > 0 {
+                        tracing::info!(deleted = n, "cleaned up expired rows");
+                    }
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cleanup failed; will try again later");
+                    break;
+                }
+            }
+        }
+    }
 }
 
 impl Application {
@@ -69,8 +132,14 @@ impl Application {
             server_key: Arc::new(server_key),
             outbox_wake: outbox_wake.clone(),
         };
-        let worker =
-            OutboxWorker { store, senders: Senders::from_settings(&state.settings.delivery), clock, wake: outbox_wake };
+        let worker = OutboxWorker {
+            store,
+            senders: Senders::from_settings(&state.settings.delivery),
+            clock,
+            wake: outbox_wake,
+            lease_ms: crate::clock::ms(state.settings.delivery.lease),
+            poll_interval: state.settings.delivery.poll_interval,
+        };
         let router = http::router(state.clone());
         Ok(Self { listener, router, worker, shutdown: CancellationToken::new(), address, state })
     }
@@ -91,6 +160,8 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let shutdown = self.shutdown.clone();
         let worker_stop = CancellationToken::new();
+        let cleanup =
+            tokio::spawn(run_cleanup(self.state.store.clone(), self.state.clock.clone(), worker_stop.clone()));
         let worker = tokio::spawn(self.worker.run(worker_stop.clone()));
         tracing::info!(address = %self.address, public_url = %self.state.public_url, "postern is listening");
         let signal = async move {
@@ -106,6 +177,7 @@ impl Application {
             .context("the HTTP server failed")?;
         worker_stop.cancel();
         let _ = worker.await;
+        let _ = cleanup.await;
         tracing::info!("stopped");
         Ok(())
     }

@@ -13,8 +13,6 @@ use crate::clock::Clock;
 use crate::store::{DeliveryResult, DeliveryStatus, Store};
 
 const BATCH: usize = 256;
-const LEASE_MS: i64 = 60_000;
-const IDLE_POLL: Duration = Duration::from_secs(1);
 const MAX_ATTEMPTS: u32 = 6;
 
 pub struct OutboxWorker {
@@ -23,19 +21,21 @@ pub struct OutboxWorker {
     pub clock: Arc<dyn Clock>,
     /// Poked after every commit that queues a message, so delivery starts at once.
     pub wake: Arc<Notify>,
+    pub lease_ms: i64,
+    pub poll_interval: Duration,
 }
 
 impl OutboxWorker {
     pub async fn run(self, shutdown: CancellationToken) {
         loop {
             let now = self.clock.now_ms();
-            let batch = match self.store.claim_outbox(now, LEASE_MS, BATCH).await {
+            let batch = match self.store.claim_outbox(now, self.lease_ms, BATCH).await {
                 Ok(batch) => batch,
                 Err(e) => {
                     tracing::warn!(error = %e, "the outbox worker could not claim messages; retrying");
                     tokio::select! {
                         _ = shutdown.cancelled() => return,
-                        _ = tokio::time::sleep(IDLE_POLL) => continue,
+                        _ = tokio::time::sleep(self.poll_interval) => continue,
                     }
                 }
             };
@@ -43,7 +43,7 @@ impl OutboxWorker {
                 tokio::select! {
                     _ = shutdown.cancelled() => return,
                     _ = self.wake.notified() => {}
-                    _ = tokio::time::sleep(IDLE_POLL) => {}
+                    _ = tokio::time::sleep(self.poll_interval) => {}
                 }
                 continue;
             }

@@ -3,6 +3,7 @@
 //! Methods are units of work: each runs in one transaction, so a flow never sees half of a
 //! sign-in (a request without its message, a consumed code without its session).
 
+pub mod postgres;
 mod records;
 pub mod rules;
 pub mod sqlite;
@@ -12,6 +13,9 @@ use async_trait::async_trait;
 pub use records::*;
 
 use crate::crypto::Hash;
+
+/// How long finished rows are kept before `cleanup` removes them.
+pub const RETENTION_MS: i64 = 7 * 24 * 3600 * 1000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -90,6 +94,11 @@ pub trait Store: Send + Sync + 'static {
     async fn claim_outbox(&self, now: i64, lease_ms: i64, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
 
     async fn finish_outbox(&self, results: Vec<DeliveryResult>, now: i64) -> Result<(), StoreError>;
+
+    /// Deletes up to `batch` rows of each kind that can no longer matter (expired
+    /// requests, ended sessions, old delivered messages, idle rate-limit keys); returns how
+    /// many went. Called repeatedly in small batches, so it never holds long locks.
+    async fn cleanup(&self, now: i64, batch: usize) -> Result<u64, StoreError>;
 
     /// Messages delivered by the dev provider, newest first.
     async fn dev_inbox(&self, recipient: Option<String>, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;

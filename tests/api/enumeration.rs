@@ -25,7 +25,7 @@ fn shape(v: &Value) -> Vec<(String, &'static str)> {
     keys
 }
 
-#[tokio::test]
+backend_test! {
 async fn start_answers_alike_for_known_and_unknown_addresses() {
     let app = spawn_app_with(|s| s.rate_limits.enabled = false).await;
     app.sign_in(&new_browser(), "known@example.com").await;
@@ -35,18 +35,18 @@ async fn start_answers_alike_for_known_and_unknown_addresses() {
     let (k, u): (Value, Value) = (known.json().await.unwrap(), unknown.json().await.unwrap());
     assert_eq!(shape(&k), shape(&u));
     assert_eq!(k["resend_after"], u["resend_after"]);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn with_signup_closed_start_still_answers_alike_for_known_and_unknown_addresses() {
     let open = spawn_app_with(|s| s.rate_limits.enabled = false).await;
     open.sign_in(&new_browser(), "known@example.com").await;
-    let database_url = format!("sqlite://{}", open.dir.path().join("postern.db").display());
+    let database_url = open.database_url.clone();
     // A second instance on the same database, with sign-up closed.
     let app = spawn_app_with(move |s| {
         s.rate_limits.enabled = false;
         s.signup = postern::config::SignupPolicy::Closed;
-        s.database_url = database_url;
+        s.database_url = database_url.into();
     })
     .await;
     let known = app.start(&app.browser, "known@example.com").await;
@@ -57,7 +57,7 @@ async fn with_signup_closed_start_still_answers_alike_for_known_and_unknown_addr
     let code = app.wait_for_messages("known@example.com", 2).await.remove(0).code();
     let r = app.verify(&app.browser, k["auth_request_id"].as_str().unwrap(), &code).await;
     assert_eq!(r.status(), 200, "a known account still signs in with sign-up closed");
-}
+}}
 
 async fn median_start_time(app: &crate::helpers::TestApp, email: impl Fn(usize) -> String) -> Duration {
     let mut times = Vec::new();
@@ -71,7 +71,7 @@ async fn median_start_time(app: &crate::helpers::TestApp, email: impl Fn(usize) 
     times[times.len() / 2]
 }
 
-#[tokio::test]
+backend_test! {
 async fn start_takes_as_long_for_known_as_for_unknown_addresses() {
     let app = spawn_app_with(|s| s.rate_limits.enabled = false).await;
     app.sign_in(&new_browser(), "known@example.com").await;
@@ -82,4 +82,4 @@ async fn start_takes_as_long_for_known_as_for_unknown_addresses() {
     let unknown = median_start_time(&app, |i| format!("nobody{i}@example.com")).await;
     let gap = known.abs_diff(unknown);
     assert!(gap < Duration::from_millis(5), "known {known:?} vs unknown {unknown:?}");
-}
+}}

@@ -10,7 +10,7 @@ async fn assert_error(r: reqwest::Response, status: u16, code: &str, why: &str) 
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{why}: a message");
 }
 
-#[tokio::test]
+backend_test! {
 async fn bad_start_bodies_are_invalid_requests() {
     let app = spawn_app().await;
     let cases: Vec<(Value, &str)> = vec![
@@ -38,9 +38,9 @@ async fn bad_start_bodies_are_invalid_requests() {
         let r = app.post_json(&app.browser, "/v1/passwordless/start", &body).await;
         assert_error(r, 400, "invalid_request", why).await;
     }
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn malformed_json_and_wrong_content_types_are_invalid_requests() {
     let app = spawn_app().await;
     for (body, content_type, why) in [
@@ -61,9 +61,9 @@ async fn malformed_json_and_wrong_content_types_are_invalid_requests() {
             .unwrap();
         assert_error(r, 400, "invalid_request", why).await;
     }
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn bad_verify_bodies_are_invalid_requests() {
     let app = spawn_app().await;
     let id = app.start_ok(&app.browser, "ada@example.com").await;
@@ -86,16 +86,16 @@ async fn bad_verify_bodies_are_invalid_requests() {
         app.verify(&app.browser, &id, &crate::helpers::wrong_code(&code)).await;
     }
     assert_eq!(app.verify(&app.browser, &id, &code).await.status(), 200, "four wrong codes still leave one try");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn an_unknown_request_id_is_an_invalid_code() {
     let app = spawn_app().await;
     let r = app.verify(&app.browser, "AAAAAAAAAAAAAAAAAAAAAA", "123456").await;
     assert_error(r, 400, "invalid_code", "unknown id").await;
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn an_oversize_body_is_refused_with_413() {
     let app = spawn_app().await;
     let big = format!("{{\"email\":\"{}@example.com\"}}", "a".repeat(70 * 1024));
@@ -108,9 +108,9 @@ async fn an_oversize_body_is_refused_with_413() {
         .await
         .unwrap();
     assert_error(r, 413, "invalid_request", "70 KiB body").await;
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn unknown_routes_and_methods_answer_json_errors() {
     let app = spawn_app().await;
     let r = app.browser.get(app.url("/v1/nope")).send().await.unwrap();
@@ -119,18 +119,18 @@ async fn unknown_routes_and_methods_answer_json_errors() {
     assert_eq!(r.status(), 405, "wrong method");
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "invalid_request");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn status_needs_a_valid_request_id() {
     let app = spawn_app().await;
     let r = app.browser.get(app.url("/v1/passwordless/status")).send().await.unwrap();
     assert_error(r, 400, "invalid_request", "missing id").await;
     let r = app.status(&app.browser, "AAAAAAAAAAAAAAAAAAAAAA").await;
     assert_error(r, 400, "invalid_request", "unknown id").await;
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn garbage_never_panics_the_server() {
     let app = spawn_app().await;
     let bodies: Vec<Vec<u8>> = vec![
@@ -159,4 +159,4 @@ async fn garbage_never_panics_the_server() {
         }
     }
     assert_eq!(app.browser.get(app.url("/healthz")).send().await.unwrap().status(), 200);
-}
+}}

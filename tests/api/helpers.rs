@@ -9,9 +9,11 @@ use postern::clock::ManualClock;
 use postern::config::Settings;
 use postern::startup::Application;
 use reqwest::redirect::Policy;
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
-use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
+
+use crate::common::{TestDb, backend};
 
 pub struct TestApp {
     pub address: String,
@@ -19,7 +21,9 @@ pub struct TestApp {
     /// A browser: its own cookie jar, redirects not followed.
     pub browser: reqwest::Client,
     shutdown: CancellationToken,
-    pub dir: TempDir,
+    pub database_url: String,
+    /// Last field: dropped after the server was told to stop.
+    _db: TestDb,
 }
 
 impl Drop for TestApp {
@@ -32,19 +36,22 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// The real server on port 0, on a fresh database of the test's backend.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let db = TestDb::new(backend()).await;
     let mut settings = Settings::from_sources(None, &[]).expect("default settings");
     settings.listen = "127.0.0.1:0".parse().expect("address");
-    settings.database_url = format!("sqlite://{}", dir.path().join("postern.db").display());
+    settings.database_url = db.url.clone().into();
     settings.sqlite.readers = 2;
+    settings.postgres.max_connections = 8;
     configure(&mut settings);
+    let database_url = settings.database_url.expose_secret().to_owned();
     let clock = ManualClock::new();
     let app = Application::build_with_clock(settings, Arc::new(clock.clone())).await.expect("app builds");
     let port = app.port();
     let shutdown = app.shutdown_token();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address: format!("http://127.0.0.1:{port}"), clock, browser: new_browser(), shutdown, dir }
+    TestApp { address: format!("http://127.0.0.1:{port}"), clock, browser: new_browser(), shutdown, database_url, _db: db }
 }
 
 pub fn new_browser() -> reqwest::Client {

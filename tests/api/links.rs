@@ -26,7 +26,7 @@ fn numbers_offered(html: &str) -> Vec<u8> {
         .collect()
 }
 
-#[tokio::test]
+backend_test! {
 async fn opening_a_link_never_consumes_it() {
     let app = spawn_app().await;
     let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
@@ -41,9 +41,9 @@ async fn opening_a_link_never_consumes_it() {
     let r = post_link(&app, &app.browser, &[("csrf", &csrf_of(&html)), ("token", &m.token()), ("choice", "continue")])
         .await;
     assert_eq!(r.status(), 303, "the link still works after being opened");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn in_the_browser_that_asked_the_link_signs_in_with_one_click() {
     let app = spawn_app().await;
     let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
@@ -57,9 +57,9 @@ async fn in_the_browser_that_asked_the_link_signs_in_with_one_click() {
     assert_eq!(r.headers()["location"], "/account");
     assert!(set_cookies(&r).iter().any(|c| c.starts_with("postern_session=")));
     assert_eq!(app.session(&app.browser).await.status(), 200);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_link_honours_a_same_origin_redirect_to() {
     let app = spawn_app().await;
     let before = app.inbox("ada@example.com").await.len();
@@ -76,9 +76,9 @@ async fn the_link_honours_a_same_origin_redirect_to() {
     let r = post_link(&app, &app.browser, &[("csrf", &csrf_of(&html)), ("token", &m.token()), ("choice", "continue")])
         .await;
     assert_eq!(r.headers()["location"], "/welcome?x=1");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn on_another_device_the_link_page_shows_who_asked_and_three_numbers() {
     let app = spawn_app().await;
     let r = app.start(&app.browser, "ada@example.com").await;
@@ -96,9 +96,9 @@ async fn on_another_device_the_link_page_shows_who_asked_and_three_numbers() {
     assert!(numbers.contains(&(started["match_number"].as_u64().unwrap() as u8)));
     let (_, again) = open_link(&app, &phone, &m.token()).await;
     assert_eq!(numbers_offered(&again), numbers, "a reload shows the same numbers");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn approving_with_the_right_number_signs_in_the_waiting_browser() {
     let app = spawn_app().await;
     let r = app.start(&app.browser, "ada@example.com").await;
@@ -130,9 +130,9 @@ async fn approving_with_the_right_number_signs_in_the_waiting_browser() {
     assert_eq!(app.session(&app.browser).await.status(), 200);
     let again: Value = app.status(&app.browser, id).await.json().await.unwrap();
     assert_eq!(again["status"], "expired", "an approval is collected once");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn an_approval_cannot_be_collected_by_another_browser() {
     let app = spawn_app().await;
     let started: Value = app.start(&app.browser, "ada@example.com").await.json().await.unwrap();
@@ -152,9 +152,9 @@ async fn an_approval_cannot_be_collected_by_another_browser() {
     assert_eq!(r.status(), 403);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "wrong_browser");
     assert_eq!(app.status(&app.browser, id).await.status(), 200, "the right browser still gets it");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn a_wrong_number_kills_the_request() {
     let app = spawn_app().await;
     let started: Value = app.start(&app.browser, "ada@example.com").await.json().await.unwrap();
@@ -177,9 +177,9 @@ async fn a_wrong_number_kills_the_request() {
     assert_ne!(app.verify(&app.browser, id, &m.code()).await.status(), 200, "the code died with it");
     let (status, _) = open_link(&app, &phone, &m.token()).await;
     assert_eq!(status, 400, "and so did the link");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn signing_in_on_the_other_device_instead_works() {
     let app = spawn_app().await;
     let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
@@ -189,9 +189,9 @@ async fn signing_in_on_the_other_device_instead_works() {
     assert_eq!(r.status(), 303);
     assert_eq!(app.session(&phone).await.status(), 200);
     assert_eq!(app.session(&app.browser).await.status(), 401);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn a_used_link_cannot_be_used_again() {
     let app = spawn_app().await;
     let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
@@ -203,9 +203,9 @@ async fn a_used_link_cannot_be_used_again() {
     assert!(r.text().await.unwrap().contains("already been used"));
     let (status, _) = open_link(&app, &new_browser(), &m.token()).await;
     assert_eq!(status, 400);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn parallel_posts_of_one_link_sign_in_exactly_once() {
     let app = spawn_app().await;
     let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
@@ -227,9 +227,9 @@ async fn parallel_posts_of_one_link_sign_in_exactly_once() {
     }
     let statuses = crate::passwordless::futures_join(handles.into_iter()).await;
     assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn an_expired_link_shows_a_friendly_page() {
     let app = spawn_app().await;
     let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
@@ -238,9 +238,9 @@ async fn an_expired_link_shows_a_friendly_page() {
     assert_eq!(status, 410);
     assert!(html.contains("This link has expired"));
     assert!(html.replace("&#x2f;", "/").contains("href=\"/login\""), "a way forward");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn a_malformed_token_shows_a_friendly_page() {
     let app = spawn_app().await;
     for token in ["", "abc", "%00%0d%0a", &"A".repeat(5000)] {
@@ -248,9 +248,9 @@ async fn a_malformed_token_shows_a_friendly_page() {
         assert_eq!(status, 400, "{token:?}");
         assert!(html.contains("<html"), "a page, not JSON");
     }
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn link_posts_without_a_valid_csrf_token_are_refused() {
     let app = spawn_app().await;
     let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
@@ -288,9 +288,9 @@ async fn link_posts_without_a_valid_csrf_token_are_refused() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "Origin: null is not refused");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_link_page_sends_no_referrer_and_cannot_be_framed() {
     let app = spawn_app().await;
     let (_, m) = app.start_and_read(&app.browser, "ada@example.com").await;
@@ -300,9 +300,9 @@ async fn the_link_page_sends_no_referrer_and_cannot_be_framed() {
     assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["cache-control"], "no-store");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn https_deployments_use_host_prefixed_secure_cookies() {
     let app = spawn_app_with(|s| s.public_url = Some("https://auth.example.com".to_owned())).await;
     let r = app.start(&app.browser, "ada@example.com").await;
@@ -317,9 +317,9 @@ async fn https_deployments_use_host_prefixed_secure_cookies() {
     assert!(!device.contains("Domain="), "__Host- cookies have no Domain");
     let m = app.latest_message("ada@example.com").await;
     assert!(m.link().starts_with("https://auth.example.com/login/link?token="));
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn without_javascript_the_waiting_browser_collects_the_approval_with_a_button() {
     let app = spawn_app().await;
     let started: Value = app.start(&app.browser, "ada@example.com").await.json().await.unwrap();
@@ -340,4 +340,4 @@ async fn without_javascript_the_waiting_browser_collects_the_approval_with_a_but
     let r = app.browser.get(app.url(&format!("/login/approved?id={id}"))).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(app.session(&app.browser).await.status(), 200);
-}
+}}

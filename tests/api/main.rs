@@ -1,6 +1,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-//! The integration suite: the real server on a real port, a real SQLite file per test.
+//! The integration suite: the real server on a real port, each test on its own fresh
+//! database, once on SQLite and once on PostgreSQL (`backend_test!`).
+
+#[macro_use]
+#[path = "../common/mod.rs"]
+mod common;
 
 mod enumeration;
 mod errors;

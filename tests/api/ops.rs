@@ -2,16 +2,16 @@ use serde_json::{Value, json};
 
 use crate::helpers::spawn_app;
 
-#[tokio::test]
+backend_test! {
 async fn health_and_readiness_answer() {
     let app = spawn_app().await;
     assert_eq!(reqwest::get(app.url("/healthz")).await.unwrap().status(), 200);
     let r = reqwest::get(app.url("/readyz")).await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "ready");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_dev_inbox_lists_messages_newest_first_in_the_documented_shape() {
     let app = spawn_app().await;
     app.start_ok(&app.browser, "ada@example.com").await;
@@ -32,16 +32,16 @@ async fn the_dev_inbox_lists_messages_newest_first_in_the_documented_shape() {
     assert_eq!(ada["messages"].as_array().unwrap().len(), 1);
     let html = reqwest::get(app.url("/dev/inbox")).await.unwrap().text().await.unwrap();
     assert!(html.contains("bob@example.com") && html.contains("Dev inbox"));
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_dev_inbox_rejects_a_malformed_recipient() {
     let app = spawn_app().await;
     let r = reqwest::get(app.url("/dev/inbox.json?to=not-an-address")).await.unwrap();
     assert_eq!(r.status(), 400);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_login_page_is_accessible_without_javascript() {
     let app = spawn_app().await;
     let (status, html) = app.page(&app.browser, "/login").await;
@@ -53,9 +53,9 @@ async fn the_login_page_is_accessible_without_javascript() {
     assert_eq!(css.status(), 200);
     let js = reqwest::get(app.url("/assets/app.js")).await.unwrap();
     assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_server_shuts_down_gracefully() {
     let app = spawn_app().await;
     app.post_json(&app.browser, "/v1/passwordless/start", &json!({ "email": "ada@example.com" })).await;
@@ -63,4 +63,4 @@ async fn the_server_shuts_down_gracefully() {
     drop(app);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(reqwest::get(url).await.is_err(), "the port is closed after shutdown");
-}
+}}

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{new_browser, spawn_app, spawn_app_with, wrong_code};
 
-#[tokio::test]
+backend_test! {
 async fn start_answers_with_the_contract_shape() {
     let app = spawn_app().await;
     let r = app.start(&app.browser, "ada@example.com").await;
@@ -16,9 +16,9 @@ async fn start_answers_with_the_contract_shape() {
     assert_eq!(body["resend_after"], 60);
     let n = body["match_number"].as_u64().unwrap();
     assert!((10..=99).contains(&n), "two-digit match number, got {n}");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn one_message_carries_the_link_and_the_code_with_text_and_html() {
     let app = spawn_app().await;
     app.start_ok(&app.browser, "ada@example.com").await;
@@ -36,9 +36,9 @@ async fn one_message_carries_the_link_and_the_code_with_text_and_html() {
     assert!(html.contains(&link), "the HTML part has the same link");
     assert!(m.text.contains("10 minutes"), "says when it expires");
     assert!(m.text.contains("If this wasn't you"), "says what to do if it wasn't them");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_right_code_signs_in_and_sets_the_session_cookie() {
     let app = spawn_app().await;
     let body = app.sign_in(&app.browser, "Ada@Example.com").await;
@@ -46,18 +46,18 @@ async fn the_right_code_signs_in_and_sets_the_session_cookie() {
     assert!(body["session"]["id"].is_string());
     let me: Value = app.session(&app.browser).await.json().await.unwrap();
     assert_eq!(me["user"]["id"], body["user"]["id"]);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_first_verification_creates_the_account_and_later_ones_reuse_it() {
     let app = spawn_app().await;
     let first = app.sign_in(&new_browser(), "ada@example.com").await;
     app.clock.advance(Duration::from_secs(61));
     let second = app.sign_in(&new_browser(), "ADA@example.com").await;
     assert_eq!(first["user"]["id"], second["user"]["id"]);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn a_wrong_code_is_refused_and_says_how_many_attempts_are_left() {
     let app = spawn_app().await;
     let id = app.start_ok(&app.browser, "ada@example.com").await;
@@ -68,9 +68,9 @@ async fn a_wrong_code_is_refused_and_says_how_many_attempts_are_left() {
     assert_eq!(body["error"], "invalid_code");
     assert_eq!(body["attempts_remaining"], 4);
     assert_eq!(app.session(&app.browser).await.status(), 401);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn five_wrong_codes_kill_the_request_even_for_the_right_code() {
     let app = spawn_app().await;
     let id = app.start_ok(&app.browser, "ada@example.com").await;
@@ -85,9 +85,9 @@ async fn five_wrong_codes_kill_the_request_even_for_the_right_code() {
     assert!(r.headers().get("retry-after").is_some());
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "too_many_attempts");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn an_expired_code_is_refused() {
     let app = spawn_app().await;
     let id = app.start_ok(&app.browser, "ada@example.com").await;
@@ -97,18 +97,18 @@ async fn an_expired_code_is_refused() {
     assert_eq!(r.status(), 410);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "expired");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn a_code_still_works_just_before_it_expires() {
     let app = spawn_app().await;
     let id = app.start_ok(&app.browser, "ada@example.com").await;
     let code = app.latest_message("ada@example.com").await.code();
     app.clock.advance(Duration::from_secs(10 * 60 - 2));
     assert_eq!(app.verify(&app.browser, &id, &code).await.status(), 200);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn a_used_code_cannot_be_replayed() {
     let app = spawn_app().await;
     let id = app.start_ok(&app.browser, "ada@example.com").await;
@@ -117,9 +117,9 @@ async fn a_used_code_cannot_be_replayed() {
     let r = app.verify(&new_browser(), &id, &code).await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_code");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn parallel_verifications_of_one_code_sign_in_exactly_once() {
     let app = spawn_app().await;
     let id = app.start_ok(&app.browser, "ada@example.com").await;
@@ -133,7 +133,7 @@ async fn parallel_verifications_of_one_code_sign_in_exactly_once() {
     let statuses: Vec<u16> = futures_join(attempts).await;
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "statuses: {statuses:?}");
     assert!(statuses.iter().all(|s| *s == 200 || *s == 400), "statuses: {statuses:?}");
-}
+}}
 
 pub async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
     let mut out = Vec::new();
@@ -143,7 +143,7 @@ pub async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHand
     out
 }
 
-#[tokio::test]
+backend_test! {
 async fn a_code_works_only_for_its_own_request() {
     let app = spawn_app().await;
     let first = app.start_ok(&app.browser, "ada@example.com").await;
@@ -152,9 +152,9 @@ async fn a_code_works_only_for_its_own_request() {
     let r = app.verify(&app.browser, &second, &first_code).await;
     assert_eq!(r.status(), 400, "a code of another request is just a wrong code");
     assert_eq!(app.verify(&app.browser, &first, &first_code).await.status(), 200);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn resend_rotates_the_code_and_link_and_the_old_ones_die() {
     let app = spawn_app().await;
     let id = app.start_ok(&app.browser, "ada@example.com").await;
@@ -173,9 +173,9 @@ async fn resend_rotates_the_code_and_link_and_the_old_ones_die() {
         assert_eq!(app.verify(&app.browser, &id, &old.code()).await.status(), 400, "the old code is dead");
     }
     assert_eq!(app.verify(&app.browser, &id, &new.code()).await.status(), 200);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn resend_never_resets_the_failure_count() {
     let app = spawn_app().await;
     let id = app.start_ok(&app.browser, "ada@example.com").await;
@@ -189,9 +189,9 @@ async fn resend_never_resets_the_failure_count() {
     let r = app.verify(&app.browser, &id, &wrong_code(&new_code)).await;
     assert_eq!(r.status(), 429, "the fifth wrong code overall kills the request");
     assert_eq!(app.verify(&app.browser, &id, &new_code).await.status(), 429);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn resend_of_a_dead_or_used_request_is_refused() {
     let app = spawn_app().await;
     let id = app.start_ok(&app.browser, "ada@example.com").await;
@@ -201,9 +201,9 @@ async fn resend_of_a_dead_or_used_request_is_refused() {
     assert_eq!(r.status(), 410);
     let r = app.resend(&app.browser, "no-such-request").await;
     assert_eq!(r.status(), 400);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn sms_sign_in_goes_to_the_e164_number_with_a_five_minute_code() {
     let app = spawn_app().await;
     let r = app.post_json(&app.browser, "/v1/passwordless/start", &json!({ "phone": "+44 20 7946 0958" })).await;
@@ -218,9 +218,9 @@ async fn sms_sign_in_goes_to_the_e164_number_with_a_five_minute_code() {
     assert!(m.text.trim_end().ends_with(&format!("@127.0.0.1 #{}", m.code())), "WebOTP line: {}", m.text);
     app.clock.advance(Duration::from_secs(5 * 60 + 1));
     assert_eq!(app.verify(&app.browser, &id, &m.code()).await.status(), 410);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn a_phone_sign_in_creates_an_account_with_that_phone() {
     let app = spawn_app().await;
     let r = app
@@ -231,9 +231,9 @@ async fn a_phone_sign_in_creates_an_account_with_that_phone() {
     let body: Value = app.verify(&app.browser, &id, &code).await.json().await.unwrap();
     assert_eq!(body["user"]["phone"], "+14155552671");
     assert_eq!(body["user"]["email"], Value::Null);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn a_channel_that_does_not_fit_the_identifier_is_an_invalid_request() {
     let app = spawn_app().await;
     let r = app
@@ -241,9 +241,9 @@ async fn a_channel_that_does_not_fit_the_identifier_is_an_invalid_request() {
         .await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_request");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn closed_signup_answers_the_same_but_sends_nothing_to_unknown_addresses() {
     let app = spawn_app_with(|s| s.signup = postern::config::SignupPolicy::Closed).await;
     let r = app.start(&app.browser, "stranger@example.com").await;
@@ -254,9 +254,9 @@ async fn closed_signup_answers_the_same_but_sends_nothing_to_unknown_addresses()
     assert!(app.inbox("stranger@example.com").await.is_empty(), "no message to an unknown address");
     let r = app.verify(&app.browser, body["auth_request_id"].as_str().unwrap(), "123456").await;
     assert_ne!(r.status(), 200);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn an_account_refuses_codes_after_its_consecutive_failure_limit() {
     let app = spawn_app_with(|s| {
         s.rate_limits.enabled = false;
@@ -282,4 +282,4 @@ async fn an_account_refuses_codes_after_its_consecutive_failure_limit() {
     app.clock.advance(Duration::from_secs(3601));
     let (id, message) = app.start_and_read(&app.browser, "ada@example.com").await;
     assert_eq!(app.verify(&app.browser, &id, &message.code()).await.status(), 200);
-}
+}}

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{spawn_app, spawn_app_with};
 
-#[tokio::test]
+backend_test! {
 async fn a_second_message_to_one_address_within_a_minute_is_rate_limited_with_retry_after() {
     let app = spawn_app().await;
     assert_eq!(app.start(&app.browser, "ada@example.com").await.status(), 200);
@@ -15,16 +15,16 @@ async fn a_second_message_to_one_address_within_a_minute_is_rate_limited_with_re
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "rate_limited");
     app.clock.advance(Duration::from_secs(60));
     assert_eq!(app.start(&app.browser, "ada@example.com").await.status(), 200);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_address_limit_holds_whatever_way_the_address_is_written() {
     let app = spawn_app().await;
     assert_eq!(app.start(&app.browser, "ada@example.com").await.status(), 200);
     assert_eq!(app.start(&app.browser, " ADA@Example.COM ").await.status(), 429);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn one_address_gets_at_most_five_messages_an_hour() {
     let app = spawn_app().await;
     for i in 0..5 {
@@ -35,9 +35,9 @@ async fn one_address_gets_at_most_five_messages_an_hour() {
     assert_eq!(r.status(), 429, "the sixth within the hour");
     app.clock.advance(Duration::from_secs(3600));
     assert_eq!(app.start(&app.browser, "ada@example.com").await.status(), 200);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn one_client_ip_gets_at_most_thirty_messages_an_hour() {
     let app = spawn_app().await;
     for i in 0..30 {
@@ -47,35 +47,35 @@ async fn one_client_ip_gets_at_most_thirty_messages_an_hour() {
     let r = app.start(&app.browser, "user30@example.com").await;
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn a_refused_start_sends_nothing() {
     let app = spawn_app().await;
     app.start_and_read(&app.browser, "ada@example.com").await;
     assert_eq!(app.start(&app.browser, "ada@example.com").await.status(), 429);
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(app.inbox("ada@example.com").await.len(), 1);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn resend_is_rate_limited_too() {
     let app = spawn_app().await;
     let id = app.start_ok(&app.browser, "ada@example.com").await;
     let r = app.resend(&app.browser, &id).await;
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn rate_limits_can_be_turned_off() {
     let app = spawn_app_with(|s| s.rate_limits.enabled = false).await;
     for _ in 0..10 {
         assert_eq!(app.start(&app.browser, "ada@example.com").await.status(), 200);
     }
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_ip_limit_uses_forwarded_for_only_from_trusted_proxies() {
     // Untrusted peer: X-Forwarded-For is ignored, so rotating it does not escape the limit.
     let app = spawn_app_with(|s| s.rate_limits.per_ip_per_hour = 2).await;
@@ -107,4 +107,4 @@ async fn the_ip_limit_uses_forwarded_for_only_from_trusted_proxies() {
             .unwrap();
         assert_eq!(r.status(), 200, "request {i}");
     }
-}
+}}

@@ -2,7 +2,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{spawn_app, spawn_app_with};
 
-#[tokio::test]
+backend_test! {
 async fn host_header_poisoning_does_not_reach_the_link() {
     let app = spawn_app().await;
     let r = app
@@ -20,9 +20,9 @@ async fn host_header_poisoning_does_not_reach_the_link() {
     let m = app.latest_message("ada@example.com").await;
     assert!(m.link().starts_with(&format!("{}/login/link?token=", app.address)), "{}", m.link());
     assert!(!m.text.contains("evil.example") && !m.html.unwrap().contains("evil.example"));
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn off_site_redirect_targets_are_refused() {
     let app = spawn_app_with(|s| s.redirect_allowlist = vec!["https://app.example.com".to_owned()]).await;
     let cases = [
@@ -55,9 +55,9 @@ async fn off_site_redirect_targets_are_refused() {
             .await;
         assert_eq!(r.status(), 200, "{target} was refused");
     }
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn pages_carry_strict_security_headers() {
     let app = spawn_app().await;
     for path in ["/login", "/login/link?token=x", "/dev/inbox"] {
@@ -73,9 +73,9 @@ async fn pages_carry_strict_security_headers() {
     let r = app.browser.get(app.url("/v1/session")).send().await.unwrap();
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert!(r.headers().contains_key("x-request-id"));
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn every_hosted_form_carries_a_csrf_token() {
     let app = spawn_app().await;
     let (_, login) = app.page(&app.browser, "/login").await;
@@ -85,9 +85,9 @@ async fn every_hosted_form_carries_a_csrf_token() {
     assert_eq!(r.status(), 403);
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(app.inbox("ada@example.com").await.is_empty());
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_hosted_login_form_starts_a_sign_in_and_the_code_page_completes_it() {
     let app = spawn_app().await;
     let (_, login) = app.page(&app.browser, "/login").await;
@@ -130,9 +130,9 @@ async fn the_hosted_login_form_starts_a_sign_in_and_the_code_page_completes_it()
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/account");
     assert_eq!(app.session(&app.browser).await.status(), 200);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_login_page_shows_a_friendly_error_for_a_bad_address() {
     let app = spawn_app().await;
     let (_, login) = app.page(&app.browser, "/login").await;
@@ -148,9 +148,9 @@ async fn the_login_page_shows_a_friendly_error_for_a_bad_address() {
     let html = r.text().await.unwrap();
     assert!(html.contains("role=\"alert\""));
     assert!(html.contains("aria-invalid=\"true\""));
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn app_names_and_user_agents_are_escaped_on_pages() {
     let app = spawn_app_with(|s| s.app_name = "<script>alert(1)</script>".to_owned()).await;
     let r = app
@@ -167,4 +167,4 @@ async fn app_names_and_user_agents_are_escaped_on_pages() {
     assert!(login.contains("&lt;script&gt;"));
     let m = app.latest_message("ada@example.com").await;
     assert!(!m.html.unwrap().contains("<script>alert"));
-}
+}}

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{new_browser, set_cookies, spawn_app};
 
-#[tokio::test]
+backend_test! {
 async fn the_session_endpoint_answers_401_without_a_cookie() {
     let app = spawn_app().await;
     let r = app.session(&app.browser).await;
@@ -18,9 +18,9 @@ async fn the_session_endpoint_answers_401_without_a_cookie() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_session_cookie_is_httponly_lax_and_scoped_to_the_root() {
     let app = spawn_app().await;
     let (id, m) = app.start_and_read(&app.browser, "ada@example.com").await;
@@ -33,18 +33,18 @@ async fn the_session_cookie_is_httponly_lax_and_scoped_to_the_root() {
     assert!(cookie.contains("Max-Age=2592000"), "30 days: {cookie}");
     let value = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
     assert!(value.len() >= 43, "256 bits");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn every_sign_in_gets_a_new_session_id() {
     let app = spawn_app().await;
     let first = app.sign_in(&app.browser, "ada@example.com").await;
     app.clock.advance(Duration::from_secs(61));
     let second = app.sign_in(&app.browser, "ada@example.com").await;
     assert_ne!(first["session"]["id"], second["session"]["id"]);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn logout_ends_the_current_session_and_clears_the_cookie() {
     let app = spawn_app().await;
     app.sign_in(&app.browser, "ada@example.com").await;
@@ -52,7 +52,7 @@ async fn logout_ends_the_current_session_and_clears_the_cookie() {
     assert_eq!(r.status(), 204);
     assert!(set_cookies(&r).iter().any(|c| c.starts_with("postern_session=;") && c.contains("Max-Age=0")));
     assert_eq!(app.session(&app.browser).await.status(), 401);
-}
+}}
 
 async fn three_devices(app: &crate::helpers::TestApp) -> Vec<reqwest::Client> {
     let mut devices = Vec::new();
@@ -65,7 +65,7 @@ async fn three_devices(app: &crate::helpers::TestApp) -> Vec<reqwest::Client> {
     devices
 }
 
-#[tokio::test]
+backend_test! {
 async fn logout_of_others_keeps_only_this_session() {
     let app = spawn_app().await;
     let d = three_devices(&app).await;
@@ -74,9 +74,9 @@ async fn logout_of_others_keeps_only_this_session() {
     assert_eq!(app.session(&d[0]).await.status(), 200);
     assert_eq!(app.session(&d[1]).await.status(), 401);
     assert_eq!(app.session(&d[2]).await.status(), 401);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn logout_of_all_ends_every_session() {
     let app = spawn_app().await;
     let d = three_devices(&app).await;
@@ -85,18 +85,18 @@ async fn logout_of_all_ends_every_session() {
     for device in &d {
         assert_eq!(app.session(device).await.status(), 401);
     }
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn logout_with_an_unknown_scope_is_an_invalid_request() {
     let app = spawn_app().await;
     app.sign_in(&app.browser, "ada@example.com").await;
     let r = app.post_json(&app.browser, "/v1/logout", &json!({ "scope": "everything" })).await;
     assert_eq!(r.status(), 400);
     assert_eq!(app.session(&app.browser).await.status(), 200);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn a_user_lists_their_sessions_and_revokes_one() {
     let app = spawn_app().await;
     let d = three_devices(&app).await;
@@ -119,17 +119,17 @@ async fn a_user_lists_their_sessions_and_revokes_one() {
     let r = d[0].delete(app.url(&format!("/v1/sessions/{theirs}"))).send().await.unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(app.session(&other_user).await.status(), 200);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn a_session_ends_after_seven_idle_days() {
     let app = spawn_app().await;
     app.sign_in(&app.browser, "ada@example.com").await;
     app.clock.advance(Duration::from_secs(7 * 86400 + 1));
     assert_eq!(app.session(&app.browser).await.status(), 401);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn activity_pushes_the_idle_deadline_back_but_not_the_absolute_one() {
     let app = spawn_app().await;
     app.sign_in(&app.browser, "ada@example.com").await;
@@ -140,9 +140,9 @@ async fn activity_pushes_the_idle_deadline_back_but_not_the_absolute_one() {
     }
     app.clock.advance(Duration::from_secs(6 * 86400 + 1));
     assert_eq!(app.session(&app.browser).await.status(), 401, "30 days absolute");
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_idle_deadline_is_refreshed_at_most_daily() {
     let app = spawn_app().await;
     let first: Value = app.sign_in(&app.browser, "ada@example.com").await;
@@ -152,9 +152,9 @@ async fn the_idle_deadline_is_refreshed_at_most_daily() {
     app.clock.advance(Duration::from_secs(86400));
     let later: Value = app.session(&app.browser).await.json().await.unwrap();
     assert_ne!(later["session"]["last_seen_at"], first["session"]["last_seen_at"]);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn cross_site_logout_requests_are_refused() {
     let app = spawn_app().await;
     app.sign_in(&app.browser, "ada@example.com").await;
@@ -170,9 +170,9 @@ async fn cross_site_logout_requests_are_refused() {
         .unwrap();
     assert_eq!(r.status(), 400, "a simple (CORS-free) body is not accepted");
     assert_eq!(app.session(&app.browser).await.status(), 200);
-}
+}}
 
-#[tokio::test]
+backend_test! {
 async fn the_account_page_shows_the_user_and_signs_out_with_csrf() {
     let app = spawn_app().await;
     let (status, _) = app.page(&app.browser, "/account").await;
@@ -200,4 +200,4 @@ async fn the_account_page_shows_the_user_and_signs_out_with_csrf() {
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(app.session(&app.browser).await.status(), 401);
-}
+}}

@@ -3,14 +3,11 @@
 use anyhow::Context;
 use rusqlite::Connection;
 
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
 
 /// Applies what is missing; returns the versions applied now.
-pub fn run_migrations(conn: &mut Connection) -> anyhow::Result<Vec<u32>> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
-    )
-    .context("failed to create schema_migrations")?;
+pub fn run_migrations(conn: &mut Connection) -> anyhow::Result<Vec<i64>> {
+    ensure_table(conn)?;
     let mut applied = Vec::new();
     for (version, sql) in MIGRATIONS {
         // IMMEDIATE: two processes migrating at once queue on the write lock.
@@ -31,4 +28,27 @@ pub fn run_migrations(conn: &mut Connection) -> anyhow::Result<Vec<u32>> {
         tx.commit().context("failed to commit a migration")?;
     }
     Ok(applied)
+}
+
+fn ensure_table(conn: &Connection) -> anyhow::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )
+    .context("failed to create schema_migrations")
+}
+
+/// Versions a deploy would apply (`postern migrate --check`).
+pub fn pending_migrations(conn: &Connection) -> anyhow::Result<Vec<i64>> {
+    ensure_table(conn)?;
+    let mut pending = Vec::new();
+    for (version, _) in MIGRATIONS {
+        let done: bool =
+            conn.query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [version], |r| {
+                r.get(0)
+            })?;
+        if !done {
+            pending.push(*version);
+        }
+    }
+    Ok(pending)
 }

@@ -26,18 +26,21 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) and migrates the database, then starts its threads.
-    pub fn open(path: &Path, readers: usize, max_batch: usize) -> anyhow::Result<Self> {
+    /// Opens (creating if needed) and, with `migrate`, migrates the database, then starts
+    /// its threads.
+    pub fn open(path: &Path, readers: usize, max_batch: usize, migrate: bool) -> anyhow::Result<Self> {
         let mut writer = threads::open(path, false)?;
-        run_migrations(&mut writer)?;
+        if migrate {
+            run_migrations(&mut writer)?;
+        }
         let db = Threads::start(path, writer, readers, max_batch)?;
         Ok(Self { db })
     }
 
-    /// Applies pending migrations and returns the versions applied (for `postern migrate`).
-    pub fn migrate_only(path: &Path) -> anyhow::Result<Vec<u32>> {
+    /// `postern migrate`: applies pending migrations (or, with `check_only`, lists them).
+    pub fn migrate_only(path: &Path, check_only: bool) -> anyhow::Result<Vec<i64>> {
         let mut conn = threads::open(path, false)?;
-        run_migrations(&mut conn)
+        if check_only { migrate::pending_migrations(&conn) } else { run_migrations(&mut conn) }
     }
 }
 
@@ -613,6 +616,35 @@ impl Store for SqliteStore {
                     }
                 }
                 Ok(())
+            })
+            .await
+    }
+
+    async fn cleanup(&self, now: i64, batch: usize) -> Result<u64, StoreError> {
+        let old = now - crate::store::RETENTION_MS;
+        self.db
+            .write(move |c| {
+                let batch = batch as i64;
+                let mut deleted = 0;
+                deleted += c
+                    .prepare_cached("DELETE FROM auth_requests WHERE id IN (SELECT id FROM auth_requests WHERE expires_at < ?1 LIMIT ?2)")?
+                    .execute(params![now, batch])?;
+                deleted += c
+                    .prepare_cached(
+                        "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
+                         WHERE expires_at < ?1 OR idle_expires_at < ?1 OR revoked_at < ?1 LIMIT ?2)",
+                    )?
+                    .execute(params![now, batch])?;
+                deleted += c
+                    .prepare_cached(
+                        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox
+                         WHERE status IN ('sent', 'failed') AND created_at < ?1 LIMIT ?2)",
+                    )?
+                    .execute(params![old, batch])?;
+                deleted += c
+                    .prepare_cached("DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE tat < ?1 LIMIT ?2)")?
+                    .execute(params![now, batch])?;
+                Ok(deleted as u64)
             })
             .await
     }

@@ -38,6 +38,7 @@ CREATE TABLE auth_requests (
     consumed_at      BIGINT
 );
 CREATE INDEX auth_requests_expires_at ON auth_requests (expires_at);
+CREATE INDEX auth_requests_user_id ON auth_requests (user_id);
 
 CREATE TABLE sessions (
     id               TEXT PRIMARY KEY,
@@ -52,6 +53,7 @@ CREATE TABLE sessions (
     user_agent       TEXT NOT NULL
 );
 CREATE INDEX sessions_user_id ON sessions (user_id, created_at);
+CREATE INDEX sessions_expires_at ON sessions (expires_at);
 
 -- seq is the message id (BIGSERIAL on PostgreSQL).
 CREATE TABLE outbox (
@@ -73,12 +75,14 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
 CREATE INDEX outbox_recipient ON outbox (recipient, seq);
+CREATE INDEX outbox_created_at ON outbox (created_at);
 
 -- GCRA: one theoretical arrival time per key.
 CREATE TABLE rate_limits (
     key  TEXT PRIMARY KEY,
     tat  BIGINT NOT NULL
 );
+CREATE INDEX rate_limits_tat ON rate_limits (tat);
 
 CREATE TABLE server_secrets (
     name        TEXT PRIMARY KEY,

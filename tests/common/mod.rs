@@ -1,0 +1,110 @@
+//! What both test suites share: a fresh database per test on either backend.
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+/// Which store a test runs against; set per test by `backend_test!`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+tokio::task_local! {
+    pub static BACKEND: Backend;
+}
+
+pub fn backend() -> Backend {
+    BACKEND.try_with(|b| *b).unwrap_or(Backend::Sqlite)
+}
+
+/// Runs one async test body once per backend, as `<name>::sqlite` and `<name>::postgres`.
+#[macro_export]
+macro_rules! backend_test {
+    ($(#[$meta:meta])* async fn $name:ident() $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                crate::common::BACKEND.scope(crate::common::Backend::Sqlite, async $body).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                crate::common::BACKEND.scope(crate::common::Backend::Postgres, async $body).await
+            }
+        }
+    };
+}
+
+fn admin_url() -> String {
+    std::env::var("POSTERN_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// Starts PostgreSQL once per test binary if it is not answering.
+fn ensure_postgres() {
+    static READY: OnceLock<()> = OnceLock::new();
+    READY.get_or_init(|| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ensure-postgres.sh");
+        let status = std::process::Command::new("bash").arg(script).status().expect("run ensure-postgres.sh");
+        assert!(status.success(), "PostgreSQL is not available (scripts/ensure-postgres.sh failed)");
+    });
+}
+
+/// A database that exists for one test: a temp SQLite file, or a PostgreSQL database
+/// created now and dropped (with its connections) when this is dropped.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("postern.db").display());
+                TestDb { url, dir, pg_name: None }
+            }
+            Backend::Postgres => {
+                ensure_postgres();
+                let name = format!("postern_test_{}", postern::crypto::random_id().to_lowercase().replace('-', "_"));
+                let admin = admin_url();
+                let mut conn = sqlx_connect(&admin).await;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
+                TestDb { url: format!("{base}/{name}"), dir, pg_name: Some(name) }
+            }
+        }
+    }
+}
+
+async fn sqlx_connect(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(url).await.expect("connect to PostgreSQL")
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else { return };
+        let admin = admin_url();
+        // Drop is synchronous and may run inside a runtime: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                let mut conn = sqlx_connect(&admin).await;
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                    .execute(&mut conn)
+                    .await;
+            });
+        })
+        .join();
+    }
+}
