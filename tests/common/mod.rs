@@ -29,12 +29,12 @@ macro_rules! backend_test {
 
             #[tokio::test]
             async fn sqlite() {
-                crate::common::BACKEND.scope(crate::common::Backend::Sqlite, async $body).await
+                $crate::common::BACKEND.scope($crate::common::Backend::Sqlite, async $body).await
             }
 
             #[tokio::test]
             async fn postgres() {
-                crate::common::BACKEND.scope(crate::common::Backend::Postgres, async $body).await
+                $crate::common::BACKEND.scope($crate::common::Backend::Postgres, async $body).await
             }
         }
     };
