@@ -6,7 +6,8 @@
 #   2. Builds the release binary (cargo build --release in the repository root).
 #   3. Starts `postern serve` on 127.0.0.1 (a free port) with a fresh temporary SQLite
 #      database, rate limits off and log level warn, waits for GET /healthz, and stops it
-#      again when the script exits (also on failure or Ctrl-C).
+#      again when the script exits (also on failure or Ctrl-C). Each scenario gets its
+#      own fresh server and database (see BENCH_SHARED_SERVER for why).
 #   4. Runs three wrk scenarios over loopback, each after a short warm-up run:
 #        start          POST /v1/passwordless/start, a new address on every request
 #                       (scripts/bench/start.lua)
@@ -16,8 +17,9 @@
 #        session check  GET /v1/session with the cookie of one session made with curl
 #                       (scripts/bench/session.lua)
 #   5. Prints, per scenario: requests/s, p50 and p99 latency, non-2xx count (sign-ins/s
-#      for the full sign-in), and the server's peak RSS (VmHWM) so far; then a summary
-#      table, which is also written to bench-results/latest.txt (git-ignored).
+#      for the full sign-in), and the server's peak RSS (VmHWM, read from /proc just
+#      before the server is stopped); then a summary table, which is also written to
+#      bench-results/latest.txt (git-ignored).
 #
 # Usage
 #   scripts/bench.sh                         # 10 s per scenario
@@ -29,6 +31,12 @@
 #   BENCH_THREADS      wrk threads (default 2)
 #   BENCH_CONNECTIONS  wrk connections (default 32)
 #   BENCH_PORT         port to listen on (default: the first free port from 18080)
+#   BENCH_SHARED_SERVER=1  run all scenarios against one server and database instead of
+#                      a fresh one each. Off by default because the dev inbox lookup gets
+#                      slower as the outbox grows, so the tens of thousands of messages
+#                      the "start" scenario leaves behind would slow the sign-in scenario
+#                      down severalfold and make its numbers depend on BENCH_DURATION.
+#   BENCH_SKIP_BUILD=1 skip `cargo build --release` and use the binary already built
 #   CARGO_TARGET_DIR   respected as usual by cargo; the binary is taken from the target
 #                      directory cargo reports
 #   POSTERN_*          passed through to the server (e.g. POSTERN_SQLITE__READERS=4),
@@ -67,19 +75,7 @@ cleanup() {
         kill "$WRK_PID" 2>/dev/null || true
         wait "$WRK_PID" 2>/dev/null || true
     fi
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        # The server drains requests in flight for up to http.shutdown_grace (10 s).
-        for _ in $(seq 150); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$SERVER_PID" 2>/dev/null; then
-            warn "the server did not stop on SIGTERM; killing it"
-            kill -KILL "$SERVER_PID" 2>/dev/null || true
-        fi
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
+    stop_server
     if [[ -n "$WORK" && -d "$WORK" ]]; then
         rm -rf "$WORK"
     fi
@@ -115,8 +111,12 @@ ensure_wrk() {
 
 # --- 2. build ------------------------------------------------------------------------
 build() {
-    log "building the release binary (cargo build --release)"
-    (cd "$ROOT" && cargo build --release)
+    if [[ "${BENCH_SKIP_BUILD:-0}" = 1 ]]; then
+        log "BENCH_SKIP_BUILD=1: using the release binary already built"
+    else
+        log "building the release binary (cargo build --release)"
+        (cd "$ROOT" && cargo build --release)
+    fi
     # The target directory as cargo sees it: CARGO_TARGET_DIR, .cargo/config, or target/.
     local target_dir
     target_dir="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps \
@@ -143,9 +143,7 @@ pick_port() {
     die "no free port in 18080-18179; set BENCH_PORT"
 }
 
-start_server() {
-    pick_port
-    BASE="http://127.0.0.1:$PORT"
+check_server_env() {
     local var
     for var in $(compgen -e | grep '^POSTERN_' || true); do
         case "$var" in
@@ -154,9 +152,20 @@ start_server() {
             *) log "passing $var=${!var} to the server" ;;
         esac
     done
-    log "starting $BIN serve on $BASE (database $WORK/postern.db)"
+}
+
+SERVER_COUNT=0
+
+# start_server: a new server on a new, empty database.
+start_server() {
+    pick_port
+    BASE="http://127.0.0.1:$PORT"
+    SERVER_COUNT=$((SERVER_COUNT + 1))
+    local db_dir="$WORK/db$SERVER_COUNT" status
+    mkdir -p "$db_dir"
+    log "starting $BIN serve on $BASE (fresh database $db_dir/postern.db)"
     POSTERN_LISTEN="127.0.0.1:$PORT" \
-    POSTERN_DATABASE_URL="sqlite://$WORK/postern.db" \
+    POSTERN_DATABASE_URL="sqlite://$db_dir/postern.db" \
     POSTERN_RATE_LIMITS__ENABLED=false \
     POSTERN_LOG__LEVEL=warn \
         "${PDEATH[@]}" "$BIN" serve >"$WORK/server.log" 2>&1 &
@@ -177,6 +186,36 @@ start_server() {
     done
     tail -n 30 "$WORK/server.log" >&2 || true
     die "the server did not answer GET $BASE/healthz within 30 s; its log is above"
+}
+
+# stop_server: SIGTERM, then SIGKILL if it is still draining after 15 s.
+stop_server() {
+    [[ -n "$SERVER_PID" ]] || return 0
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        local _
+        for _ in $(seq 150); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            warn "the server (pid $SERVER_PID) did not stop within 15 s of SIGTERM; killing it"
+            kill -KILL "$SERVER_PID" 2>/dev/null || true
+        fi
+    fi
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+    # The data of a finished scenario is not needed any more.
+    rm -rf "$WORK/db$SERVER_COUNT"
+}
+
+# fresh_server: the server for the next scenario.
+fresh_server() {
+    if [[ "${BENCH_SHARED_SERVER:-0}" = 1 && -n "$SERVER_PID" ]]; then
+        return
+    fi
+    stop_server
+    start_server
 }
 
 server_alive() {
@@ -223,6 +262,7 @@ problem() { PROBLEMS+=("$*"); warn "$*"; }
 
 # Per-scenario row: name|rps|p50|p99|non2xx|signins_per_s|rss
 ROWS=()
+MAX_RSS=0
 
 record() {
     local name="$1" label="$2" signins_per_s="${3:--}"
@@ -239,10 +279,11 @@ record() {
     non2xx="$(kv "$name" non2xx)"
     [[ -n "$non2xx" ]] || non2xx="$status_errors"
     rss="$(peak_rss_mb)"
+    MAX_RSS="$(awk -v a="$MAX_RSS" -v b="$rss" 'BEGIN { print (b > a ? b : a) }')"
     printf '    %s: %s req/s, p50 %s ms, p99 %s ms, non-2xx %s, socket errors %s' \
         "$label" "$rps" "$p50" "$p99" "$non2xx" "$socket_errors"
     [[ "$signins_per_s" != "-" ]] && printf ', %s sign-ins/s' "$signins_per_s"
-    printf ', server peak RSS so far %s MB\n' "$rss"
+    printf ', server peak RSS %s MB\n' "$rss"
     ROWS+=("$label|$rps|$p50|$p99|$non2xx|$signins_per_s|$rss")
     if [[ "${requests:-0}" -eq 0 ]]; then
         problem "[$label] no requests completed"
@@ -257,11 +298,13 @@ record() {
 }
 
 scenario_start() {
+    fresh_server
     run_wrk start start.lua /v1/passwordless/start
     record start "start"
 }
 
 scenario_signin() {
+    fresh_server
     run_wrk signin signin.lua /v1/passwordless/start
     local signins signins_per_s starts_ok open failed mismatch untagged inbox_reads inbox_empty
     signins="$(kv signin signins)"
@@ -317,6 +360,7 @@ make_session() {
 }
 
 scenario_session() {
+    fresh_server
     log "[session] creating a session with curl"
     make_session
     run_wrk session session.lua /v1/session -H "Cookie: $SESSION_COOKIE"
@@ -330,15 +374,16 @@ summary() {
     [[ -z "$(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)" ]] || dirty="+dirty"
     {
         printf 'Postern benchmark  %s  commit %s%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$commit" "$dirty"
-        printf 'wrk %s threads, %s connections, %s per scenario (+%s warm-up), loopback, %s CPUs\n' \
-            "$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP" "$(nproc)"
+        printf 'wrk %s threads, %s connections, %s per scenario (+%s warm-up), loopback, %s CPUs, %s\n' \
+            "$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP" "$(nproc)" \
+            "$([[ "${BENCH_SHARED_SERVER:-0}" = 1 ]] && echo "one server for all scenarios" || echo "fresh server and database per scenario")"
         printf '%-14s %10s %9s %9s %8s %11s %12s\n' scenario req/s "p50 ms" "p99 ms" non-2xx sign-ins/s "peak RSS MB"
         local row
         for row in "${ROWS[@]}"; do
             IFS='|' read -r label rps p50 p99 non2xx sps rss <<<"$row"
             printf '%-14s %10s %9s %9s %8s %11s %12s\n' "$label" "$rps" "$p50" "$p99" "$non2xx" "$sps" "$rss"
         done
-        printf 'server peak RSS (VmHWM): %s MB\n' "$(peak_rss_mb)"
+        printf 'server peak RSS (VmHWM), highest of the scenarios: %s MB\n' "$MAX_RSS"
         local p
         for p in "${PROBLEMS[@]}"; do printf 'PROBLEM: %s\n' "$p"; done
     } >"$WORK/summary.txt"
@@ -354,11 +399,12 @@ main() {
     ensure_wrk
     build
     WORK="$(mktemp -d "${TMPDIR:-/tmp}/postern-bench.XXXXXX")"
-    start_server
+    check_server_env
     scenario_start
     scenario_signin
     scenario_session
     server_alive
+    stop_server
     summary
     ((${#PROBLEMS[@]} == 0)) || die "${#PROBLEMS[@]} problem(s); see above"
 }

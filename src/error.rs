@@ -85,7 +85,9 @@ impl AppError {
             AppError::InvalidCode { remaining: None } => {
                 "That code is not right, or it has already been used.".to_owned()
             }
-            AppError::Expired => "This code or link has expired. Start again to get a new one.".to_owned(),
+            AppError::Expired => {
+                "This code or link has expired or was cancelled. Start again to get a new one.".to_owned()
+            }
             AppError::TooManyAttempts { .. } => {
                 "Too many wrong codes. For your safety this sign-in was stopped; start again to get a new code."
                     .to_owned()

@@ -46,12 +46,16 @@ pub async fn poll_status(
     }
 }
 
-/// A sign-in request by id, for the code page.
+/// A live (pending or approved) sign-in request by id, for the code page.
 pub async fn find_request(state: &AppState, request_id: &str) -> AppResult<crate::store::AuthRequest> {
     let request = state.store.auth_request(request_id).await?.ok_or(AppError::InvalidCode { remaining: None })?;
     match request.state {
-        AuthState::Pending if state.now() < request.expires_at => Ok(request),
-        AuthState::Dead => Err(AppError::TooManyAttempts { retry_after_secs: 1 }),
+        AuthState::Pending | AuthState::Approved if state.now() < request.expires_at => Ok(request),
+        AuthState::Dead if request.failed_attempts >= state.settings.passwordless.max_attempts => {
+            Err(AppError::TooManyAttempts {
+                retry_after_secs: state.settings.rate_limits.per_identifier_interval.as_secs().max(1),
+            })
+        }
         _ => Err(AppError::Expired),
     }
 }

@@ -43,7 +43,11 @@ pub fn decide_code(
     }
     match req.state {
         AuthState::Pending => {}
-        AuthState::Dead => return CodeStep::Done(CodeOutcome::TooManyAttempts),
+        // Dead by too many wrong codes, or cancelled by a wrong number on the approval page.
+        AuthState::Dead if req.failed_attempts >= r.max_attempts => {
+            return CodeStep::Done(CodeOutcome::TooManyAttempts);
+        }
+        AuthState::Dead => return CodeStep::Done(CodeOutcome::Expired),
         AuthState::Approved | AuthState::Consumed => return CodeStep::Done(CodeOutcome::Invalid),
     }
     if req.failed_attempts >= r.max_attempts {

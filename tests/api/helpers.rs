@@ -51,7 +51,14 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let port = app.port();
     let shutdown = app.shutdown_token();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address: format!("http://127.0.0.1:{port}"), clock, browser: new_browser(), shutdown, database_url, _db: db }
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        clock,
+        browser: new_browser(),
+        shutdown,
+        database_url,
+        _db: db,
+    }
 }
 
 pub fn new_browser() -> reqwest::Client {

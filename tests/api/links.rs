@@ -236,7 +236,7 @@ async fn an_expired_link_shows_a_friendly_page() {
     app.clock.advance(Duration::from_secs(601));
     let (status, html) = open_link(&app, &app.browser, &m.token()).await;
     assert_eq!(status, 410);
-    assert!(html.contains("This link has expired"));
+    assert!(html.contains("This sign-in has ended"));
     assert!(html.replace("&#x2f;", "/").contains("href=\"/login\""), "a way forward");
 }}
 

@@ -41,10 +41,9 @@ describe('the hosted pages under their content security policy', { timeout: 60_0
     }
   });
 
-  // A known server issue: no page declares an icon, so every browser asks for
-  // /favicon.ico, gets a 404 and (Chromium) logs it as a console error. This passes once
-  // the layout declares an icon or /favicon.ico answers; then drop `todo`.
-  it('browsers find an icon instead of logging a failed /favicon.ico', { todo: 'the server answers /favicon.ico with 404' }, async () => {
+  // Without a declared icon every browser asks for /favicon.ico, gets a 404 and
+  // (Chromium) logs it as a console error.
+  it('browsers find an icon instead of logging a failed /favicon.ico', async () => {
     const device = await newWatchedContext(browser, server);
     try {
       const page = await device.newPage();

@@ -69,11 +69,11 @@ describe('approving a sign-in from another device', { timeout: 60_000 }, () => {
     const address = uniqueAddress('wrong-number');
     const a = await newWatchedContext(browser, server);
     const b = await newWatchedContext(browser, server);
-    // The refusals below are meant: 403 for the cancellation, 400 for the dead link, 429
-    // ("Sign-in stopped") for the code of the dead request.
+    // The refusals below are meant: 403 for the cancellation, 400 for the dead link, 410
+    // ("This sign-in has ended") for the code of the cancelled request.
     b.expectStatus(403, '/login/link');
     b.expectStatus(400, '/login/link');
-    a.expectStatus(429, '/login/code');
+    a.expectStatus(410, '/login/code');
     try {
       const waiting = await a.newPage();
       const shown = await startSignIn(waiting, address);
@@ -90,7 +90,7 @@ describe('approving a sign-in from another device', { timeout: 60_000 }, () => {
       await approver.getByRole('link', { name: 'Back to sign in' }).waitFor();
 
       // The waiting page learns that the request is over and stays where it is.
-      await waiting.locator('[data-poll-status]').filter({ hasText: /expired or was used/ }).waitFor({ timeout: 15_000 });
+      await waiting.locator('[data-poll-status]').filter({ hasText: /has ended/ }).waitFor({ timeout: 15_000 });
       assert.equal(new URL(waiting.url()).pathname, '/login/code');
 
       // The link no longer works on the other device, for either choice.
@@ -102,7 +102,7 @@ describe('approving a sign-in from another device', { timeout: 60_000 }, () => {
       await waiting.getByRole('button', { name: 'Sign in' }).click();
       await waiting.waitForLoadState();
       assert.notEqual(new URL(waiting.url()).pathname, '/account');
-      await assertHeading(waiting, 'Sign-in stopped');
+      await assertHeading(waiting, 'This sign-in has ended');
 
       // Neither browser is signed in.
       for (const page of [waiting, approver]) {
@@ -131,7 +131,7 @@ describe('approving a sign-in from another device', { timeout: 60_000 }, () => {
       await done.click();
       await waiting.getByRole('status').filter({ hasText: 'Not approved yet' }).waitFor();
       assert.equal(new URL(waiting.url()).pathname, '/login/approved');
-      assert.equal(await waiting.locator('.match-number').textContent(), shown);
+      assert.equal((await waiting.locator('.match-number').textContent()).replace(/\D/g, ''), shown);
 
       const { link } = await server.signInMessage(address);
       const approver = await b.newPage();
@@ -163,7 +163,7 @@ describe('approving a sign-in from another device', { timeout: 60_000 }, () => {
       await other.getByRole('button', { name: 'Sign in on this device instead' }).click();
       await other.waitForURL('**/account');
       await assertOnAccount(other, address);
-      await waiting.locator('[data-poll-status]').filter({ hasText: /expired or was used/ }).waitFor({ timeout: 15_000 });
+      await waiting.locator('[data-poll-status]').filter({ hasText: /has ended/ }).waitFor({ timeout: 15_000 });
       assert.equal(new URL(waiting.url()).pathname, '/login/code');
       a.assertClean();
       b.assertClean();

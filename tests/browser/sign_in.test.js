@@ -115,8 +115,8 @@ describe('signing in in the same browser', { timeout: 60_000 }, () => {
 
       await startSignIn(page, address);
       assert.equal(await page.getByLabel('6-digit code').getAttribute('id'), 'code');
-      const shown = (await page.locator('.match-number').textContent()).trim();
-      assert.equal(await page.getByLabel(`Number to pick: ${shown}`).count(), 1);
+      const shown = (await page.locator('.match-number').textContent()).replace(/\D/g, '');
+      assert.equal(await page.getByText(`Number to pick: ${shown}`).count(), 1, 'the number is announced with its purpose');
       await assertAllControlsLabelled(page);
 
       // The approval page on another device: the three numbers form a named group.

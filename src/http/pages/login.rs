@@ -20,6 +20,7 @@ use crate::flows::{Client, minutes};
 use crate::http::api_passwordless::check_request_id;
 use crate::http::{cookies, csrf};
 use crate::state::AppState;
+use crate::store::AuthState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -103,6 +104,8 @@ async fn login_submit(
 struct CodeQuery {
     id: Option<String>,
     sent: Option<String>,
+    /// Seconds to wait before another message may be sent.
+    wait: Option<u64>,
 }
 
 async fn code_page(
@@ -117,6 +120,10 @@ async fn code_page(
         Ok(request) => request,
         Err(e) => return error_page(state, e),
     };
+    if request.state == AuthState::Approved {
+        // Approved on another device while this page was away: collect it now.
+        return Redirect::to(&format!("/login/approved?id={}", request.id)).into_response();
+    }
     let (jar, csrf) = csrf::issue(state, jar);
     let lifetime_minutes = minutes(request.expires_at - state.now());
     let body = page(
@@ -142,7 +149,12 @@ async fn code_form(State(state): State<AppState>, jar: CookieJar, Query(q): Quer
     let Some(id) = q.id.filter(|id| check_request_id(id).is_ok()) else {
         return error_page(&state, AppError::InvalidCode { remaining: None });
     };
-    let notice = q.sent.map(|_| "We sent a new code and link. Earlier ones no longer work.");
+    let waiting = q.wait.map(|secs| AppError::RateLimited { retry_after_secs: secs }.message());
+    let notice = match (&q.sent, &waiting) {
+        (_, Some(wait)) => Some(wait.as_str()),
+        (Some(_), None) => Some("We sent a new code and link. Earlier ones no longer work."),
+        (None, None) => None,
+    };
     code_page(&state, jar, StatusCode::OK, &id, notice, None).await
 }
 
@@ -203,7 +215,10 @@ async fn resend_submit(
     };
     match resend_passwordless(&state, &id, &client).await {
         Ok(_) => Redirect::to(&format!("/login/code?id={id}&sent=1")).into_response(),
-        Err(e @ AppError::RateLimited { .. }) => code_page(&state, jar, e.status(), &id, None, Some(e.message())).await,
+        // Post/redirect/get: a reload must not send the form again.
+        Err(AppError::RateLimited { retry_after_secs }) => {
+            Redirect::to(&format!("/login/code?id={id}&wait={retry_after_secs}")).into_response()
+        }
         Err(e) => error_page(&state, e),
     }
 }

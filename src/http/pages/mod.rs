@@ -52,7 +52,7 @@ pub fn error_page(state: &AppState, err: AppError) -> Response {
     err.log();
     let status = err.status();
     let title = match &err {
-        AppError::Expired => "This link has expired",
+        AppError::Expired => "This sign-in has ended",
         AppError::InvalidCode { remaining: None } => "This link can't be used",
         AppError::TooManyAttempts { .. } => "Sign-in stopped",
         AppError::RateLimited { .. } => "Slow down",
