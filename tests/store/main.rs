@@ -1,0 +1,444 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+//! The `Store` conformance suite: every backend must pass every test here, which is why
+//! each test runs once on SQLite and once on PostgreSQL (`backend_test!`).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use postern::crypto::{self, Hash};
+use postern::domain::{Channel, EmailAddress, Identifier};
+use postern::store::postgres::{self, PgSettings, PgStore};
+use postern::store::sqlite::SqliteStore;
+use postern::store::{
+    AuthState, CodeOutcome, DeliveryResult, DeliveryStatus, LinkAction, LinkOutcome, NewAuthRequest, NewMessage,
+    NewSession, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Store, StoreError,
+};
+
+use crate::common::{Backend, TestDb, backend};
+
+const NOW: i64 = 1_800_000_000_000;
+const MINUTE: i64 = 60_000;
+
+struct Fixture {
+    store: Arc<dyn Store>,
+    _db: TestDb,
+}
+
+async fn store() -> Fixture {
+    let db = TestDb::new(backend()).await;
+    let store: Arc<dyn Store> = match backend() {
+        Backend::Sqlite => {
+            let path = db.url.strip_prefix("sqlite://").unwrap().to_owned();
+            Arc::new(SqliteStore::open(std::path::Path::new(&path), 2, 64, true).unwrap())
+        }
+        Backend::Postgres => {
+            let s = PgStore::connect(&PgSettings {
+                url: db.url.clone(),
+                max_connections: 16,
+                acquire_timeout: Duration::from_secs(5),
+            })
+            .unwrap();
+            postgres::run_migrations(s.pool()).await.unwrap();
+            Arc::new(s)
+        }
+    };
+    Fixture { store, _db: db }
+}
+
+fn email(s: &str) -> Identifier {
+    Identifier::Email(EmailAddress::parse(s).unwrap())
+}
+
+fn hash(tag: &str) -> Hash {
+    crypto::sha256(tag.as_bytes())
+}
+
+struct Req {
+    id: String,
+    code: Hash,
+    token: Hash,
+}
+
+fn request(address: &str, now: i64) -> (Req, NewAuthRequest, NewMessage) {
+    let id = crypto::random_id();
+    let req = Req { id: id.clone(), code: hash(&format!("code-{id}")), token: hash(&format!("token-{id}")) };
+    let new = NewAuthRequest {
+        id: id.clone(),
+        identifier: email(address),
+        channel: Channel::Email,
+        code_hash: req.code,
+        token_hash: req.token,
+        device_hash: hash("device"),
+        match_number: 42,
+        redirect_to: "/account".into(),
+        locale: None,
+        requester_ip: "127.0.0.1".into(),
+        requester_agent: "test".into(),
+        created_at: now,
+        expires_at: now + 10 * MINUTE,
+    };
+    let message = NewMessage {
+        channel: Channel::Email,
+        recipient: address.into(),
+        kind: "sign_in".into(),
+        payload: format!("{{\"id\":\"{id}\"}}"),
+        created_at: now,
+        expires_at: now + 10 * MINUTE,
+    };
+    (req, new, message)
+}
+
+async fn start(store: &Arc<dyn Store>, address: &str, now: i64) -> Req {
+    let (req, new, message) = request(address, now);
+    store.start_auth_request(new, message, true, vec![]).await.unwrap();
+    req
+}
+
+fn session(now: i64) -> NewSession {
+    let token = crypto::random_token();
+    NewSession {
+        id: crypto::random_id(),
+        token_hash: crypto::sha256(token.as_bytes()),
+        created_at: now,
+        expires_at: now + 30 * 24 * 60 * MINUTE,
+        idle_expires_at: now + 7 * 24 * 60 * MINUTE,
+        ip: "127.0.0.1".into(),
+        user_agent: "test".into(),
+    }
+}
+
+fn redeem(req: &Req, code: Hash, now: i64) -> RedeemCode {
+    RedeemCode {
+        request_id: req.id.clone(),
+        code_hash: code,
+        now,
+        max_attempts: 5,
+        account_max_failures: 100,
+        account_lockout_ms: 60 * MINUTE,
+        session: session(now),
+    }
+}
+
+fn limit(key: &str, burst: u32, now: i64) -> RateLimit {
+    RateLimit { key: key.into(), interval_ms: 60 * MINUTE, burst, now }
+}
+
+backend_test! {
+async fn the_server_key_is_created_once_and_then_stable() {
+    let f = store().await;
+    let a = f.store.server_key(NOW).await.unwrap();
+    let b = f.store.server_key(NOW + 1).await.unwrap();
+    assert_eq!(a, b);
+}
+}
+
+backend_test! {
+async fn a_start_commits_the_request_and_its_message_together() {
+    let f = store().await;
+    let req = start(&f.store, "ada@example.com", NOW).await;
+    let stored = f.store.auth_request(&req.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, AuthState::Pending);
+    assert_eq!(stored.identifier.as_str(), "ada@example.com");
+    let by_token = f.store.auth_request_by_token(req.token).await.unwrap().unwrap();
+    assert_eq!(by_token.id, req.id);
+    let claimed = f.store.claim_outbox(NOW, MINUTE, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].recipient, "ada@example.com");
+    assert_eq!(claimed[0].attempts, 1);
+}
+}
+
+backend_test! {
+async fn a_rate_limited_start_writes_nothing() {
+    let f = store().await;
+    let (_, new, message) = request("ada@example.com", NOW);
+    f.store.start_auth_request(new, message, true, vec![limit("k", 1, NOW)]).await.unwrap();
+    let (second, new, message) = request("ada@example.com", NOW);
+    let err = f.store.start_auth_request(new, message, true, vec![limit("other", 9, NOW), limit("k", 1, NOW)]).await;
+    match err {
+        Err(StoreError::RateLimited { retry_after_ms }) => assert_eq!(retry_after_ms, 60 * MINUTE),
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+    assert!(f.store.auth_request(&second.id).await.unwrap().is_none());
+    assert_eq!(f.store.claim_outbox(NOW, MINUTE, 10).await.unwrap().len(), 1);
+    // The refused unit of work did not consume the other limit either.
+    let (_, new, message) = request("bob@example.com", NOW);
+    let nine = (0..9).map(|_| limit("other", 9, NOW)).collect::<Vec<_>>();
+    f.store.start_auth_request(new, message, true, nine).await.unwrap();
+}
+}
+
+backend_test! {
+async fn a_start_for_an_unknown_address_can_skip_the_message() {
+    let f = store().await;
+    let (req, new, message) = request("nobody@example.com", NOW);
+    f.store.start_auth_request(new, message, false, vec![]).await.unwrap();
+    assert!(f.store.auth_request(&req.id).await.unwrap().is_some());
+    assert!(f.store.claim_outbox(NOW, MINUTE, 10).await.unwrap().is_empty());
+}
+}
+
+backend_test! {
+async fn concurrent_hits_on_one_limit_admit_exactly_its_burst() {
+    let f = store().await;
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let store = f.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let (_, new, message) = request(&format!("u{i}@example.com"), NOW);
+            store.start_auth_request(new, message, true, vec![limit("shared", 5, NOW)]).await
+        }));
+    }
+    let mut admitted = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => admitted += 1,
+            Err(StoreError::RateLimited { .. }) => {}
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(admitted, 5);
+}
+}
+
+backend_test! {
+async fn concurrent_redemptions_spend_a_request_once() {
+    let f = store().await;
+    let req = Arc::new(start(&f.store, "ada@example.com", NOW).await);
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (store, req) = (f.store.clone(), req.clone());
+        tasks.push(tokio::spawn(async move { store.redeem_code(redeem(&req, req.code, NOW + 1)).await.unwrap() }));
+    }
+    let mut signed_in = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            CodeOutcome::SignedIn(_) => signed_in += 1,
+            CodeOutcome::Invalid => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(signed_in, 1);
+}
+}
+
+backend_test! {
+async fn wrong_codes_count_and_the_fifth_kills_the_request() {
+    let f = store().await;
+    let req = start(&f.store, "ada@example.com", NOW).await;
+    for remaining in (1..5).rev() {
+        match f.store.redeem_code(redeem(&req, hash("wrong"), NOW)).await.unwrap() {
+            CodeOutcome::WrongCode { remaining: r } => assert_eq!(r, remaining),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(matches!(f.store.redeem_code(redeem(&req, hash("wrong"), NOW)).await.unwrap(), CodeOutcome::TooManyAttempts));
+    assert!(matches!(f.store.redeem_code(redeem(&req, req.code, NOW)).await.unwrap(), CodeOutcome::TooManyAttempts));
+    assert_eq!(f.store.auth_request(&req.id).await.unwrap().unwrap().state, AuthState::Dead);
+}
+}
+
+backend_test! {
+async fn an_expired_request_is_not_redeemed() {
+    let f = store().await;
+    let req = start(&f.store, "ada@example.com", NOW).await;
+    assert!(matches!(f.store.redeem_code(redeem(&req, req.code, NOW + 10 * MINUTE)).await.unwrap(), CodeOutcome::Expired));
+}
+}
+
+backend_test! {
+async fn rotation_keeps_the_failure_count_and_kills_the_old_link() {
+    let f = store().await;
+    let req = start(&f.store, "ada@example.com", NOW).await;
+    f.store.redeem_code(redeem(&req, hash("wrong"), NOW)).await.unwrap();
+    let (_, _, message) = request("ada@example.com", NOW + 1);
+    let rotated = RotatedSecrets { code_hash: hash("new code"), token_hash: hash("new token"), now: NOW + 1, expires_at: NOW + 11 * MINUTE };
+    assert!(f.store.rotate_auth_request(&req.id, rotated, message, true, vec![]).await.unwrap());
+    assert!(f.store.auth_request_by_token(req.token).await.unwrap().is_none(), "old link dead");
+    let stored = f.store.auth_request(&req.id).await.unwrap().unwrap();
+    assert_eq!(stored.failed_attempts, 1);
+    assert!(matches!(f.store.redeem_code(redeem(&req, req.code, NOW + 2)).await.unwrap(), CodeOutcome::WrongCode { remaining: 3 }));
+    assert!(matches!(f.store.redeem_code(redeem(&req, hash("new code"), NOW + 2)).await.unwrap(), CodeOutcome::SignedIn(_)));
+}
+}
+
+backend_test! {
+async fn approval_needs_the_right_number_and_is_claimed_once() {
+    let f = store().await;
+    let wrong = start(&f.store, "ada@example.com", NOW).await;
+    let outcome = f.store.redeem_link(RedeemLink { token_hash: wrong.token, action: LinkAction::Approve { picked: 41 }, now: NOW }).await.unwrap();
+    assert!(matches!(outcome, LinkOutcome::WrongNumber));
+    assert_eq!(f.store.auth_request(&wrong.id).await.unwrap().unwrap().state, AuthState::Dead);
+
+    let right = start(&f.store, "ada@example.com", NOW).await;
+    let outcome = f.store.redeem_link(RedeemLink { token_hash: right.token, action: LinkAction::Approve { picked: 42 }, now: NOW }).await.unwrap();
+    assert!(matches!(outcome, LinkOutcome::Approved));
+    let first = f.store.claim_approved(&right.id, session(NOW), NOW + 1).await.unwrap();
+    assert_eq!(first.unwrap().user.email.as_deref(), Some("ada@example.com"));
+    assert!(f.store.claim_approved(&right.id, session(NOW), NOW + 2).await.unwrap().is_none());
+}
+}
+
+backend_test! {
+async fn concurrent_outbox_claims_never_hand_out_a_message_twice() {
+    let f = store().await;
+    for i in 0..60 {
+        start(&f.store, &format!("u{i}@example.com"), NOW).await;
+    }
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let store = f.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let batch = store.claim_outbox(NOW, MINUTE, 7).await.unwrap();
+                if batch.is_empty() {
+                    return mine;
+                }
+                mine.extend(batch.into_iter().map(|m| m.seq));
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let unique: HashSet<i64> = all.iter().copied().collect();
+    assert_eq!(all.len(), 60);
+    assert_eq!(unique.len(), 60);
+}
+}
+
+backend_test! {
+async fn a_message_whose_lease_ran_out_is_claimed_again() {
+    let f = store().await;
+    start(&f.store, "ada@example.com", NOW).await;
+    let first = f.store.claim_outbox(NOW, 1000, 10).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert!(f.store.claim_outbox(NOW + 500, 1000, 10).await.unwrap().is_empty(), "leased");
+    let again = f.store.claim_outbox(NOW + 1000, 1000, 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].seq, first[0].seq);
+    assert_eq!(again[0].attempts, 2);
+}
+}
+
+backend_test! {
+async fn a_message_whose_secret_expired_is_never_sent() {
+    let f = store().await;
+    start(&f.store, "ada@example.com", NOW).await;
+    assert!(f.store.claim_outbox(NOW + 10 * MINUTE, MINUTE, 10).await.unwrap().is_empty());
+}
+}
+
+backend_test! {
+async fn delivery_outcomes_are_recorded() {
+    let f = store().await;
+    start(&f.store, "ada@example.com", NOW).await;
+    start(&f.store, "bob@example.com", NOW + 1).await;
+    start(&f.store, "cy@example.com", NOW + 2).await;
+    let claimed = f.store.claim_outbox(NOW + 3, MINUTE, 10).await.unwrap();
+    let seq = |to: &str| claimed.iter().find(|m| m.recipient == to).unwrap().seq;
+    f.store
+        .finish_outbox(
+            vec![
+                DeliveryResult { seq: seq("ada@example.com"), status: DeliveryStatus::Sent { provider: "dev".into(), provider_message_id: None } },
+                DeliveryResult { seq: seq("bob@example.com"), status: DeliveryStatus::Retry { error: "timeout".into(), next_attempt_at: NOW + 5000 } },
+                DeliveryResult { seq: seq("cy@example.com"), status: DeliveryStatus::Failed { error: "rejected".into() } },
+            ],
+            NOW + 4,
+        )
+        .await
+        .unwrap();
+    let inbox = f.store.dev_inbox(None, 10).await.unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].recipient, "ada@example.com");
+    assert!(f.store.claim_outbox(NOW + 4999, MINUTE, 10).await.unwrap().is_empty(), "retry waits");
+    let retried = f.store.claim_outbox(NOW + 5000, MINUTE, 10).await.unwrap();
+    assert_eq!(retried.len(), 1);
+    assert_eq!(retried[0].recipient, "bob@example.com");
+}
+}
+
+backend_test! {
+async fn the_dev_inbox_is_newest_first_and_filters_by_recipient() {
+    let f = store().await;
+    for (i, to) in ["ada@example.com", "bob@example.com", "ada@example.com"].iter().enumerate() {
+        start(&f.store, to, NOW + i as i64).await;
+    }
+    let claimed = f.store.claim_outbox(NOW + 10, MINUTE, 10).await.unwrap();
+    let results = claimed
+        .iter()
+        .map(|m| DeliveryResult { seq: m.seq, status: DeliveryStatus::Sent { provider: "dev".into(), provider_message_id: None } })
+        .collect();
+    f.store.finish_outbox(results, NOW + 11).await.unwrap();
+    let ada = f.store.dev_inbox(Some("ada@example.com".into()), 10).await.unwrap();
+    assert_eq!(ada.len(), 2);
+    assert!(ada[0].seq > ada[1].seq, "newest first");
+    assert_eq!(f.store.dev_inbox(None, 2).await.unwrap().len(), 2, "the limit holds");
+}
+}
+
+backend_test! {
+async fn sessions_are_found_listed_and_revoked_by_scope() {
+    let f = store().await;
+    let mut tokens = Vec::new();
+    let mut ids = Vec::new();
+    let mut user_id = String::new();
+    for i in 0..3 {
+        let req = start(&f.store, "ada@example.com", NOW + i).await;
+        let mut r = redeem(&req, req.code, NOW + i);
+        let token = crypto::random_token();
+        r.session.token_hash = crypto::sha256(token.as_bytes());
+        let CodeOutcome::SignedIn(s) = f.store.redeem_code(r).await.unwrap() else { panic!("sign-in") };
+        user_id = s.user.id.clone();
+        ids.push(s.session.id.clone());
+        tokens.push(crypto::sha256(token.as_bytes()));
+    }
+    assert_eq!(f.store.list_sessions(&user_id, NOW + 10).await.unwrap().len(), 3);
+    let (s, u) = f.store.session_by_token(tokens[0], NOW + 10).await.unwrap().unwrap();
+    assert_eq!((s.id.as_str(), u.id.as_str()), (ids[0].as_str(), user_id.as_str()));
+    assert!(f.store.session_by_token(tokens[0], NOW + 7 * 24 * 60 * MINUTE).await.unwrap().is_none(), "idle deadline");
+    assert!(!f.store.revoke_session("someone-else", &ids[1], NOW).await.unwrap(), "not theirs");
+    assert_eq!(f.store.revoke_sessions(&user_id, Some(&ids[0]), NOW + 20).await.unwrap(), 2);
+    assert!(f.store.session_by_token(tokens[1], NOW + 21).await.unwrap().is_none());
+    assert!(f.store.session_by_token(tokens[0], NOW + 21).await.unwrap().is_some());
+    assert!(f.store.revoke_session(&user_id, &ids[0], NOW + 22).await.unwrap());
+    assert!(f.store.list_sessions(&user_id, NOW + 23).await.unwrap().is_empty());
+}
+}
+
+backend_test! {
+async fn cleanup_removes_only_what_can_no_longer_matter() {
+    let f = store().await;
+    let old = start(&f.store, "old@example.com", NOW).await;
+    let later = NOW + 8 * 24 * 60 * MINUTE;
+    let fresh = start(&f.store, "fresh@example.com", later).await;
+    let (_, new, message) = request("limited@example.com", later);
+    f.store.start_auth_request(new, message, true, vec![limit("live", 5, later)]).await.unwrap();
+    let mut deleted = 0;
+    loop {
+        let n = f.store.cleanup(later + 1, 2).await.unwrap();
+        deleted += n;
+        if n == 0 {
+            break;
+        }
+    }
+    assert!(deleted >= 1);
+    assert!(f.store.auth_request(&old.id).await.unwrap().is_none(), "expired request removed");
+    assert!(f.store.auth_request(&fresh.id).await.unwrap().is_some(), "live request kept");
+    let (_, new, message) = request("limited@example.com", later + 2);
+    let five = (0..4).map(|_| limit("live", 5, later + 2)).collect();
+    f.store.start_auth_request(new, message, true, five).await.unwrap();
+    let (_, new, message) = request("limited@example.com", later + 3);
+    assert!(matches!(
+        f.store.start_auth_request(new, message, true, vec![limit("live", 5, later + 3)]).await,
+        Err(StoreError::RateLimited { .. })
+    ), "a live rate-limit key survives cleanup");
+}
+}
