@@ -617,30 +617,43 @@ impl Store for PgStore {
 
     async fn claim_outbox(&self, now: i64, lease_ms: i64, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
         let mut tx = self.begin().await?;
-        // A message whose secret has expired is never sent late.
-        sqlx::query(
-            "UPDATE outbox SET status = 'failed', last_error = 'expired before delivery', lease_until = NULL
-             WHERE status IN ('queued', 'sending') AND expires_at <= $1",
+        // SKIP LOCKED: instances claiming at the same moment take different messages
+        // instead of waiting for each other. Due order comes from the partial index.
+        let due = sqlx::query(
+            "SELECT seq, expires_at FROM outbox
+             WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1
+               AND (status = 'queued' OR lease_until <= $1)
+             ORDER BY next_attempt_at LIMIT $2
+             FOR UPDATE SKIP LOCKED",
         )
         .bind(now)
-        .execute(&mut *tx)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut *tx)
         .await?;
-        // SKIP LOCKED: instances claiming at the same moment take different messages
-        // instead of waiting for each other.
+        let mut live = Vec::with_capacity(due.len());
+        let mut expired = Vec::new();
+        for row in &due {
+            let (seq, expires_at): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            if expires_at <= now { expired.push(seq) } else { live.push(seq) }
+        }
+        if !expired.is_empty() {
+            // A message whose secret has expired is never sent late.
+            sqlx::query(
+                "UPDATE outbox SET status = 'failed', last_error = 'expired before delivery', lease_until = NULL
+                 WHERE seq = ANY($1)",
+            )
+            .bind(&expired)
+            .execute(&mut *tx)
+            .await?;
+        }
         let rows = sqlx::query(concat!(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $2
-             WHERE seq IN (
-                 SELECT seq FROM outbox
-                 WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1
-                   AND (status = 'queued' OR lease_until <= $1)
-                 ORDER BY seq LIMIT $3
-                 FOR UPDATE SKIP LOCKED)
+             WHERE seq = ANY($1)
              RETURNING ",
             outbox_columns!()
         ))
-        .bind(now)
+        .bind(&live)
         .bind(now + lease_ms)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;

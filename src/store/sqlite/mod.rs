@@ -567,24 +567,46 @@ impl Store for SqliteStore {
     async fn claim_outbox(&self, now: i64, lease_ms: i64, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
         self.db
             .write(move |c| {
-                // A message whose secret has expired is never sent late.
-                c.prepare_cached(
-                    "UPDATE outbox SET status = 'failed', last_error = 'expired before delivery', lease_until = NULL
-                     WHERE status IN ('queued', 'sending') AND expires_at <= ?1",
-                )?
-                .execute([now])?;
-                let rows = c
+                // Due messages in index order (no sort, however long the queue), then
+                // messages whose worker's lease ran out (few: only those in flight).
+                let mut due: Vec<(i64, i64)> = c
                     .prepare_cached(
-                        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?2
-                         WHERE seq IN (
-                             SELECT seq FROM outbox
-                             WHERE (status = 'queued' AND next_attempt_at <= ?1) OR (status = 'sending' AND lease_until <= ?1)
-                             ORDER BY seq LIMIT ?3)
-                         RETURNING seq, channel, recipient, kind, payload, attempts, created_at",
+                        "SELECT seq, expires_at FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?1
+                         ORDER BY next_attempt_at LIMIT ?2",
                     )?
-                    .query_map(params![now, now + lease_ms, limit as i64], outbox_from_row)?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                Ok(rows)
+                    .query_map(params![now, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let room = limit.saturating_sub(due.len()) as i64;
+                if room > 0 {
+                    let stale = c
+                        .prepare_cached(
+                            "SELECT seq, expires_at FROM outbox WHERE status = 'sending' AND lease_until <= ?1 LIMIT ?2",
+                        )?
+                        .query_map(params![now, room], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<rusqlite::Result<Vec<_>>>()?;
+                    due.extend(stale);
+                }
+                let mut claimed = Vec::with_capacity(due.len());
+                for (seq, expires_at) in due {
+                    if expires_at <= now {
+                        // A message whose secret has expired is never sent late.
+                        c.prepare_cached(
+                            "UPDATE outbox SET status = 'failed', last_error = 'expired before delivery', lease_until = NULL
+                             WHERE seq = ?1",
+                        )?
+                        .execute([seq])?;
+                        continue;
+                    }
+                    let message = c
+                        .prepare_cached(
+                            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?2 WHERE seq = ?1
+                             RETURNING seq, channel, recipient, kind, payload, attempts, created_at",
+                        )?
+                        .query_row(params![seq, now + lease_ms], outbox_from_row)?;
+                    claimed.push(message);
+                }
+                claimed.sort_by_key(|m| m.seq);
+                Ok(claimed)
             })
             .await
     }
@@ -652,13 +674,27 @@ impl Store for SqliteStore {
     async fn dev_inbox(&self, recipient: Option<String>, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
         self.db
             .read(move |c| {
-                c.prepare_cached(
-                    "SELECT seq, channel, recipient, kind, payload, attempts, created_at FROM outbox
-                     WHERE status = 'sent' AND provider = 'dev' AND (?1 IS NULL OR recipient = ?1)
-                     ORDER BY seq DESC LIMIT ?2",
-                )?
-                .query_map(params![recipient, limit as i64], outbox_from_row)?
-                .collect()
+                // Two statements rather than `(?1 IS NULL OR recipient = ?1)`: with the OR,
+                // SQLite's planner skips the recipient index and sorts the whole outbox.
+                let limit = limit as i64;
+                match recipient {
+                    Some(to) => c
+                        .prepare_cached(
+                            "SELECT seq, channel, recipient, kind, payload, attempts, created_at FROM outbox
+                             WHERE recipient = ?1 AND status = 'sent' AND provider = 'dev'
+                             ORDER BY seq DESC LIMIT ?2",
+                        )?
+                        .query_map(params![to, limit], outbox_from_row)?
+                        .collect(),
+                    None => c
+                        .prepare_cached(
+                            "SELECT seq, channel, recipient, kind, payload, attempts, created_at FROM outbox
+                             WHERE status = 'sent' AND provider = 'dev'
+                             ORDER BY seq DESC LIMIT ?1",
+                        )?
+                        .query_map(params![limit], outbox_from_row)?
+                        .collect(),
+                }
             })
             .await
     }

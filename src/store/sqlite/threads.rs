@@ -25,6 +25,8 @@ type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 pub struct Threads {
     writer: Sender<WriteJob>,
     readers: Sender<ReadJob>,
+    /// Dropped with the store: the checkpoint thread then ends.
+    _checkpoint_stop: Sender<()>,
 }
 
 pub fn open(path: &Path, readonly: bool) -> anyhow::Result<Connection> {
@@ -51,6 +53,9 @@ pub fn open(path: &Path, readonly: bool) -> anyhow::Result<Connection> {
     .context("failed to configure the SQLite connection")?;
     if !readonly {
         conn.pragma_update(None, "journal_mode", "WAL").context("failed to switch SQLite to WAL")?;
+        // Checkpoints (copying the WAL back into the database file) run on their own
+        // thread (`checkpoint_loop`), not inside the writer's commits.
+        conn.pragma_update(None, "wal_autocheckpoint", 0).context("failed to configure checkpoints")?;
     }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
@@ -63,6 +68,12 @@ impl Threads {
             .name("sqlite-writer".into())
             .spawn(move || write_loop(writer, write_rx, max_batch))
             .context("failed to start the SQLite writer thread")?;
+        let checkpointer = open(path, false)?;
+        let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
+        thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpointer, stop_rx))
+            .context("failed to start the SQLite checkpoint thread")?;
         let (read_tx, read_rx) = crossbeam_channel::unbounded::<ReadJob>();
         for i in 0..readers {
             let conn = open(path, true)?;
@@ -72,7 +83,7 @@ impl Threads {
                 .spawn(move || read_loop(conn, rx))
                 .context("failed to start a SQLite reader thread")?;
         }
-        Ok(Self { writer: write_tx, readers: read_tx })
+        Ok(Self { writer: write_tx, readers: read_tx, _checkpoint_stop: stop_tx })
     }
 
     /// Runs `f` on a reader connection.
@@ -137,6 +148,26 @@ pub fn db_error(e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// Copies committed WAL frames into the database file every so often, without blocking
+/// the writer (PASSIVE), and truncates the WAL when it has grown large and could be fully
+/// checkpointed.
+fn checkpoint_loop(conn: Connection, stop: Receiver<()>) {
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+    const TRUNCATE_ABOVE_FRAMES: i64 = 16_384;
+    while let Err(crossbeam_channel::RecvTimeoutError::Timeout) = stop.recv_timeout(EVERY) {
+        let result = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        });
+        match result {
+            Ok((_, log, done)) if log > TRUNCATE_ABOVE_FRAMES && log == done => {
+                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "SQLite checkpoint failed"),
+        }
+    }
+}
+
 fn read_loop(conn: Connection, jobs: Receiver<ReadJob>) {
     while let Ok(job) = jobs.recv() {
         // A panicking job drops its answer channel (the caller sees an error); the
@@ -183,14 +214,18 @@ fn write_loop(conn: Connection, jobs: Receiver<WriteJob>, max_batch: usize) {
 /// Runs one job between SAVEPOINT and RELEASE, or ROLLBACK TO when it failed. A job that
 /// panicked is rolled back and answers nothing (its caller sees the channel close).
 fn job_in_savepoint(conn: &Connection, job: WriteJob) -> Option<Finish> {
-    if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+    if let Err(e) = conn.prepare_cached("SAVEPOINT job").and_then(|mut s| s.execute([])) {
         tracing::error!(error = %e, "SQLite savepoint failed");
         return None;
     }
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| job(conn)));
     let keep = matches!(outcome, Ok((true, _)));
-    let end = if keep { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
-    if let Err(e) = conn.execute_batch(end) {
+    let end = if keep {
+        conn.prepare_cached("RELEASE job").and_then(|mut s| s.execute([])).map(|_| ())
+    } else {
+        conn.execute_batch("ROLLBACK TO job; RELEASE job")
+    };
+    if let Err(e) = end {
         tracing::error!(error = %e, "SQLite savepoint release failed");
     }
     match outcome {

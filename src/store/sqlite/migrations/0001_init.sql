@@ -38,7 +38,6 @@ CREATE TABLE auth_requests (
     consumed_at      BIGINT
 );
 CREATE INDEX auth_requests_expires_at ON auth_requests (expires_at);
-CREATE INDEX auth_requests_user_id ON auth_requests (user_id);
 
 CREATE TABLE sessions (
     id               TEXT PRIMARY KEY,

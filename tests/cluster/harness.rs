@@ -1,0 +1,470 @@
+//! Processes and HTTP for the cluster tests: `postern serve` children on one PostgreSQL
+//! database, an nginx in front of them, and a function per endpoint a test calls.
+//!
+//! Every child is killed (SIGKILL) and reaped when its handle is dropped, before the test's
+//! database is dropped. When a test fails, the tail of each child's log is printed.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::{Backend, TestDb};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_postern");
+
+/// How long one HTTP request of a test may take before it counts as failed.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A port nothing listens on right now (the OS picks it; a process started right after
+/// binds it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0").local_addr().expect("address").port()
+}
+
+/// `postern` with none of this process's `POSTERN_*` variables, on `database_url`.
+pub fn postern(database_url: &str) -> Command {
+    let mut cmd = Command::new(BIN);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("POSTERN_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("POSTERN_DATABASE_URL", database_url).env("POSTERN_LOG__LEVEL", "warn").stdin(Stdio::null());
+    cmd
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// `rate_limits.enabled`; off for the tests that send many messages.
+    pub rate_limits: bool,
+}
+
+/// One `postern serve` process.
+pub struct Instance {
+    pub name: String,
+    pub port: u16,
+    /// `http://127.0.0.1:<port>`
+    pub base: String,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Instance {
+    /// Starts `postern serve` on a free port and waits until `/healthz` answers 200.
+    /// `public_url` is the address clients use (nginx's); by default the instance's own.
+    pub async fn start(name: &str, database_url: &str, public_url: Option<&str>, opts: Options, dir: &Path) -> Self {
+        const TRIES: usize = 3;
+        for attempt in 1..=TRIES {
+            let port = free_port();
+            let public = public_url.map(str::to_owned).unwrap_or_else(|| format!("http://127.0.0.1:{port}"));
+            let log = dir.join(format!("{name}.log"));
+            let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
+            let child = postern(database_url)
+                .arg("serve")
+                .env("POSTERN_LISTEN", format!("127.0.0.1:{port}"))
+                .env("POSTERN_PUBLIC_URL", public)
+                .env("POSTERN_DELIVERY__LEASE", "2s")
+                .env("POSTERN_DELIVERY__POLL_INTERVAL", "200ms")
+                .env("POSTERN_POSTGRES__ACQUIRE_TIMEOUT", "1s")
+                .env("POSTERN_POSTGRES__MAX_CONNECTIONS", "8")
+                .env("POSTERN_TRUSTED_PROXIES", r#"["127.0.0.1/32"]"#)
+                .env("POSTERN_RATE_LIMITS__ENABLED", if opts.rate_limits { "true" } else { "false" })
+                .stdout(file.try_clone().expect("log file"))
+                .stderr(file)
+                .spawn()
+                .expect("spawn postern serve");
+            let mut instance =
+                Instance { name: name.to_owned(), port, base: format!("http://127.0.0.1:{port}"), child, log };
+            match instance.wait_healthy(Duration::from_secs(30)).await {
+                Ok(()) => return instance,
+                // Someone took the port between our probe and the child's bind: try another.
+                Err(_) if attempt < TRIES && instance.log_text().contains("failed to listen") => continue,
+                Err(e) => panic!("instance {name} did not start: {e}\n{}", instance.log_tail(40)),
+            }
+        }
+        unreachable!("the loop returns or panics")
+    }
+
+    async fn wait_healthy(&mut self, within: Duration) -> Result<(), String> {
+        let client = plain();
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Err(format!("it exited with {status}"));
+            }
+            let answer = client.get(self.url("/healthz")).timeout(Duration::from_secs(1)).send().await;
+            if answer.is_ok_and(|r| r.status() == StatusCode::OK) {
+                // A 200 from a process that is not ours would mean our child lost the port.
+                return match self.child.try_wait().expect("try_wait") {
+                    Some(status) => Err(format!("it exited with {status}")),
+                    None => Ok(()),
+                };
+            }
+            if Instant::now() > deadline {
+                return Err(format!("/healthz did not answer 200 within {within:?}"));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `kill -9`: SIGKILL, then reap.
+    pub fn kill9(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reap");
+    }
+
+    pub fn is_alive(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
+    }
+
+    pub fn log_text(&self) -> String {
+        let mut text = String::new();
+        if let Ok(mut f) = std::fs::File::open(&self.log) {
+            let _ = f.read_to_string(&mut text);
+        }
+        text
+    }
+
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = self.log_text();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- last lines of instance {} (port {}) ---\n{}", self.name, self.port, self.log_tail(20));
+        }
+    }
+}
+
+/// Installs nginx once per test binary if it is missing.
+fn ensure_nginx() {
+    static READY: OnceLock<()> = OnceLock::new();
+    READY.get_or_init(|| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ensure-nginx.sh");
+        let status = Command::new("bash").arg(script).status().expect("run ensure-nginx.sh");
+        assert!(status.success(), "nginx is not available (scripts/ensure-nginx.sh failed)");
+    });
+}
+
+fn nginx_binary() -> &'static str {
+    // Debian puts it in /usr/sbin, which a non-root PATH may lack.
+    if Path::new("/usr/sbin/nginx").exists() { "/usr/sbin/nginx" } else { "nginx" }
+}
+
+/// An nginx in the foreground, round robin over the instances, everything in its own dir.
+pub struct Nginx {
+    /// `http://127.0.0.1:<port>`
+    pub base: String,
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Nginx {
+    /// Starts nginx on the port `reserved` holds (released just before nginx binds it), or
+    /// on another free port if someone takes it meanwhile; waits until it proxies.
+    pub async fn start(reserved: std::net::TcpListener, upstreams: &[u16], dir: &Path) -> Self {
+        ensure_nginx();
+        let dir = dir.join("nginx");
+        std::fs::create_dir_all(&dir).expect("nginx dir");
+        let mut port = reserved.local_addr().expect("address").port();
+        drop(reserved);
+        for attempt in 1..=3 {
+            let _ = std::fs::remove_file(dir.join("error.log"));
+            let mut nginx = Self::spawn(port, upstreams, &dir);
+            match nginx.wait_proxying().await {
+                Ok(()) => return nginx,
+                Err(_) if attempt < 3 && nginx.error_log().contains("Address already in use") => port = free_port(),
+                Err(e) => panic!("nginx did not start: {e}\n{}", nginx.error_log()),
+            }
+        }
+        unreachable!("the loop returns or panics")
+    }
+
+    fn spawn(port: u16, upstreams: &[u16], dir: &Path) -> Self {
+        let d = dir.display();
+        // As root the workers would switch to `nobody`, who cannot enter our temp dir.
+        let user = {
+            use std::os::unix::fs::MetadataExt;
+            if std::fs::metadata(dir).expect("nginx dir").uid() == 0 { "user root;" } else { "" }
+        };
+        let servers: String = upstreams.iter().map(|p| format!("        server 127.0.0.1:{p};\n")).collect();
+        let conf = format!(
+            "{user}
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    upstream postern {{
+{servers}    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://postern;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+        }}
+    }}
+}}
+"
+        );
+        let conf_path = dir.join("nginx.conf");
+        std::fs::write(&conf_path, conf).expect("write nginx.conf");
+        let child = Command::new(nginx_binary())
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(&conf_path)
+            .args(["-g", "daemon off;"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn nginx");
+        Nginx { base: format!("http://127.0.0.1:{port}"), child, dir: dir.to_owned() }
+    }
+
+    async fn wait_proxying(&mut self) -> Result<(), String> {
+        let client = plain();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Err(format!("it exited with {status}"));
+            }
+            let answer = client.get(self.url("/healthz")).timeout(Duration::from_secs(1)).send().await;
+            if answer.is_ok_and(|r| r.status() == StatusCode::OK) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err("no 200 from /healthz through nginx within 15 s".to_owned());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn error_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- nginx error log ---\n{}", self.error_log());
+        }
+    }
+}
+
+/// Instances A, B, C… on one fresh PostgreSQL database, optionally behind nginx. Dropped
+/// in field order: processes first, then the database.
+pub struct Cluster {
+    pub instances: Vec<Instance>,
+    pub nginx: Option<Nginx>,
+    pub db: TestDb,
+}
+
+impl Cluster {
+    /// `n` instances started at the same moment (so they also migrate at once).
+    pub async fn start(n: usize, opts: Options, with_nginx: bool) -> Self {
+        Self::start_with(n, opts, with_nginx, |_, url| url.to_owned()).await
+    }
+
+    /// Like `start`, instance `i` using `database_url(i, url)` as its database URL.
+    pub async fn start_with(
+        n: usize,
+        opts: Options,
+        with_nginx: bool,
+        database_url: impl Fn(usize, &str) -> String,
+    ) -> Self {
+        let db = TestDb::new(Backend::Postgres).await;
+        // nginx's port stays taken while the instances pick theirs.
+        let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+        let nginx_port = reserved.local_addr().expect("address").port();
+        let public = with_nginx.then(|| format!("http://127.0.0.1:{nginx_port}"));
+        let starting: Vec<_> = (0..n)
+            .map(|i| {
+                let (url, dir, public) = (database_url(i, &db.url), db.dir.path().to_owned(), public.clone());
+                let name = char::from(b'A' + i as u8).to_string();
+                tokio::spawn(async move { Instance::start(&name, &url, public.as_deref(), opts, &dir).await })
+            })
+            .collect();
+        let mut instances = Vec::new();
+        for handle in starting {
+            instances.push(handle.await.expect("an instance failed to start"));
+        }
+        let nginx = match with_nginx {
+            true => {
+                let ports: Vec<u16> = instances.iter().map(|i| i.port).collect();
+                Some(Nginx::start(reserved, &ports, db.dir.path()).await)
+            }
+            false => None,
+        };
+        Cluster { instances, nginx, db }
+    }
+
+    /// Base URL of nginx.
+    pub fn front(&self) -> &str {
+        &self.nginx.as_ref().expect("this cluster has nginx").base
+    }
+
+    pub fn base(&self, i: usize) -> &str {
+        &self.instances[i].base
+    }
+
+    pub async fn pg(&self) -> sqlx::PgPool {
+        pg(&self.db.url).await
+    }
+}
+
+/// A small pool straight to the test database (never through a test proxy).
+pub async fn pg(url: &str) -> sqlx::PgPool {
+    sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(url).await.expect("connect to the test database")
+}
+
+// ---- HTTP ----------------------------------------------------------------------------
+
+/// A browser: its own cookie jar (cookies are per host, so one jar spans every port of
+/// 127.0.0.1), redirects not followed.
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .timeout(REQUEST_TIMEOUT)
+        .user_agent("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+        .build()
+        .expect("client")
+}
+
+/// A client without cookies.
+pub fn plain() -> Client {
+    Client::builder().redirect(Policy::none()).timeout(REQUEST_TIMEOUT).build().expect("client")
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub async fn start(client: &Client, base: &str, email: &str) -> reqwest::Result<Response> {
+    client.post(format!("{base}/v1/passwordless/start")).json(&json!({ "email": email })).send().await
+}
+
+/// Starts a sign-in that must succeed; returns its auth_request_id.
+pub async fn start_ok(client: &Client, base: &str, email: &str) -> String {
+    let r = start(client, base, email).await.expect("start request");
+    let status = r.status();
+    let body: Value = r.json().await.unwrap_or_default();
+    assert_eq!(status, StatusCode::OK, "start at {base} failed: {body}");
+    body["auth_request_id"].as_str().expect("auth_request_id").to_owned()
+}
+
+pub async fn verify(client: &Client, base: &str, id: &str, code: &str) -> reqwest::Result<Response> {
+    client
+        .post(format!("{base}/v1/passwordless/verify"))
+        .json(&json!({ "auth_request_id": id, "code": code }))
+        .send()
+        .await
+}
+
+/// The text of every message delivered to `to`, newest first.
+pub async fn inbox(client: &Client, base: &str, to: &str) -> reqwest::Result<Vec<String>> {
+    let r = client.get(format!("{base}/dev/inbox.json?to={}", urlencode(to))).send().await?.error_for_status()?;
+    let body: Value = r.json().await?;
+    Ok(body["messages"]
+        .as_array()
+        .map(|m| m.iter().map(|m| m["text"].as_str().unwrap_or_default().to_owned()).collect())
+        .unwrap_or_default())
+}
+
+/// Waits until `to` has at least `count` messages; the newest one's text, or None.
+pub async fn wait_for_message(client: &Client, base: &str, to: &str, count: usize, within: Duration) -> Option<String> {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Ok(mut messages) = inbox(client, base, to).await
+            && messages.len() >= count
+        {
+            return Some(messages.swap_remove(0));
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The code of a sign-in message: the six digits after "Your code: ".
+pub fn code_of(text: &str) -> String {
+    let at = text.find("Your code: ").unwrap_or_else(|| panic!("no code in {text:?}")) + "Your code: ".len();
+    let code: String = text[at..].chars().take_while(char::is_ascii_digit).collect();
+    assert_eq!(code.len(), 6, "not a 6-digit code in {text:?}");
+    code
+}
+
+/// The value of the `postern_session` cookie a response sets.
+pub fn session_token(r: &Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.strip_prefix("postern_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+        .find(|v| !v.is_empty())
+}
+
+/// `GET /v1/session` with just this session cookie.
+pub async fn session_with(client: &Client, base: &str, token: &str) -> reqwest::Result<Response> {
+    client.get(format!("{base}/v1/session")).header("cookie", format!("postern_session={token}")).send().await
+}
+
+/// A full sign-in by code in `client`, each step on the base the caller names: start on
+/// `start_at`, read the message at `read_at`, verify on `verify_at`. Returns the verify
+/// body and the session token.
+pub async fn sign_in(client: &Client, email: &str, start_at: &str, read_at: &str, verify_at: &str) -> (Value, String) {
+    let before = inbox(client, read_at, email).await.expect("inbox").len();
+    let id = start_ok(client, start_at, email).await;
+    let text = wait_for_message(client, read_at, email, before + 1, Duration::from_secs(10))
+        .await
+        .unwrap_or_else(|| panic!("no message for {email} at {read_at}"));
+    let r = verify(client, verify_at, &id, &code_of(&text)).await.expect("verify request");
+    let status = r.status();
+    let token = session_token(&r);
+    let body: Value = r.json().await.unwrap_or_default();
+    assert_eq!(status, StatusCode::OK, "verify at {verify_at} failed: {body}");
+    (body, token.expect("verify sets the postern_session cookie"))
+}
