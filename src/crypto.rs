@@ -28,12 +28,42 @@ pub fn random_token() -> String {
     BASE64_URL_SAFE_NO_PAD.encode(buf)
 }
 
-/// 16 random bytes, URL-safe base64 (22 characters): identifiers that must not be
-/// guessable but are not secrets by themselves.
-pub fn random_id() -> String {
+/// Base64 with its symbols in ASCII order, so encoded ids sort like their bytes.
+const ORDERED: base64::engine::GeneralPurpose =
+    match base64::alphabet::Alphabet::new("-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz") {
+        Ok(alphabet) => base64::engine::GeneralPurpose::new(&alphabet, base64::engine::general_purpose::NO_PAD),
+        Err(_) => panic!("the ordered alphabet is valid"),
+    };
+
+/// An identifier: 6 bytes of milliseconds then 10 random bytes (80 bits), 22 URL-safe
+/// characters. Time first keeps inserts at the right edge of the primary-key index
+/// instead of dirtying a random page per row; the random part keeps ids unguessable.
+/// Ids are not secrets: every secret is checked separately (see `split_token`).
+pub fn new_id() -> String {
+    let millis =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
     let mut buf = [0u8; 16];
-    fill(&mut buf);
-    BASE64_URL_SAFE_NO_PAD.encode(buf)
+    buf[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    fill(&mut buf[6..]);
+    ORDERED.encode(buf)
+}
+
+fn is_id(s: &str) -> bool {
+    s.len() == 22 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A bearer token `<id>.<secret>` (a "split token"): the id finds the row by its primary
+/// key, the secret (256 bits) is checked against the stored hash in constant time. No
+/// lookup is ever made by a secret, so the database index cannot leak timing about one.
+pub fn join_token(id: &str, secret: &str) -> String {
+    format!("{id}.{secret}")
+}
+
+/// `(id, sha256(secret))` of a well-formed token.
+pub fn split_token(token: &str) -> Option<(&str, Hash)> {
+    let (id, secret) = token.split_once('.')?;
+    let secret_ok = secret.len() == 43 && unb64(secret).is_some_and(|b| b.len() == 32);
+    (is_id(id) && secret_ok).then(|| (id, sha256(secret.as_bytes())))
 }
 
 pub fn random_key() -> [u8; 32] {
@@ -89,6 +119,25 @@ mod tests {
         let tokens: HashSet<String> = (0..1000).map(|_| random_token()).collect();
         assert_eq!(tokens.len(), 1000);
         assert!(tokens.iter().all(|t| unb64(t).map(|b| b.len()) == Some(32)));
+    }
+
+    #[test]
+    fn ids_sort_by_creation_time_and_do_not_repeat() {
+        let first = new_id();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let later: Vec<String> = (0..1000).map(|_| new_id()).collect();
+        assert!(later.iter().all(|id| id.as_str() > first.as_str() && is_id(id)));
+        assert_eq!(later.iter().collect::<HashSet<_>>().len(), 1000);
+    }
+
+    #[test]
+    fn split_tokens_round_trip_and_reject_malformed_ones() {
+        let (id, secret) = (new_id(), random_token());
+        let token = join_token(&id, &secret);
+        assert_eq!(split_token(&token), Some((id.as_str(), sha256(secret.as_bytes()))));
+        for bad in ["", ".", &secret, &format!("{id}."), &format!("{id}.{secret}x"), &format!("short.{secret}")] {
+            assert!(split_token(bad).is_none(), "{bad:?}");
+        }
     }
 
     #[test]

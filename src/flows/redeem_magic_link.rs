@@ -31,19 +31,16 @@ pub enum Redeemed {
     Approved,
 }
 
-fn token_hash(token: &str) -> AppResult<Hash> {
-    // A well-formed token is 32 bytes of base64url; anything else cannot match and is not
-    // worth a database lookup.
-    match crypto::unb64(token) {
-        Some(bytes) if bytes.len() == 32 => Ok(crypto::sha256(token.as_bytes())),
-        _ => Err(AppError::InvalidCode { remaining: None }),
-    }
+/// `(request id, hash of the link's secret)`; a malformed token cannot match anything and
+/// is not worth a database lookup.
+fn parse_token(token: &str) -> AppResult<(&str, Hash)> {
+    crypto::split_token(token).ok_or(AppError::InvalidCode { remaining: None })
 }
 
 pub async fn inspect_link(state: &AppState, token: &str, device: Option<DeviceBinding>) -> AppResult<LinkView> {
-    let hash = token_hash(token)?;
-    let request = state.store.auth_request_by_token(hash).await?.ok_or(AppError::InvalidCode { remaining: None })?;
-    if request.state != AuthState::Pending {
+    let (id, hash) = parse_token(token)?;
+    let request = state.store.auth_request(id).await?.ok_or(AppError::InvalidCode { remaining: None })?;
+    if !crypto::constant_time_eq(&request.token_hash, &hash) || request.state != AuthState::Pending {
         return Err(AppError::InvalidCode { remaining: None });
     }
     if state.now() >= request.expires_at {
@@ -87,7 +84,7 @@ fn number_choices(state: &AppState, token_hash: &Hash, real: u8) -> [u8; 3] {
 
 #[tracing::instrument(skip_all)]
 pub async fn redeem_link(state: &AppState, token: &str, choice: Choice, client: &Client) -> AppResult<Redeemed> {
-    let hash = token_hash(token)?;
+    let (id, hash) = parse_token(token)?;
     let now = state.now();
     let (action, issued_token) = match choice {
         Choice::ContinueHere => {
@@ -96,7 +93,7 @@ pub async fn redeem_link(state: &AppState, token: &str, choice: Choice, client: 
         }
         Choice::Approve { picked } => (LinkAction::Approve { picked }, None),
     };
-    match state.store.redeem_link(RedeemLink { token_hash: hash, action, now }).await? {
+    match state.store.redeem_link(RedeemLink { request_id: id.to_owned(), token_hash: hash, action, now }).await? {
         LinkOutcome::SignedIn(signed_in) => {
             tracing::info!(user_id = %signed_in.user.id, "signed in with a link");
             let token = issued_token.ok_or_else(|| anyhow::anyhow!("a link signed in without a session token"))?;

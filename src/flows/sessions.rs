@@ -12,10 +12,12 @@ use crate::store::{NewSession, Session, User};
 /// A fresh session (a new id at every sign-in: no session fixation) and its secret.
 pub fn new_session(state: &AppState, client: &Client, now: i64) -> (NewSession, String) {
     let s = &state.settings.sessions;
-    let token = crypto::random_token();
+    let id = crypto::new_id();
+    let secret = crypto::random_token();
+    let token = crypto::join_token(&id, &secret);
     let session = NewSession {
-        id: crypto::random_id(),
-        token_hash: crypto::sha256(token.as_bytes()),
+        id,
+        token_hash: crypto::sha256(secret.as_bytes()),
         created_at: now,
         expires_at: now + ms(s.absolute_lifetime),
         idle_expires_at: now + ms(s.idle_lifetime),
@@ -28,12 +30,12 @@ pub fn new_session(state: &AppState, client: &Client, now: i64) -> (NewSession, 
 /// The live session behind a cookie value, its idle deadline pushed back at most once
 /// per `refresh_interval` (a write per request would make every page view a write).
 pub async fn current_session(state: &AppState, token: &str) -> AppResult<(Session, User)> {
-    if token.len() != 43 {
+    let (id, hash) = crypto::split_token(token).ok_or(AppError::Unauthorized)?;
+    let now = state.now();
+    let (mut session, user) = state.store.session(id, now).await?.ok_or(AppError::Unauthorized)?;
+    if !crypto::constant_time_eq(&session.token_hash, &hash) {
         return Err(AppError::Unauthorized);
     }
-    let now = state.now();
-    let hash = crypto::sha256(token.as_bytes());
-    let (mut session, user) = state.store.session_by_token(hash, now).await?.ok_or(AppError::Unauthorized)?;
     let cfg = &state.settings.sessions;
     if now - session.last_seen_at >= ms(cfg.refresh_interval) {
         let idle = now + ms(cfg.idle_lifetime);

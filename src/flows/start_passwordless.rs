@@ -64,7 +64,8 @@ pub fn new_secrets(
     requester_agent: &str,
 ) -> AppResult<Secrets> {
     let code = crypto::random_code();
-    let token = crypto::random_token();
+    let secret = crypto::random_token();
+    let token = crypto::join_token(request_id, &secret);
     let payload = SignInPayload {
         app_name: state.settings.app_name.clone(),
         link: link_url(state, &token),
@@ -76,7 +77,7 @@ pub fn new_secrets(
     };
     Ok(Secrets {
         code_hash: code_hash(state, request_id, &code),
-        token_hash: crypto::sha256(token.as_bytes()),
+        token_hash: crypto::sha256(secret.as_bytes()),
         payload: serde_json::to_string(&payload).map_err(anyhow::Error::from)?,
     })
 }
@@ -114,7 +115,7 @@ pub async fn start_passwordless(
     let now = state.now();
     let lifetime = lifetime_ms(state, channel);
     let expires_at = now + lifetime;
-    let id = crypto::random_id();
+    let id = crypto::new_id();
     let secrets = new_secrets(state, &id, expires_at, lifetime, &client.user_agent)?;
     let match_number = crypto::random_match_number();
     let limits = rate_limits::for_send(state, &input.identifier, client.ip, now);

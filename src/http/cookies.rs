@@ -33,7 +33,7 @@ pub fn removal(state: &AppState, base: &str) -> Cookie<'static> {
 }
 
 pub fn get(state: &AppState, jar: &CookieJar, base: &str) -> Option<String> {
-    jar.get(&name(state, base)).map(|c| c.value().to_owned()).filter(|v| !v.is_empty() && v.len() <= 64)
+    jar.get(&name(state, base)).map(|c| c.value().to_owned()).filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
 pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {

@@ -12,8 +12,6 @@ use async_trait::async_trait;
 
 pub use records::*;
 
-use crate::crypto::Hash;
-
 /// How long finished rows are kept before `cleanup` removes them.
 pub const RETENTION_MS: i64 = 7 * 24 * 3600 * 1000;
 
@@ -52,8 +50,6 @@ pub trait Store: Send + Sync + 'static {
 
     async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError>;
 
-    async fn auth_request_by_token(&self, token_hash: Hash) -> Result<Option<AuthRequest>, StoreError>;
-
     /// Replaces the code and link of a pending, unexpired request and queues the new
     /// message. The failure count is kept. `false` when the request is no longer pending.
     async fn rotate_auth_request(
@@ -69,14 +65,16 @@ pub trait Store: Send + Sync + 'static {
     /// creates the account and opens a session, in one transaction.
     async fn redeem_code(&self, redeem: RedeemCode) -> Result<CodeOutcome, StoreError>;
 
-    /// Consumes a link: signs this browser in, or approves the waiting browser when the
-    /// person picked the right number (a wrong pick kills the request).
+    /// Consumes a link (its secret's hash must match): signs this browser in, or approves
+    /// the waiting browser when the person picked the right number (a wrong pick kills
+    /// the request).
     async fn redeem_link(&self, redeem: RedeemLink) -> Result<LinkOutcome, StoreError>;
 
     /// Turns an approved request into a session for the browser that asked.
     async fn claim_approved(&self, id: &str, session: NewSession, now: i64) -> Result<Option<SignedIn>, StoreError>;
 
-    async fn session_by_token(&self, token_hash: Hash, now: i64) -> Result<Option<(Session, User)>, StoreError>;
+    /// A live session (not revoked, not past either deadline) of an enabled user, by id.
+    async fn session(&self, id: &str, now: i64) -> Result<Option<(Session, User)>, StoreError>;
 
     /// Pushes back the idle deadline of a session.
     async fn touch_session(&self, id: &str, now: i64, idle_expires_at: i64) -> Result<(), StoreError>;

@@ -49,6 +49,8 @@ pub struct AuthRequest {
     pub user_id: Option<String>,
     pub channel: Channel,
     pub device_hash: Vec<u8>,
+    /// SHA-256 of the link's secret, compared in constant time.
+    pub token_hash: Vec<u8>,
     pub match_number: u8,
     pub redirect_to: String,
     pub state: AuthState,
@@ -116,6 +118,8 @@ pub struct NewSession {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub id: String,
+    /// SHA-256 of the cookie's secret, compared in constant time.
+    pub token_hash: Vec<u8>,
     pub user_id: String,
     pub created_at: i64,
     pub last_seen_at: i64,
@@ -163,6 +167,7 @@ pub enum LinkAction {
 }
 
 pub struct RedeemLink {
+    pub request_id: String,
     pub token_hash: Hash,
     pub action: LinkAction,
     pub now: i64,

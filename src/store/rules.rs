@@ -96,7 +96,17 @@ pub enum LinkStep {
     Kill,
 }
 
-pub fn decide_link(req: &AuthRequest, purpose: &str, disabled: bool, action: &LinkAction, now: i64) -> LinkStep {
+pub fn decide_link(
+    req: &AuthRequest,
+    purpose: &str,
+    disabled: bool,
+    presented_token_hash: &[u8],
+    action: &LinkAction,
+    now: i64,
+) -> LinkStep {
+    if !crypto::constant_time_eq(&req.token_hash, presented_token_hash) {
+        return LinkStep::Done(LinkOutcome::Invalid);
+    }
     if purpose != "signin" || req.state != AuthState::Pending || disabled {
         return LinkStep::Done(LinkOutcome::Invalid);
     }

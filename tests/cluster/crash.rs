@@ -152,7 +152,7 @@ async fn kill_9_of_one_instance_under_load_loses_no_message_and_no_committed_ses
         all.errors.len(),
         all.errors
     );
-    assert!(all.started.len() >= 20, "too little load to prove anything: {} starts", all.started.len());
+    assert!(all.started.len() >= 10, "too little load to prove anything: {} starts", all.started.len());
     assert!(
         all.errors.len() <= CLIENTS,
         "more failed requests ({}) than requests that can have been in flight at the kill ({CLIENTS}): {:?}",

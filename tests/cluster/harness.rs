@@ -171,7 +171,8 @@ fn nginx_binary() -> &'static str {
     if Path::new("/usr/sbin/nginx").exists() { "/usr/sbin/nginx" } else { "nginx" }
 }
 
-/// An nginx in the foreground, round robin over the instances, everything in its own dir.
+/// An nginx in the foreground, round robin over the instances, everything in its own dir,
+/// all in one process.
 pub struct Nginx {
     /// `http://127.0.0.1:<port>`
     pub base: String,
@@ -202,7 +203,8 @@ impl Nginx {
 
     fn spawn(port: u16, upstreams: &[u16], dir: &Path) -> Self {
         let d = dir.display();
-        // As root the workers would switch to `nobody`, who cannot enter our temp dir.
+        // One process (`master_process off`), so that killing it leaves no orphaned worker
+        // behind; as root it would otherwise switch to `nobody`, who cannot enter our dir.
         let user = {
             use std::os::unix::fs::MetadataExt;
             if std::fs::metadata(dir).expect("nginx dir").uid() == 0 { "user root;" } else { "" }
@@ -210,7 +212,7 @@ impl Nginx {
         let servers: String = upstreams.iter().map(|p| format!("        server 127.0.0.1:{p};\n")).collect();
         let conf = format!(
             "{user}
-worker_processes 1;
+master_process off;
 pid {d}/nginx.pid;
 error_log {d}/error.log warn;
 events {{ worker_connections 1024; }}

@@ -72,7 +72,12 @@ impl TestDb {
             }
             Backend::Postgres => {
                 ensure_postgres();
-                let name = format!("postern_test_{}", postern::crypto::random_id().to_lowercase().replace('-', "_"));
+                let name = format!(
+                    "postern_test_{}",
+                    postern::crypto::random_token()[..20]
+                        .to_lowercase()
+                        .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                );
                 let admin = admin_url();
                 let mut conn = sqlx_connect(&admin).await;
                 sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))

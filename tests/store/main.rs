@@ -65,7 +65,7 @@ struct Req {
 }
 
 fn request(address: &str, now: i64) -> (Req, NewAuthRequest, NewMessage) {
-    let id = crypto::random_id();
+    let id = crypto::new_id();
     let req = Req { id: id.clone(), code: hash(&format!("code-{id}")), token: hash(&format!("token-{id}")) };
     let new = NewAuthRequest {
         id: id.clone(),
@@ -102,7 +102,7 @@ async fn start(store: &Arc<dyn Store>, address: &str, now: i64) -> Req {
 fn session(now: i64) -> NewSession {
     let token = crypto::random_token();
     NewSession {
-        id: crypto::random_id(),
+        id: crypto::new_id(),
         token_hash: crypto::sha256(token.as_bytes()),
         created_at: now,
         expires_at: now + 30 * 24 * 60 * MINUTE,
@@ -144,8 +144,7 @@ async fn a_start_commits_the_request_and_its_message_together() {
     let stored = f.store.auth_request(&req.id).await.unwrap().unwrap();
     assert_eq!(stored.state, AuthState::Pending);
     assert_eq!(stored.identifier.as_str(), "ada@example.com");
-    let by_token = f.store.auth_request_by_token(req.token).await.unwrap().unwrap();
-    assert_eq!(by_token.id, req.id);
+    assert_eq!(stored.token_hash, req.token.to_vec());
     let claimed = f.store.claim_outbox(NOW, MINUTE, 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].recipient, "ada@example.com");
@@ -259,7 +258,7 @@ async fn rotation_keeps_the_failure_count_and_kills_the_old_link() {
     let (_, _, message) = request("ada@example.com", NOW + 1);
     let rotated = RotatedSecrets { code_hash: hash("new code"), token_hash: hash("new token"), now: NOW + 1, expires_at: NOW + 11 * MINUTE };
     assert!(f.store.rotate_auth_request(&req.id, rotated, message, true, vec![]).await.unwrap());
-    assert!(f.store.auth_request_by_token(req.token).await.unwrap().is_none(), "old link dead");
+    assert_ne!(f.store.auth_request(&req.id).await.unwrap().unwrap().token_hash, req.token.to_vec(), "old link dead");
     let stored = f.store.auth_request(&req.id).await.unwrap().unwrap();
     assert_eq!(stored.failed_attempts, 1);
     assert!(matches!(f.store.redeem_code(redeem(&req, req.code, NOW + 2)).await.unwrap(), CodeOutcome::WrongCode { remaining: 3 }));
@@ -271,12 +270,14 @@ backend_test! {
 async fn approval_needs_the_right_number_and_is_claimed_once() {
     let f = store().await;
     let wrong = start(&f.store, "ada@example.com", NOW).await;
-    let outcome = f.store.redeem_link(RedeemLink { token_hash: wrong.token, action: LinkAction::Approve { picked: 41 }, now: NOW }).await.unwrap();
+    let forged = f.store.redeem_link(RedeemLink { request_id: wrong.id.clone(), token_hash: hash("forged"), action: LinkAction::Approve { picked: 42 }, now: NOW }).await.unwrap();
+    assert!(matches!(forged, LinkOutcome::Invalid), "the link's secret must match");
+    let outcome = f.store.redeem_link(RedeemLink { request_id: wrong.id.clone(), token_hash: wrong.token, action: LinkAction::Approve { picked: 41 }, now: NOW }).await.unwrap();
     assert!(matches!(outcome, LinkOutcome::WrongNumber));
     assert_eq!(f.store.auth_request(&wrong.id).await.unwrap().unwrap().state, AuthState::Dead);
 
     let right = start(&f.store, "ada@example.com", NOW).await;
-    let outcome = f.store.redeem_link(RedeemLink { token_hash: right.token, action: LinkAction::Approve { picked: 42 }, now: NOW }).await.unwrap();
+    let outcome = f.store.redeem_link(RedeemLink { request_id: right.id.clone(), token_hash: right.token, action: LinkAction::Approve { picked: 42 }, now: NOW }).await.unwrap();
     assert!(matches!(outcome, LinkOutcome::Approved));
     let first = f.store.claim_approved(&right.id, session(NOW), NOW + 1).await.unwrap();
     assert_eq!(first.unwrap().user.email.as_deref(), Some("ada@example.com"));
@@ -392,22 +393,22 @@ async fn sessions_are_found_listed_and_revoked_by_scope() {
     let mut user_id = String::new();
     for i in 0..3 {
         let req = start(&f.store, "ada@example.com", NOW + i).await;
-        let mut r = redeem(&req, req.code, NOW + i);
-        let token = crypto::random_token();
-        r.session.token_hash = crypto::sha256(token.as_bytes());
+        let r = redeem(&req, req.code, NOW + i);
+        let token_hash = r.session.token_hash;
         let CodeOutcome::SignedIn(s) = f.store.redeem_code(r).await.unwrap() else { panic!("sign-in") };
         user_id = s.user.id.clone();
         ids.push(s.session.id.clone());
-        tokens.push(crypto::sha256(token.as_bytes()));
+        tokens.push(token_hash);
     }
     assert_eq!(f.store.list_sessions(&user_id, NOW + 10).await.unwrap().len(), 3);
-    let (s, u) = f.store.session_by_token(tokens[0], NOW + 10).await.unwrap().unwrap();
+    let (s, u) = f.store.session(&ids[0], NOW + 10).await.unwrap().unwrap();
     assert_eq!((s.id.as_str(), u.id.as_str()), (ids[0].as_str(), user_id.as_str()));
-    assert!(f.store.session_by_token(tokens[0], NOW + 7 * 24 * 60 * MINUTE).await.unwrap().is_none(), "idle deadline");
+    assert_eq!(s.token_hash, tokens[0].to_vec());
+    assert!(f.store.session(&ids[0], NOW + 7 * 24 * 60 * MINUTE).await.unwrap().is_none(), "idle deadline");
     assert!(!f.store.revoke_session("someone-else", &ids[1], NOW).await.unwrap(), "not theirs");
     assert_eq!(f.store.revoke_sessions(&user_id, Some(&ids[0]), NOW + 20).await.unwrap(), 2);
-    assert!(f.store.session_by_token(tokens[1], NOW + 21).await.unwrap().is_none());
-    assert!(f.store.session_by_token(tokens[0], NOW + 21).await.unwrap().is_some());
+    assert!(f.store.session(&ids[1], NOW + 21).await.unwrap().is_none());
+    assert!(f.store.session(&ids[0], NOW + 21).await.unwrap().is_some());
     assert!(f.store.revoke_session(&user_id, &ids[0], NOW + 22).await.unwrap());
     assert!(f.store.list_sessions(&user_id, NOW + 23).await.unwrap().is_empty());
 }

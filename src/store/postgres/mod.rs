@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
-use crate::crypto::{self, Hash};
+use crate::crypto;
 use crate::domain::{Channel, Identifier};
 use crate::store::rules::{self, Account, CodeStep, LinkStep};
 use crate::store::{
@@ -55,9 +55,15 @@ impl PgStore {
 
 pub fn pg_error(e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-            StoreError::Unavailable(e.into())
-        }
+        // Anything that breaks getting or keeping a connection is an outage (503), not a
+        // bug (500): a dead server behind a TCP balancer accepts and hangs up, which the
+        // driver reports as a protocol error during the TLS/startup handshake.
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.into()),
         sqlx::Error::Database(db)
             if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "53300") =>
         {
@@ -79,7 +85,7 @@ type Tx = Transaction<'static, Postgres>;
 macro_rules! auth_columns {
     () => {
         "id, identifier_kind, identifier, user_id, channel, device_hash, match_number, redirect_to, state, \
-         failed_attempts, requester_ip, requester_agent, created_at, last_sent_at, expires_at"
+         failed_attempts, requester_ip, requester_agent, created_at, last_sent_at, expires_at, token_hash"
     };
 }
 
@@ -106,6 +112,7 @@ fn auth_request_from_row(row: &PgRow) -> Result<AuthRequest, sqlx::Error> {
         created_at: row.try_get(12)?,
         last_sent_at: row.try_get(13)?,
         expires_at: row.try_get(14)?,
+        token_hash: row.try_get(15)?,
     })
 }
 
@@ -121,7 +128,7 @@ fn user_from_row(row: &PgRow, at: usize) -> Result<User, sqlx::Error> {
 
 macro_rules! session_columns {
     () => {
-        "s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.expires_at, s.ip, s.user_agent"
+        "s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.expires_at, s.ip, s.user_agent, s.token_hash"
     };
 }
 
@@ -135,6 +142,7 @@ fn session_from_row(row: &PgRow) -> Result<Session, sqlx::Error> {
         expires_at: row.try_get(5)?,
         ip: row.try_get(6)?,
         user_agent: row.try_get(7)?,
+        token_hash: row.try_get(8)?,
     })
 }
 
@@ -196,8 +204,7 @@ async fn upsert_verified_user(tx: &mut Tx, identifier: &Identifier, now: i64) ->
              RETURNING id, email, phone, created_at, disabled_at"
         }
     };
-    let row =
-        sqlx::query(sql).bind(crypto::random_id()).bind(identifier.as_str()).bind(now).fetch_one(&mut **tx).await?;
+    let row = sqlx::query(sql).bind(crypto::new_id()).bind(identifier.as_str()).bind(now).fetch_one(&mut **tx).await?;
     user_from_row(&row, 0)
 }
 
@@ -224,6 +231,7 @@ async fn sign_in(
     .await?;
     let session = Session {
         id: s.id.clone(),
+        token_hash: s.token_hash.to_vec(),
         user_id: user.id.clone(),
         created_at: s.created_at,
         last_seen_at: s.created_at,
@@ -285,28 +293,16 @@ async fn find_user(tx: &mut Tx, identifier: &Identifier) -> Result<Option<(Strin
 }
 
 /// A request with its code hash and purpose, locked until the transaction ends.
-async fn lock_request(tx: &mut Tx, by: RequestKey<'_>) -> Result<Option<(AuthRequest, Vec<u8>, String)>, sqlx::Error> {
-    let query = match by {
-        RequestKey::Id(id) => sqlx::query(concat!(
-            "SELECT ",
-            auth_columns!(),
-            ", code_hash, purpose FROM auth_requests WHERE id = $1 FOR UPDATE"
-        ))
-        .bind(id.to_owned()),
-        RequestKey::Token(hash) => sqlx::query(concat!(
-            "SELECT ",
-            auth_columns!(),
-            ", code_hash, purpose FROM auth_requests WHERE token_hash = $1 FOR UPDATE"
-        ))
-        .bind(hash.to_vec()),
-    };
-    let row = query.fetch_optional(&mut **tx).await?;
-    row.map(|r| Ok((auth_request_from_row(&r)?, r.try_get(15)?, r.try_get(16)?))).transpose()
-}
-
-enum RequestKey<'a> {
-    Id(&'a str),
-    Token(&'a Hash),
+async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<(AuthRequest, Vec<u8>, String)>, sqlx::Error> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        auth_columns!(),
+        ", code_hash, purpose FROM auth_requests WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| Ok((auth_request_from_row(&r)?, r.try_get(16)?, r.try_get(17)?))).transpose()
 }
 
 /// The one statement that spends a pending request.
@@ -414,18 +410,6 @@ impl Store for PgStore {
         Ok(row.map(|r| auth_request_from_row(&r)).transpose()?)
     }
 
-    async fn auth_request_by_token(&self, token_hash: Hash) -> Result<Option<AuthRequest>, StoreError> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            auth_columns!(),
-            " FROM auth_requests WHERE token_hash = $1 AND purpose = 'signin'"
-        ))
-        .bind(&token_hash[..])
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| auth_request_from_row(&r)).transpose()?)
-    }
-
     async fn rotate_auth_request(
         &self,
         id: &str,
@@ -467,7 +451,7 @@ impl Store for PgStore {
 
     async fn redeem_code(&self, r: RedeemCode) -> Result<CodeOutcome, StoreError> {
         let mut tx = self.begin().await?;
-        let Some((req, code_hash, purpose)) = lock_request(&mut tx, RequestKey::Id(&r.request_id)).await? else {
+        let Some((req, code_hash, purpose)) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(CodeOutcome::Invalid);
         };
         let account = account(&mut tx, &req.identifier).await?;
@@ -503,11 +487,11 @@ impl Store for PgStore {
 
     async fn redeem_link(&self, r: RedeemLink) -> Result<LinkOutcome, StoreError> {
         let mut tx = self.begin().await?;
-        let Some((req, _, purpose)) = lock_request(&mut tx, RequestKey::Token(&r.token_hash)).await? else {
+        let Some((req, _, purpose)) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(LinkOutcome::Invalid);
         };
         let disabled = matches!(find_user(&mut tx, &req.identifier).await?, Some((_, true)));
-        let outcome = match rules::decide_link(&req, &purpose, disabled, &r.action, r.now) {
+        let outcome = match rules::decide_link(&req, &purpose, disabled, &r.token_hash, &r.action, r.now) {
             LinkStep::Done(outcome) => return Ok(outcome),
             LinkStep::Kill => {
                 spend(&mut tx, &req.id, AuthState::Dead, r.now).await?;
@@ -550,20 +534,20 @@ impl Store for PgStore {
         Ok(Some(signed_in))
     }
 
-    async fn session_by_token(&self, token_hash: Hash, now: i64) -> Result<Option<(Session, User)>, StoreError> {
+    async fn session(&self, id: &str, now: i64) -> Result<Option<(Session, User)>, StoreError> {
         let row = sqlx::query(concat!(
             "SELECT ",
             session_columns!(),
             ", u.id, u.email, u.phone, u.created_at, u.disabled_at
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
+             WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
                AND s.idle_expires_at > $2 AND u.disabled_at IS NULL"
         ))
-        .bind(&token_hash[..])
+        .bind(id)
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| Ok::<_, sqlx::Error>((session_from_row(&r)?, user_from_row(&r, 8)?))).transpose()?)
+        Ok(row.map(|r| Ok::<_, sqlx::Error>((session_from_row(&r)?, user_from_row(&r, 9)?))).transpose()?)
     }
 
     async fn touch_session(&self, id: &str, now: i64, idle_expires_at: i64) -> Result<(), StoreError> {

@@ -9,7 +9,7 @@ use std::path::Path;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::crypto::{self, Hash};
+use crate::crypto;
 use crate::domain::{Channel, Identifier};
 use crate::store::rules::{self, Account, CodeStep, LinkStep};
 use crate::store::{
@@ -53,7 +53,7 @@ impl From<rusqlite::Error> for StoreError {
 
 const AUTH_COLUMNS: &str = "id, identifier_kind, identifier, user_id, channel, device_hash, \
      match_number, redirect_to, state, failed_attempts, requester_ip, requester_agent, \
-     created_at, last_sent_at, expires_at";
+     created_at, last_sent_at, expires_at, token_hash";
 
 fn auth_request_from_row(row: &Row<'_>) -> rusqlite::Result<AuthRequest> {
     let kind: String = row.get(1)?;
@@ -81,6 +81,7 @@ fn auth_request_from_row(row: &Row<'_>) -> rusqlite::Result<AuthRequest> {
         created_at: row.get(12)?,
         last_sent_at: row.get(13)?,
         expires_at: row.get(14)?,
+        token_hash: row.get(15)?,
     })
 }
 
@@ -95,7 +96,7 @@ fn user_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<User> {
 }
 
 const SESSION_COLUMNS: &str =
-    "s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.expires_at, s.ip, s.user_agent";
+    "s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.expires_at, s.ip, s.user_agent, s.token_hash";
 
 fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
     Ok(Session {
@@ -107,6 +108,7 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         expires_at: row.get(5)?,
         ip: row.get(6)?,
         user_agent: row.get(7)?,
+        token_hash: row.get(8)?,
     })
 }
 
@@ -155,7 +157,7 @@ fn upsert_verified_user(conn: &Connection, identifier: &Identifier, now: i64) ->
     };
     let user = conn
         .prepare_cached(sql)?
-        .query_row(params![crypto::random_id(), identifier.as_str(), now], |r| user_from_row(r, 0))?;
+        .query_row(params![crypto::new_id(), identifier.as_str(), now], |r| user_from_row(r, 0))?;
     Ok(user)
 }
 
@@ -167,6 +169,7 @@ fn insert_session(conn: &Connection, user_id: &str, s: &NewSession) -> Result<Se
     .execute(params![s.id, &s.token_hash[..], user_id, s.created_at, s.idle_expires_at, s.expires_at, s.ip, s.user_agent])?;
     Ok(Session {
         id: s.id.clone(),
+        token_hash: s.token_hash.to_vec(),
         user_id: user_id.to_owned(),
         created_at: s.created_at,
         last_seen_at: s.created_at,
@@ -211,23 +214,12 @@ fn hit_rate_limit(conn: &Connection, limit: &RateLimit) -> Result<(), StoreError
     Ok(())
 }
 
-fn load_request_for_update(
-    conn: &Connection,
-    by_token: Option<&Hash>,
-    id: Option<&str>,
-) -> rusqlite::Result<Option<(AuthRequest, Vec<u8>, String)>> {
-    let (sql, key): (String, rusqlite::types::Value) = match (by_token, id) {
-        (Some(t), _) => (
-            format!("SELECT {AUTH_COLUMNS}, code_hash, purpose FROM auth_requests WHERE token_hash = ?1"),
-            rusqlite::types::Value::Blob(t.to_vec()),
-        ),
-        (None, Some(id)) => (
-            format!("SELECT {AUTH_COLUMNS}, code_hash, purpose FROM auth_requests WHERE id = ?1"),
-            rusqlite::types::Value::Text(id.to_owned()),
-        ),
-        (None, None) => return Ok(None),
-    };
-    conn.prepare_cached(&sql)?.query_row([key], |r| Ok((auth_request_from_row(r)?, r.get(15)?, r.get(16)?))).optional()
+/// A request with its code hash and purpose (the writer thread serialises jobs, so what
+/// it reads stays true until the job ends).
+fn load_request_for_update(conn: &Connection, id: &str) -> rusqlite::Result<Option<(AuthRequest, Vec<u8>, String)>> {
+    conn.prepare_cached(&format!("SELECT {AUTH_COLUMNS}, code_hash, purpose FROM auth_requests WHERE id = ?1"))?
+        .query_row([id], |r| Ok((auth_request_from_row(r)?, r.get(16)?, r.get(17)?)))
+        .optional()
 }
 
 fn account(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Option<Account>> {
@@ -273,7 +265,7 @@ fn spend(conn: &Connection, id: &str, to: AuthState, now: i64) -> rusqlite::Resu
 }
 
 fn redeem_code_job(conn: &Connection, r: RedeemCode) -> Result<CodeOutcome, StoreError> {
-    let Some((req, code_hash, purpose)) = load_request_for_update(conn, None, Some(&r.request_id))? else {
+    let Some((req, code_hash, purpose)) = load_request_for_update(conn, &r.request_id)? else {
         return Ok(CodeOutcome::Invalid);
     };
     let account = account(conn, &req.identifier)?;
@@ -298,11 +290,11 @@ fn redeem_code_job(conn: &Connection, r: RedeemCode) -> Result<CodeOutcome, Stor
 }
 
 fn redeem_link_job(conn: &Connection, r: RedeemLink) -> Result<LinkOutcome, StoreError> {
-    let Some((req, _, purpose)) = load_request_for_update(conn, Some(&r.token_hash), None)? else {
+    let Some((req, _, purpose)) = load_request_for_update(conn, &r.request_id)? else {
         return Ok(LinkOutcome::Invalid);
     };
     let disabled = matches!(find_user(conn, &req.identifier)?, Some((_, true)));
-    match rules::decide_link(&req, &purpose, disabled, &r.action, r.now) {
+    match rules::decide_link(&req, &purpose, disabled, &r.token_hash, &r.action, r.now) {
         LinkStep::Done(outcome) => Ok(outcome),
         LinkStep::Kill => {
             spend(conn, &req.id, AuthState::Dead, r.now)?;
@@ -407,20 +399,6 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn auth_request_by_token(&self, token_hash: Hash) -> Result<Option<AuthRequest>, StoreError> {
-        self.db
-            .read(move |c| {
-                // Lookup by the SHA-256 of a 256-bit token: the index comparison cannot leak
-                // anything usable about the token itself.
-                c.prepare_cached(&format!(
-                    "SELECT {AUTH_COLUMNS} FROM auth_requests WHERE token_hash = ?1 AND purpose = 'signin'"
-                ))?
-                .query_row([&token_hash[..]], auth_request_from_row)
-                .optional()
-            })
-            .await
-    }
-
     async fn rotate_auth_request(
         &self,
         id: &str,
@@ -447,7 +425,7 @@ impl Store for SqliteStore {
                 for limit in &limits {
                     hit_rate_limit(c, limit)?;
                 }
-                let Some((req, _, _)) = load_request_for_update(c, None, Some(&id))? else {
+                let Some((req, _, _)) = load_request_for_update(c, &id)? else {
                     return Ok(false);
                 };
                 let deliver = match find_user(c, &req.identifier)? {
@@ -492,16 +470,17 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn session_by_token(&self, token_hash: Hash, now: i64) -> Result<Option<(Session, User)>, StoreError> {
+    async fn session(&self, id: &str, now: i64) -> Result<Option<(Session, User)>, StoreError> {
+        let id = id.to_owned();
         self.db
             .read(move |c| {
                 c.prepare_cached(&format!(
                     "SELECT {SESSION_COLUMNS}, u.id, u.email, u.phone, u.created_at, u.disabled_at
                      FROM sessions s JOIN users u ON u.id = s.user_id
-                     WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
+                     WHERE s.id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
                        AND s.idle_expires_at > ?2 AND u.disabled_at IS NULL"
                 ))?
-                .query_row(params![&token_hash[..], now], |r| Ok((session_from_row(r)?, user_from_row(r, 8)?)))
+                .query_row(params![id, now], |r| Ok((session_from_row(r)?, user_from_row(r, 9)?)))
                 .optional()
             })
             .await

@@ -21,7 +21,7 @@ CREATE TABLE auth_requests (
     user_id          TEXT REFERENCES users(id) ON DELETE CASCADE,
     channel          TEXT NOT NULL,
     code_hash        BLOB NOT NULL,
-    token_hash       BLOB NOT NULL UNIQUE,
+    token_hash       BLOB NOT NULL,
     device_hash      BLOB NOT NULL,
     match_number     INTEGER NOT NULL,
     redirect_to      TEXT NOT NULL,
@@ -41,7 +41,7 @@ CREATE INDEX auth_requests_expires_at ON auth_requests (expires_at);
 
 CREATE TABLE sessions (
     id               TEXT PRIMARY KEY,
-    token_hash       BLOB NOT NULL UNIQUE,
+    token_hash       BLOB NOT NULL,
     user_id          TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     created_at       BIGINT NOT NULL,
     last_seen_at     BIGINT NOT NULL,
