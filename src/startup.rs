@@ -122,6 +122,7 @@ impl Application {
         let server_key = store.server_key(clock.now_ms()).await.context("failed to load the server key")?;
         let templates = Arc::new(Templates::built_in()?);
         let outbox_wake = Arc::new(Notify::new());
+        let delivered = Arc::new(Notify::new());
         let state = AppState {
             trusted_proxies: Arc::new(settings.trusted_proxy_nets()?),
             public_url: settings.public_url().into(),
@@ -131,12 +132,14 @@ impl Application {
             templates,
             server_key: Arc::new(server_key),
             outbox_wake: outbox_wake.clone(),
+            delivered: delivered.clone(),
         };
         let worker = OutboxWorker {
             store,
             senders: Senders::from_settings(&state.settings.delivery),
             clock,
             wake: outbox_wake,
+            delivered,
             lease_ms: crate::clock::ms(state.settings.delivery.lease),
             poll_interval: state.settings.delivery.poll_interval,
         };

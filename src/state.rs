@@ -22,6 +22,9 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Wakes the outbox worker after a message is committed.
     pub outbox_wake: Arc<Notify>,
+    /// Signalled by the outbox worker after it recorded deliveries (the dev inbox's
+    /// `wait` listens to it).
+    pub delivered: Arc<Notify>,
 }
 
 impl AppState {

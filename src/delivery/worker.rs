@@ -21,6 +21,8 @@ pub struct OutboxWorker {
     pub clock: Arc<dyn Clock>,
     /// Poked after every commit that queues a message, so delivery starts at once.
     pub wake: Arc<Notify>,
+    /// Told after every recorded batch.
+    pub delivered: Arc<Notify>,
     pub lease_ms: i64,
     pub poll_interval: Duration,
 }
@@ -65,9 +67,10 @@ impl OutboxWorker {
                 }
                 results.push(DeliveryResult { seq: message.seq, status });
             }
-            if let Err(e) = self.store.finish_outbox(results, self.clock.now_ms()).await {
+            match self.store.finish_outbox(results, self.clock.now_ms()).await {
+                Ok(()) => self.delivered.notify_waiters(),
                 // The leases run out and the messages are sent again: at least once.
-                tracing::warn!(error = %e, "the outbox worker could not record deliveries");
+                Err(e) => tracing::warn!(error = %e, "the outbox worker could not record deliveries"),
             }
         }
     }

@@ -1,6 +1,8 @@
 //! The dev inbox (only while the dev provider is active): every message the dev provider
 //! delivered, rendered with the real templates, newest first.
 
+use std::time::Duration;
+
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -22,9 +24,15 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/dev/inbox", get(html)).route("/dev/inbox.json", get(json))
 }
 
+/// Longest `wait` accepted, in seconds.
+const MAX_WAIT_SECS: u64 = 10;
+
 #[derive(Deserialize)]
 struct InboxQuery {
     to: Option<String>,
+    /// Seconds to wait for a first message when there is none yet (tests and scripts:
+    /// no polling loop needed). Capped at 10.
+    wait: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -65,8 +73,21 @@ fn view(state: &AppState, m: &OutboxMessage) -> AppResult<InboxMessage> {
 }
 
 async fn json(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> AppResult<Json<serde_json::Value>> {
-    let messages = messages(&state, q.to).await?;
-    Ok(Json(serde_json::json!({ "messages": messages })))
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(q.wait.unwrap_or(0).min(MAX_WAIT_SECS));
+    loop {
+        // Listen before looking, so a delivery between the two is not missed.
+        let delivered = state.delivered.notified();
+        let messages = messages(&state, q.to.clone()).await?;
+        if !messages.is_empty() || tokio::time::Instant::now() >= deadline {
+            return Ok(Json(serde_json::json!({ "messages": messages })));
+        }
+        // Another instance may deliver: look again at least every 100 ms.
+        let next = deadline.min(tokio::time::Instant::now() + Duration::from_millis(100));
+        tokio::select! {
+            _ = delivered => {}
+            _ = tokio::time::sleep_until(next) => {}
+        }
+    }
 }
 
 async fn html(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> Response {

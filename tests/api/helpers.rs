@@ -150,7 +150,13 @@ impl TestApp {
     }
 
     pub async fn inbox(&self, to: &str) -> Vec<Message> {
-        let r = reqwest::get(self.url(&format!("/dev/inbox.json?to={}", urlencode(to)))).await.expect("inbox");
+        self.inbox_waiting(to, 0).await
+    }
+
+    /// The inbox of `to`, waiting up to `wait` seconds for a first message.
+    pub async fn inbox_waiting(&self, to: &str, wait: u64) -> Vec<Message> {
+        let r =
+            reqwest::get(self.url(&format!("/dev/inbox.json?to={}&wait={wait}", urlencode(to)))).await.expect("inbox");
         assert_eq!(r.status(), 200);
         let body: Value = r.json().await.expect("json");
         body["messages"]

@@ -64,3 +64,16 @@ async fn the_server_shuts_down_gracefully() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(reqwest::get(url).await.is_err(), "the port is closed after shutdown");
 }}
+
+backend_test! {
+async fn the_dev_inbox_can_wait_for_a_message_instead_of_being_polled() {
+    let app = spawn_app().await;
+    let started = std::time::Instant::now();
+    let empty = app.inbox_waiting("nobody@example.com", 1).await;
+    assert!(empty.is_empty());
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900), "waited about a second");
+    app.start_ok(&app.browser, "ada@example.com").await;
+    let messages = app.inbox_waiting("ada@example.com", 5).await;
+    assert_eq!(messages.len(), 1, "the first read already has the message");
+}
+}

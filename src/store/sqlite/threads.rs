@@ -56,6 +56,7 @@ pub fn open(path: &Path, readonly: bool) -> anyhow::Result<Connection> {
         // Checkpoints (copying the WAL back into the database file) run on their own
         // thread (`checkpoint_loop`), not inside the writer's commits.
         conn.pragma_update(None, "wal_autocheckpoint", 0).context("failed to configure checkpoints")?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).context("failed to limit the WAL")?;
     }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
@@ -149,21 +150,13 @@ pub fn db_error(e: rusqlite::Error) -> StoreError {
 }
 
 /// Copies committed WAL frames into the database file every so often, without blocking
-/// the writer (PASSIVE), and truncates the WAL when it has grown large and could be fully
-/// checkpointed.
+/// the writer (PASSIVE never waits for it). Once a checkpoint has caught up, the next
+/// write transaction starts the WAL over; `journal_size_limit` keeps the file small.
 fn checkpoint_loop(conn: Connection, stop: Receiver<()>) {
     const EVERY: std::time::Duration = std::time::Duration::from_millis(250);
-    const TRUNCATE_ABOVE_FRAMES: i64 = 16_384;
     while let Err(crossbeam_channel::RecvTimeoutError::Timeout) = stop.recv_timeout(EVERY) {
-        let result = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-        });
-        match result {
-            Ok((_, log, done)) if log > TRUNCATE_ABOVE_FRAMES && log == done => {
-                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "SQLite checkpoint failed"),
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "SQLite checkpoint failed");
         }
     }
 }
