@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{SendError, Senders};
 use crate::clock::Clock;
-use crate::store::{DeliveryResult, DeliveryStatus, Store};
+use crate::store::{DeliveryResult, DeliveryStatus, OutboxMessage, Store};
 
 const BATCH: usize = 256;
 const MAX_ATTEMPTS: u32 = 6;
@@ -29,18 +29,19 @@ pub struct OutboxWorker {
 
 impl OutboxWorker {
     pub async fn run(self, shutdown: CancellationToken) {
+        let mut batch = Vec::new();
         loop {
-            let now = self.clock.now_ms();
-            let batch = match self.store.claim_outbox(now, self.lease_ms, BATCH).await {
-                Ok(batch) => batch,
-                Err(e) => {
-                    tracing::warn!(error = %e, "the outbox worker could not claim messages; retrying");
-                    tokio::select! {
-                        _ = shutdown.cancelled() => return,
-                        _ = tokio::time::sleep(self.poll_interval) => continue,
+            if batch.is_empty() {
+                batch = match self.claim().await {
+                    Some(batch) => batch,
+                    None => {
+                        tokio::select! {
+                            _ = shutdown.cancelled() => return,
+                            _ = tokio::time::sleep(self.poll_interval) => continue,
+                        }
                     }
-                }
-            };
+                };
+            }
             if batch.is_empty() {
                 tokio::select! {
                     _ = shutdown.cancelled() => return,
@@ -49,29 +50,52 @@ impl OutboxWorker {
                 }
                 continue;
             }
-            let mut results = Vec::with_capacity(batch.len());
-            for message in &batch {
-                let sender = self.senders.for_channel(message.channel);
-                let status = match sender.send(message).await {
-                    Ok(provider_message_id) => {
-                        DeliveryStatus::Sent { provider: sender.name().to_owned(), provider_message_id }
-                    }
-                    Err(SendError::Temporary(error)) if message.attempts < MAX_ATTEMPTS => {
-                        let backoff = 1_000i64 << message.attempts.min(10);
-                        DeliveryStatus::Retry { error, next_attempt_at: self.clock.now_ms() + backoff }
-                    }
-                    Err(SendError::Temporary(error) | SendError::Permanent(error)) => DeliveryStatus::Failed { error },
-                };
-                if let DeliveryStatus::Failed { error } = &status {
-                    tracing::warn!(message = message.seq, channel = message.channel.as_str(), %error, "message delivery failed");
-                }
-                results.push(DeliveryResult { seq: message.seq, status });
+            if shutdown.is_cancelled() {
+                // Unsent messages keep their lease and go out after it (here or elsewhere).
+                return;
             }
-            match self.store.finish_outbox(results, self.clock.now_ms()).await {
+            let results = self.send_all(&batch).await;
+            // Record this batch and take the next in one trip to the database: under load
+            // the worker then needs one round trip per batch, not two.
+            let (finished, next) = tokio::join!(self.store.finish_outbox(results, self.clock.now_ms()), self.claim());
+            match finished {
                 Ok(()) => self.delivered.notify_waiters(),
                 // The leases run out and the messages are sent again: at least once.
                 Err(e) => tracing::warn!(error = %e, "the outbox worker could not record deliveries"),
             }
+            batch = next.unwrap_or_default();
         }
+    }
+
+    async fn claim(&self) -> Option<Vec<OutboxMessage>> {
+        match self.store.claim_outbox(self.clock.now_ms(), self.lease_ms, BATCH).await {
+            Ok(batch) => Some(batch),
+            Err(e) => {
+                tracing::warn!(error = %e, "the outbox worker could not claim messages; retrying");
+                None
+            }
+        }
+    }
+
+    async fn send_all(&self, batch: &[OutboxMessage]) -> Vec<DeliveryResult> {
+        let mut results = Vec::with_capacity(batch.len());
+        for message in batch {
+            let sender = self.senders.for_channel(message.channel);
+            let status = match sender.send(message).await {
+                Ok(provider_message_id) => {
+                    DeliveryStatus::Sent { provider: sender.name().to_owned(), provider_message_id }
+                }
+                Err(SendError::Temporary(error)) if message.attempts < MAX_ATTEMPTS => {
+                    let backoff = 1_000i64 << message.attempts.min(10);
+                    DeliveryStatus::Retry { error, next_attempt_at: self.clock.now_ms() + backoff }
+                }
+                Err(SendError::Temporary(error) | SendError::Permanent(error)) => DeliveryStatus::Failed { error },
+            };
+            if let DeliveryStatus::Failed { error } = &status {
+                tracing::warn!(message = message.seq, channel = message.channel.as_str(), %error, "message delivery failed");
+            }
+            results.push(DeliveryResult { seq: message.seq, status });
+        }
+        results
     }
 }
