@@ -34,6 +34,15 @@ async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<Option<(Session,
     }
 }
 
+/// The signed-in session, or where to go instead (the login page, or an error page).
+async fn required_session(state: &AppState, jar: &CookieJar, login: &str) -> Result<(Session, User), Response> {
+    match signed_in(state, jar).await {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(Redirect::to(login).into_response()),
+        Err(e) => Err(error_page(state, e)),
+    }
+}
+
 async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
     match signed_in(&state, &jar).await {
         Ok(Some(_)) => Redirect::to("/account").into_response(),
@@ -43,10 +52,9 @@ async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
 }
 
 async fn account(State(state): State<AppState>, jar: CookieJar) -> Response {
-    let (session, user) = match signed_in(&state, &jar).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return Redirect::to("/login?redirect_to=/account").into_response(),
-        Err(e) => return error_page(&state, e),
+    let (session, user) = match required_session(&state, &jar, "/login?redirect_to=/account").await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let sessions = match list_sessions(&state, &user.id).await {
         Ok(list) => list,
@@ -79,10 +87,9 @@ async fn logout_submit(
     if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }
-    let (session, _) = match signed_in(&state, &jar).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(e) => return error_page(&state, e),
+    let (session, _) = match required_session(&state, &jar, "/login").await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let scope = form.scope.unwrap_or(LogoutScope::Current);
     if let Err(e) = logout(&state, &session, scope).await {
@@ -111,10 +118,9 @@ async fn revoke_submit(
     if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }
-    let (_, user) = match signed_in(&state, &jar).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(e) => return error_page(&state, e),
+    let (_, user) = match required_session(&state, &jar, "/login").await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     match revoke_session(&state, &user.id, form.session_id.as_deref().unwrap_or("")).await {
         Ok(()) | Err(AppError::NotFound) => Redirect::to("/account").into_response(),

@@ -146,8 +146,9 @@ async fn code_page(
 }
 
 async fn code_form(State(state): State<AppState>, jar: CookieJar, Query(q): Query<CodeQuery>) -> Response {
-    let Some(id) = q.id.filter(|id| check_request_id(id).is_ok()) else {
-        return error_page(&state, AppError::InvalidCode { remaining: None });
+    let id = match request_id(&state, q.id) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     let waiting = q.wait.map(|secs| AppError::RateLimited { retry_after_secs: secs }.message());
     let notice = match (&q.sent, &waiting) {
@@ -175,8 +176,9 @@ async fn code_submit(
     if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }
-    let Some(id) = form.auth_request_id.filter(|id| check_request_id(id).is_ok()) else {
-        return error_page(&state, AppError::InvalidCode { remaining: None });
+    let id = match request_id(&state, form.auth_request_id) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     let code = match OtpCode::parse(form.code.as_deref().unwrap_or("")) {
         Ok(code) => code,
@@ -210,8 +212,9 @@ async fn resend_submit(
     if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }
-    let Some(id) = form.auth_request_id.filter(|id| check_request_id(id).is_ok()) else {
-        return error_page(&state, AppError::InvalidCode { remaining: None });
+    let id = match request_id(&state, form.auth_request_id) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     match resend_passwordless(&state, &id, &client).await {
         Ok(_) => Redirect::to(&format!("/login/code?id={id}&sent=1")).into_response(),
@@ -231,8 +234,9 @@ async fn approved(
     jar: CookieJar,
     Query(q): Query<CodeQuery>,
 ) -> Response {
-    let Some(id) = q.id.filter(|id| check_request_id(id).is_ok()) else {
-        return error_page(&state, AppError::InvalidCode { remaining: None });
+    let id = match request_id(&state, q.id) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     let device = cookies::existing_device(&state, &jar);
     match poll_status(&state, &id, device, &client).await {
@@ -247,4 +251,10 @@ async fn approved(
         Ok(Status::Expired) => error_page(&state, AppError::Expired),
         Err(e) => error_page(&state, e),
     }
+}
+
+/// The request id a page was given, or the friendly page for a broken one.
+fn request_id(state: &AppState, id: Option<String>) -> Result<String, Response> {
+    id.filter(|id| check_request_id(id).is_ok())
+        .ok_or_else(|| error_page(state, AppError::InvalidCode { remaining: None }))
 }
