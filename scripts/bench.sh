@@ -583,8 +583,20 @@ run_wrk() {
 # BENCH_PROFILE=1: CPU per process group while wrk measures (scripts/bench/cpu-profile.sh).
 start_profile() {
     local pids=("${INSTANCE_PIDS[@]}")
-    bash "$LUA_DIR/cpu-profile.sh" "$WRK_PID" "${NGINX_PID:-0}" "${pids[@]}" >"$WORK/$1.cpu.txt" 2>&1 &
+    bash "$LUA_DIR/cpu-profile.sh" "$(seconds "$DURATION")" "$WRK_PID" "${NGINX_PID:-0}" "${pids[@]}" \
+        >"$WORK/$1.cpu.txt" 2>&1 &
     PROFILE_PID=$!
+}
+
+# seconds 10s|2m|1h|10: a wrk duration in seconds.
+seconds() {
+    local d="$1"
+    case "$d" in
+        *h) echo $((${d%h} * 3600)) ;;
+        *m) echo $((${d%m} * 60)) ;;
+        *s) echo "${d%s}" ;;
+        *) echo "$d" ;;
+    esac
 }
 
 stop_profile() {

@@ -167,17 +167,29 @@ impl Application {
             tokio::spawn(run_cleanup(self.state.store.clone(), self.state.clock.clone(), worker_stop.clone()));
         let worker = tokio::spawn(self.worker.run(worker_stop.clone()));
         tracing::info!(address = %self.address, public_url = %self.state.public_url, "postern is listening");
-        let signal = async move {
-            tokio::select! {
-                _ = shutdown.cancelled() => {}
-                _ = shutdown_signal() => {}
+        // The signal is seen once and shared: it starts the graceful drain, and the grace
+        // period after which connections that are still open are dropped.
+        let stopping = CancellationToken::new();
+        let signal = {
+            let stopping = stopping.clone();
+            async move {
+                tokio::select! {
+                    _ = shutdown.cancelled() => {}
+                    _ = shutdown_signal() => {}
+                }
+                tracing::info!("shutting down: finishing requests in flight");
+                stopping.cancel();
             }
-            tracing::info!("shutting down: finishing requests in flight");
         };
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(signal)
-            .await
-            .context("the HTTP server failed")?;
+        let grace = self.state.settings.http.shutdown_grace;
+        let server = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(signal);
+        tokio::select! {
+            served = server => served.context("the HTTP server failed")?,
+            _ = async { stopping.cancelled().await; tokio::time::sleep(grace).await } => {
+                tracing::warn!(grace = ?grace, "requests still open after the shutdown grace period were dropped");
+            }
+        }
         worker_stop.cancel();
         let _ = worker.await;
         let _ = cleanup.await;

@@ -2,29 +2,32 @@
 # scripts/bench/cpu-profile.sh — where the CPU goes during one wrk run of scripts/bench.sh
 # (BENCH_PROFILE=1).
 #
-# Usage: cpu-profile.sh WRK_PID NGINX_PID|0 INSTANCE_PID...
+# Usage: cpu-profile.sh SECONDS WRK_PID NGINX_PID|0 INSTANCE_PID...
 #
-# Samples utime+stime of every process from /proc twice a second until WRK_PID exits, and
-# prints the CPU each group used over the window between the first and the last sample
-# (all taken while wrk ran), in cores (1.00 = one core busy the whole time):
+# Reads utime+stime of every process from /proc twice: 0.5 s after wrk started and
+# SECONDS - 0.5 s after (SECONDS: the wrk duration), both while wrk runs, and prints the CPU
+# each group used in between, in cores (1.00 = one core busy the whole window):
 #   postern    the instances given
 #   pg-ours    PostgreSQL backends serving the benchmark's databases (postern_bench_*)
 #   pg-other   every other postgres process (WAL writer, checkpointer, autovacuum, other
 #              clients' backends)
 #   nginx      the nginx given (0: none)
 #   wrk        WRK_PID
-#   other      everything else on the machine
+#   other      everything else on the machine, with its three biggest commands (someone
+#              else's build or benchmark shows up here)
 #   idle       from /proc/stat (idle + iowait)
-# The last line is one summary line, which bench.sh copies into its table.
+# The last line is one summary line, which bench.sh copies into its table. Two samples
+# only, so the probe itself costs next to nothing.
 #
-# Processes that start during the window count in full; ones that exit during it lose
-# what they used since the last sample (Postern's pool keeps its connections, so after the
-# warm-up no backend comes or goes).
+# Processes that start during the window count in full; ones that exit during it are
+# missed (Postern's pool keeps its connections, so after the warm-up no backend comes or
+# goes).
 set -uo pipefail
 
-wrk_pid="$1"
-nginx_pid="$2"
-shift 2
+seconds="$1"
+wrk_pid="$2"
+nginx_pid="$3"
+shift 3
 declare -A role=()
 role[$wrk_pid]=wrk
 [[ "$nginx_pid" = 0 ]] || role[$nginx_pid]=nginx
@@ -71,18 +74,18 @@ snapshot() {
 cpu_idle() { awk '/^cpu / { print $5 + $6; exit }' /proc/stat; }
 now_ms() { date +%s%3N; }
 
+sleep 0.5
 snapshot 1
 t0="$(now_ms)"
 idle0="$(cpu_idle)"
-t1="$t0"
-idle1="$idle0"
-while kill -0 "$wrk_pid" 2>/dev/null; do
-    sleep 0.5
-    kill -0 "$wrk_pid" 2>/dev/null || break
-    snapshot 0
-    t1="$(now_ms)"
-    idle1="$(cpu_idle)"
-done
+sleep "$(awk -v s="$seconds" 'BEGIN { w = s - 1; printf "%.1f", (w > 0.5 ? w : 0.5) }')"
+if ! kill -0 "$wrk_pid" 2>/dev/null; then
+    echo "cpu: wrk ended before the second sample"
+    exit 0
+fi
+snapshot 0
+t1="$(now_ms)"
+idle1="$(cpu_idle)"
 
 window_ms=$((t1 - t0))
 if ((window_ms < 500)); then

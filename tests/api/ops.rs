@@ -77,3 +77,26 @@ async fn the_dev_inbox_can_wait_for_a_message_instead_of_being_polled() {
     assert_eq!(messages.len(), 1, "the first read already has the message");
 }
 }
+
+#[tokio::test]
+async fn shutdown_drains_requests_but_no_longer_than_the_grace_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = postern::config::Settings::from_sources(None, &[]).unwrap();
+    settings.listen = "127.0.0.1:0".parse().unwrap();
+    settings.database_url = format!("sqlite://{}", dir.path().join("p.db").display()).into();
+    settings.http.shutdown_grace = std::time::Duration::from_secs(1);
+    let app = postern::startup::Application::build(settings).await.unwrap();
+    let url = format!("http://127.0.0.1:{}/dev/inbox.json?to=nobody@example.com&wait=10", app.port());
+    let stop = app.shutdown_token();
+    let server = tokio::spawn(app.run_until_stopped());
+    // A request that would hold its connection for ten seconds.
+    let slow = tokio::spawn(async move { reqwest::get(url).await });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    stop.cancel();
+    server.await.unwrap().unwrap();
+    let took = started.elapsed();
+    assert!(took >= std::time::Duration::from_millis(900), "it waited for the request: {took:?}");
+    assert!(took < std::time::Duration::from_secs(3), "but not past the grace period: {took:?}");
+    slow.abort();
+}
