@@ -18,7 +18,7 @@ use crate::config::Settings;
 use crate::delivery::Senders;
 use crate::delivery::worker::OutboxWorker;
 use crate::http;
-use crate::state::AppState;
+use crate::state::{AppState, Handoff};
 use crate::store::Store;
 use crate::store::postgres::{self, PgSettings, PgStore};
 use crate::store::sqlite::SqliteStore;
@@ -121,7 +121,8 @@ impl Application {
         let store = open_store(&settings).await?;
         let server_key = store.server_key(clock.now_ms()).await.context("failed to load the server key")?;
         let templates = Arc::new(Templates::built_in()?);
-        let outbox_wake = Arc::new(Notify::new());
+        let lease_ms = crate::clock::ms(settings.delivery.lease);
+        let (outbox, handoff) = Handoff::new(lease_ms);
         let delivered = Arc::new(Notify::new());
         let state = AppState {
             trusted_proxies: Arc::new(settings.trusted_proxy_nets()?),
@@ -131,16 +132,16 @@ impl Application {
             clock: clock.clone(),
             templates,
             server_key: Arc::new(server_key),
-            outbox_wake: outbox_wake.clone(),
+            outbox,
             delivered: delivered.clone(),
         };
         let worker = OutboxWorker {
             store,
             senders: Senders::from_settings(&state.settings.delivery),
             clock,
-            wake: outbox_wake,
+            handoff,
             delivered,
-            lease_ms: crate::clock::ms(state.settings.delivery.lease),
+            lease_ms,
             poll_interval: state.settings.delivery.poll_interval,
         };
         let router = http::router(state.clone());

@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 use tokio::sync::Notify;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::store::Store;
+use crate::store::{OutboxMessage, Store};
 use crate::templates::Templates;
 
 #[derive(Clone)]
@@ -20,8 +21,8 @@ pub struct AppState {
     pub server_key: Arc<[u8; 32]>,
     pub trusted_proxies: Arc<Vec<IpNet>>,
     pub public_url: Arc<str>,
-    /// Wakes the outbox worker after a message is committed.
-    pub outbox_wake: Arc<Notify>,
+    /// Hands committed messages to this instance's outbox worker.
+    pub outbox: Handoff,
     /// Signalled by the outbox worker after it recorded deliveries (the dev inbox's
     /// `wait` listens to it).
     pub delivered: Arc<Notify>,
@@ -30,5 +31,34 @@ pub struct AppState {
 impl AppState {
     pub fn now(&self) -> i64 {
         self.clock.now_ms()
+    }
+}
+
+/// The fast path from a request to the outbox worker of the same instance: a message is
+/// committed already leased to this instance and handed over in memory, so it goes out
+/// without waiting for the worker to claim it. The lease is the safety net: if the
+/// process dies first, the message is claimed again from the database once it runs out.
+#[derive(Clone)]
+pub struct Handoff {
+    sender: UnboundedSender<OutboxMessage>,
+    lease_ms: i64,
+}
+
+impl Handoff {
+    pub fn new(lease_ms: i64) -> (Self, UnboundedReceiver<OutboxMessage>) {
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        (Self { sender, lease_ms }, receiver)
+    }
+
+    /// The lease deadline to commit a new message with.
+    pub fn lease_until(&self, now: i64) -> Option<i64> {
+        Some(now + self.lease_ms)
+    }
+
+    pub fn hand_off(&self, message: Option<OutboxMessage>) {
+        if let Some(message) = message {
+            // A stopped worker drops it; the lease brings it back.
+            let _ = self.sender.send(message);
+        }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
 use super::{SendError, Senders};
@@ -19,64 +20,60 @@ pub struct OutboxWorker {
     pub store: Arc<dyn Store>,
     pub senders: Senders,
     pub clock: Arc<dyn Clock>,
-    /// Poked after every commit that queues a message, so delivery starts at once.
-    pub wake: Arc<Notify>,
+    /// Messages this instance's requests committed, already leased to this worker.
+    pub handoff: UnboundedReceiver<OutboxMessage>,
     /// Told after every recorded batch.
     pub delivered: Arc<Notify>,
     pub lease_ms: i64,
+    /// How often the database is asked for due messages (retries, other instances'
+    /// expired leases, messages left by a previous run).
     pub poll_interval: Duration,
 }
 
 impl OutboxWorker {
-    pub async fn run(self, shutdown: CancellationToken) {
-        let mut batch = Vec::new();
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        let mut next_claim = tokio::time::Instant::now();
         loop {
-            if batch.is_empty() {
-                batch = match self.claim().await {
-                    Some(batch) => batch,
-                    None => {
-                        tokio::select! {
-                            _ = shutdown.cancelled() => return,
-                            _ = tokio::time::sleep(self.poll_interval) => continue,
-                        }
-                    }
-                };
+            let mut batch = Vec::new();
+            while batch.len() < BATCH {
+                match self.handoff.try_recv() {
+                    Ok(message) => batch.push(message),
+                    Err(_) => break,
+                }
+            }
+            if tokio::time::Instant::now() >= next_claim {
+                next_claim = tokio::time::Instant::now() + self.poll_interval;
+                batch.extend(self.claim().await);
             }
             if batch.is_empty() {
                 tokio::select! {
                     _ = shutdown.cancelled() => return,
-                    _ = self.wake.notified() => {}
-                    _ = tokio::time::sleep(self.poll_interval) => {}
+                    Some(message) = self.handoff.recv() => batch.push(message),
+                    _ = tokio::time::sleep_until(next_claim) => continue,
                 }
-                continue;
             }
             if shutdown.is_cancelled() {
                 // Unsent messages keep their lease and go out after it (here or elsewhere).
                 return;
             }
             let results = self.send_all(&batch).await;
-            // Record this batch and take the next in one trip to the database: under load
-            // the worker then needs one round trip per batch, not two.
-            let (finished, next) = tokio::join!(self.store.finish_outbox(results, self.clock.now_ms()), self.claim());
-            match finished {
+            match self.store.finish_outbox(results, self.clock.now_ms()).await {
                 Ok(()) => self.delivered.notify_waiters(),
                 // The leases run out and the messages are sent again: at least once.
                 Err(e) => tracing::warn!(error = %e, "the outbox worker could not record deliveries"),
             }
-            batch = next.unwrap_or_default();
         }
     }
 
-    async fn claim(&self) -> Option<Vec<OutboxMessage>> {
+    async fn claim(&self) -> Vec<OutboxMessage> {
         match self.store.claim_outbox(self.clock.now_ms(), self.lease_ms, BATCH).await {
-            Ok(batch) => Some(batch),
+            Ok(batch) => batch,
             Err(e) => {
                 tracing::warn!(error = %e, "the outbox worker could not claim messages; retrying");
-                None
+                Vec::new()
             }
         }
     }
-
     async fn send_all(&self, batch: &[OutboxMessage]) -> Vec<DeliveryResult> {
         let mut results = Vec::with_capacity(batch.len());
         for message in batch {

@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::flows::start_passwordless::{Started, lifetime_ms, new_secrets, resend_after_secs};
 use crate::flows::{Client, rate_limits};
 use crate::state::AppState;
-use crate::store::{AuthState, NewMessage, RotatedSecrets};
+use crate::store::{AuthState, NewMessage, RotatedSecrets, Rotation};
 
 #[tracing::instrument(skip_all)]
 pub async fn resend_passwordless(state: &AppState, request_id: &str, client: &Client) -> AppResult<Started> {
@@ -24,6 +24,7 @@ pub async fn resend_passwordless(state: &AppState, request_id: &str, client: &Cl
     let secrets = new_secrets(state, &request.id, expires_at, lifetime, &request.requester_agent)?;
     let limits = rate_limits::for_send(state, &request.identifier, client.ip, now);
     let message = NewMessage {
+        lease_until: state.outbox.lease_until(now),
         channel: request.channel,
         recipient: request.identifier.as_str().to_owned(),
         kind: KIND_SIGN_IN.to_owned(),
@@ -33,10 +34,10 @@ pub async fn resend_passwordless(state: &AppState, request_id: &str, client: &Cl
     };
     let rotated = RotatedSecrets { code_hash: secrets.code_hash, token_hash: secrets.token_hash, now, expires_at };
     let open = state.settings.signup == SignupPolicy::Open;
-    if !state.store.rotate_auth_request(&request.id, rotated, message, open, limits).await? {
-        return Err(AppError::Expired);
+    match state.store.rotate_auth_request(&request.id, rotated, message, open, limits).await? {
+        Rotation::Refused => return Err(AppError::Expired),
+        Rotation::Rotated { message } => state.outbox.hand_off(message),
     }
-    state.outbox_wake.notify_one();
     Ok(Started {
         auth_request_id: request.id,
         expires_at,

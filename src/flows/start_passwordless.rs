@@ -120,6 +120,7 @@ pub async fn start_passwordless(
     let match_number = crypto::random_match_number();
     let limits = rate_limits::for_send(state, &input.identifier, client.ip, now);
     let message = NewMessage {
+        lease_until: state.outbox.lease_until(now),
         channel,
         recipient: input.identifier.as_str().to_owned(),
         kind: KIND_SIGN_IN.to_owned(),
@@ -143,8 +144,8 @@ pub async fn start_passwordless(
         expires_at,
     };
     let open = state.settings.signup == SignupPolicy::Open;
-    state.store.start_auth_request(request, message, open, limits).await?;
-    state.outbox_wake.notify_one();
+    let queued = state.store.start_auth_request(request, message, open, limits).await?;
+    state.outbox.hand_off(queued);
     Ok(Started { auth_request_id: id, expires_at, channel, resend_after_secs: resend_after_secs(state), match_number })
 }
 

@@ -36,8 +36,8 @@ pub trait Store: Send + Sync + 'static {
     /// and shared by every instance through the database.
     async fn server_key(&self, now: i64) -> Result<[u8; 32], StoreError>;
 
-    /// Consumes the rate limits, then records the request and (when `message` is given)
-    /// queues its message, all in one transaction. The account, if any, is looked up
+    /// Consumes the rate limits, then records the request and queues its message, all in
+    /// one transaction, and returns the queued message. The account, if any, is looked up
     /// inside the transaction; with `message_for_unknown == false` an identifier with no
     /// account gets a request that can never be verified and no message.
     async fn start_auth_request(
@@ -46,12 +46,12 @@ pub trait Store: Send + Sync + 'static {
         message: NewMessage,
         message_for_unknown: bool,
         limits: Vec<RateLimit>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<Option<OutboxMessage>, StoreError>;
 
     async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError>;
 
     /// Replaces the code and link of a pending, unexpired request and queues the new
-    /// message. The failure count is kept. `false` when the request is no longer pending.
+    /// message. The failure count is kept.
     async fn rotate_auth_request(
         &self,
         id: &str,
@@ -59,7 +59,7 @@ pub trait Store: Send + Sync + 'static {
         message: NewMessage,
         send_to_unknown: bool,
         limits: Vec<RateLimit>,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Rotation, StoreError>;
 
     /// Checks a code against a request and, when it matches, consumes the request, finds or
     /// creates the account and opens a session, in one transaction.

@@ -88,6 +88,10 @@ pub struct RotatedSecrets {
 /// A message to queue in the outbox with its secret. The payload holds what the templates
 /// need, including the link and code: it is the message, until it is delivered.
 pub struct NewMessage {
+    /// `Some(deadline)`: the message is queued already leased to this instance until the
+    /// deadline (its worker gets it straight from the request, with no claim round trip;
+    /// if this instance dies, the lease runs out and any instance takes the message).
+    pub lease_until: Option<i64>,
     pub channel: Channel,
     pub recipient: String,
     pub kind: String,
@@ -197,6 +201,15 @@ pub enum DeliveryStatus {
     Sent { provider: String, provider_message_id: Option<String> },
     Retry { error: String, next_attempt_at: i64 },
     Failed { error: String },
+}
+
+/// What a resend did.
+#[derive(Debug)]
+pub enum Rotation {
+    /// The request is no longer pending: nothing changed.
+    Refused,
+    /// New secrets are in place; `message` is the queued message, if one was queued.
+    Rotated { message: Option<OutboxMessage> },
 }
 
 pub struct DeliveryResult {

@@ -16,7 +16,7 @@ use postern::store::postgres::{self, PgSettings, PgStore};
 use postern::store::sqlite::SqliteStore;
 use postern::store::{
     AuthState, CodeOutcome, DeliveryResult, DeliveryStatus, LinkAction, LinkOutcome, NewAuthRequest, NewMessage,
-    NewSession, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Store, StoreError,
+    NewSession, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Rotation, Store, StoreError,
 };
 
 use crate::common::{Backend, TestDb, backend};
@@ -83,6 +83,7 @@ fn request(address: &str, now: i64) -> (Req, NewAuthRequest, NewMessage) {
         expires_at: now + 10 * MINUTE,
     };
     let message = NewMessage {
+        lease_until: None,
         channel: Channel::Email,
         recipient: address.into(),
         kind: "sign_in".into(),
@@ -196,7 +197,7 @@ async fn concurrent_hits_on_one_limit_admit_exactly_its_burst() {
     let mut admitted = 0;
     for t in tasks {
         match t.await.unwrap() {
-            Ok(()) => admitted += 1,
+            Ok(_) => admitted += 1,
             Err(StoreError::RateLimited { .. }) => {}
             Err(e) => panic!("{e:?}"),
         }
@@ -257,7 +258,10 @@ async fn rotation_keeps_the_failure_count_and_kills_the_old_link() {
     f.store.redeem_code(redeem(&req, hash("wrong"), NOW)).await.unwrap();
     let (_, _, message) = request("ada@example.com", NOW + 1);
     let rotated = RotatedSecrets { code_hash: hash("new code"), token_hash: hash("new token"), now: NOW + 1, expires_at: NOW + 11 * MINUTE };
-    assert!(f.store.rotate_auth_request(&req.id, rotated, message, true, vec![]).await.unwrap());
+    assert!(matches!(
+        f.store.rotate_auth_request(&req.id, rotated, message, true, vec![]).await.unwrap(),
+        Rotation::Rotated { message: Some(_) }
+    ));
     assert_ne!(f.store.auth_request(&req.id).await.unwrap().unwrap().token_hash, req.token.to_vec(), "old link dead");
     let stored = f.store.auth_request(&req.id).await.unwrap().unwrap();
     assert_eq!(stored.failed_attempts, 1);
@@ -441,5 +445,19 @@ async fn cleanup_removes_only_what_can_no_longer_matter() {
         f.store.start_auth_request(new, message, true, vec![limit("live", 5, later + 3)]).await,
         Err(StoreError::RateLimited { .. })
     ), "a live rate-limit key survives cleanup");
+}
+}
+
+backend_test! {
+async fn a_message_handed_off_at_commit_is_leased_to_its_instance() {
+    let f = store().await;
+    let (_, new, mut message) = request("ada@example.com", NOW);
+    message.lease_until = Some(NOW + MINUTE);
+    let queued = f.store.start_auth_request(new, message, true, vec![]).await.unwrap().expect("queued");
+    assert_eq!((queued.recipient.as_str(), queued.attempts), ("ada@example.com", 1));
+    assert!(f.store.claim_outbox(NOW + 1, MINUTE, 10).await.unwrap().is_empty(), "no other worker takes it");
+    let again = f.store.claim_outbox(NOW + MINUTE, MINUTE, 10).await.unwrap();
+    assert_eq!(again.len(), 1, "once the lease runs out (the instance died), anyone takes it");
+    assert_eq!((again[0].seq, again[0].attempts), (queued.seq, 2));
 }
 }

@@ -15,8 +15,8 @@ use crate::domain::{Channel, Identifier};
 use crate::store::rules::{self, Account, CodeStep, LinkStep};
 use crate::store::{
     AuthRequest, AuthState, CodeOutcome, DeliveryResult, DeliveryStatus, LinkAction, LinkOutcome, NewAuthRequest,
-    NewMessage, NewSession, OutboxMessage, RETENTION_MS, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Session,
-    SignedIn, Store, StoreError, User,
+    NewMessage, NewSession, OutboxMessage, RETENTION_MS, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Rotation,
+    Session, SignedIn, Store, StoreError, User,
 };
 
 pub use migrate::{pending_migrations, run_migrations};
@@ -243,20 +243,27 @@ async fn sign_in(
     Ok(SignedIn { user, session, redirect_to })
 }
 
-async fn insert_message(tx: &mut Tx, m: &NewMessage) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO outbox (channel, recipient, kind, payload, status, next_attempt_at, expires_at, created_at)
-         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $5)",
-    )
+async fn insert_message(tx: &mut Tx, m: &NewMessage) -> Result<OutboxMessage, sqlx::Error> {
+    let (status, attempts) = if m.lease_until.is_some() { ("sending", 1) } else { ("queued", 0) };
+    let row = sqlx::query(concat!(
+        "INSERT INTO outbox (channel, recipient, kind, payload, status, attempts, lease_until, next_attempt_at,
+             expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)
+         RETURNING ",
+        outbox_columns!()
+    ))
     .bind(m.channel.as_str())
     .bind(&m.recipient)
     .bind(&m.kind)
     .bind(&m.payload)
+    .bind(status)
+    .bind(attempts)
+    .bind(m.lease_until)
     .bind(m.created_at)
     .bind(m.expires_at)
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
-    Ok(())
+    outbox_from_row(&row)
 }
 
 /// GCRA in one atomic statement: the update happens only while the key is within its
@@ -358,7 +365,7 @@ impl Store for PgStore {
         message: NewMessage,
         message_for_unknown: bool,
         limits: Vec<RateLimit>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<OutboxMessage>, StoreError> {
         let mut tx = self.begin().await?;
         for limit in &limits {
             hit_rate_limit(&mut tx, limit).await?;
@@ -391,11 +398,9 @@ impl Store for PgStore {
             Some((_, disabled)) => !disabled,
             None => message_for_unknown,
         };
-        if deliver {
-            insert_message(&mut tx, &message).await?;
-        }
+        let queued = if deliver { Some(insert_message(&mut tx, &message).await?) } else { None };
         tx.commit().await?;
-        Ok(())
+        Ok(queued)
     }
 
     async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError> {
@@ -417,7 +422,7 @@ impl Store for PgStore {
         message: NewMessage,
         send_to_unknown: bool,
         limits: Vec<RateLimit>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Rotation, StoreError> {
         let mut tx = self.begin().await?;
         // The failed-attempt count is deliberately left alone.
         let rotated = sqlx::query(
@@ -433,7 +438,7 @@ impl Store for PgStore {
         .bind(s.now)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(row) = rotated else { return Ok(false) };
+        let Some(row) = rotated else { return Ok(Rotation::Refused) };
         for limit in &limits {
             hit_rate_limit(&mut tx, limit).await?;
         }
@@ -442,11 +447,9 @@ impl Store for PgStore {
             Some((_, disabled)) => !disabled,
             None => send_to_unknown,
         };
-        if deliver {
-            insert_message(&mut tx, &message).await?;
-        }
+        let message = if deliver { Some(insert_message(&mut tx, &message).await?) } else { None };
         tx.commit().await?;
-        Ok(true)
+        Ok(Rotation::Rotated { message })
     }
 
     async fn redeem_code(&self, r: RedeemCode) -> Result<CodeOutcome, StoreError> {

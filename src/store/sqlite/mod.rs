@@ -14,8 +14,8 @@ use crate::domain::{Channel, Identifier};
 use crate::store::rules::{self, Account, CodeStep, LinkStep};
 use crate::store::{
     AuthRequest, AuthState, CodeOutcome, DeliveryResult, DeliveryStatus, LinkAction, LinkOutcome, NewAuthRequest,
-    NewMessage, NewSession, OutboxMessage, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Session, SignedIn, Store,
-    StoreError, User,
+    NewMessage, NewSession, OutboxMessage, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Rotation, Session,
+    SignedIn, Store, StoreError, User,
 };
 use threads::{Threads, db_error};
 
@@ -191,13 +191,28 @@ fn sign_in(
     Ok(SignedIn { user, session, redirect_to })
 }
 
-fn insert_message(conn: &Connection, m: &NewMessage) -> rusqlite::Result<()> {
+fn insert_message(conn: &Connection, m: &NewMessage) -> rusqlite::Result<OutboxMessage> {
+    let (status, attempts) = if m.lease_until.is_some() { ("sending", 1) } else { ("queued", 0) };
     conn.prepare_cached(
-        "INSERT INTO outbox (channel, recipient, kind, payload, status, next_attempt_at, expires_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?5)",
+        "INSERT INTO outbox (channel, recipient, kind, payload, status, attempts, lease_until, next_attempt_at,
+             expires_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)
+         RETURNING seq, channel, recipient, kind, payload, attempts, created_at",
     )?
-    .execute(params![m.channel.as_str(), m.recipient, m.kind, m.payload, m.created_at, m.expires_at])?;
-    Ok(())
+    .query_row(
+        params![
+            m.channel.as_str(),
+            m.recipient,
+            m.kind,
+            m.payload,
+            status,
+            attempts,
+            m.lease_until,
+            m.created_at,
+            m.expires_at
+        ],
+        outbox_from_row,
+    )
 }
 
 /// The writer thread serialises jobs, so read-then-write here is atomic.
@@ -343,7 +358,7 @@ impl Store for SqliteStore {
         message: NewMessage,
         message_for_unknown: bool,
         limits: Vec<RateLimit>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<OutboxMessage>, StoreError> {
         self.db
             .write(move |c| {
                 for limit in &limits {
@@ -378,10 +393,7 @@ impl Store for SqliteStore {
                     Some((_, disabled)) => !disabled,
                     None => message_for_unknown,
                 };
-                if deliver {
-                    insert_message(c, &message)?;
-                }
-                Ok(())
+                Ok(if deliver { Some(insert_message(c, &message)?) } else { None })
             })
             .await
     }
@@ -406,7 +418,7 @@ impl Store for SqliteStore {
         message: NewMessage,
         send_to_unknown: bool,
         limits: Vec<RateLimit>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Rotation, StoreError> {
         let id = id.to_owned();
         self.db
             .write(move |c| {
@@ -420,22 +432,20 @@ impl Store for SqliteStore {
                     )?
                     .execute(params![id, &s.code_hash[..], &s.token_hash[..], s.expires_at, s.now])?;
                 if rotated != 1 {
-                    return Ok(false);
+                    return Ok(Rotation::Refused);
                 }
                 for limit in &limits {
                     hit_rate_limit(c, limit)?;
                 }
                 let Some((req, _, _)) = load_request_for_update(c, &id)? else {
-                    return Ok(false);
+                    return Ok(Rotation::Refused);
                 };
                 let deliver = match find_user(c, &req.identifier)? {
                     Some((_, disabled)) => !disabled,
                     None => send_to_unknown,
                 };
-                if deliver {
-                    insert_message(c, &message)?;
-                }
-                Ok(true)
+                let message = if deliver { Some(insert_message(c, &message)?) } else { None };
+                Ok(Rotation::Rotated { message })
             })
             .await
     }
