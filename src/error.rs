@@ -12,8 +12,8 @@ use crate::store::StoreError;
 pub enum AppError {
     #[error("{0}")]
     InvalidRequest(String),
-    #[error("the request body is larger than {0} bytes")]
-    PayloadTooLarge(usize),
+    #[error("the request body is larger than this server accepts (http.body_limit)")]
+    PayloadTooLarge,
     #[error("that code is not right")]
     InvalidCode { remaining: Option<u32> },
     #[error("this code or link has expired")]
@@ -49,7 +49,7 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::InvalidRequest(_) | AppError::PayloadTooLarge(_) => "invalid_request",
+            AppError::InvalidRequest(_) | AppError::PayloadTooLarge => "invalid_request",
             AppError::InvalidCode { .. } => "invalid_code",
             AppError::Expired => "expired",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
@@ -65,7 +65,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::InvalidRequest(_) | AppError::InvalidCode { .. } => StatusCode::BAD_REQUEST,
-            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Expired => StatusCode::GONE,
             AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::WrongBrowser => StatusCode::FORBIDDEN,

@@ -91,9 +91,7 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
         JsonRejection::MissingJsonContentType(_) => {
             AppError::invalid("send the body as JSON with Content-Type: application/json")
         }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            AppError::PayloadTooLarge(crate::http::BODY_LIMIT_HINT)
-        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
         other => AppError::invalid(other.body_text()),
     }
 }

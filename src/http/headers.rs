@@ -70,7 +70,7 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     let error = match status.as_u16() {
         404 => AppError::NotFound,
-        413 => AppError::PayloadTooLarge(crate::http::BODY_LIMIT_HINT),
+        413 => AppError::PayloadTooLarge,
         500 => AppError::Internal(anyhow::anyhow!("a request handler panicked")),
         503 | 408 => AppError::Unavailable(anyhow::anyhow!("the request timed out")),
         _ => AppError::invalid(status.canonical_reason().unwrap_or("the request was not accepted").to_lowercase()),

@@ -26,9 +26,6 @@ use tower_http::trace::TraceLayer;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// Shown in the 413 message; the real limit comes from the settings.
-pub const BODY_LIMIT_HINT: usize = 64 * 1024;
-
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
