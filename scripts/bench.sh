@@ -344,7 +344,7 @@ spawn_instance() {
         env+=("POSTERN_PUBLIC_URL=$BASE")
         [[ -n "${POSTERN_TRUSTED_PROXIES:-}" ]] || env+=('POSTERN_TRUSTED_PROXIES=["127.0.0.1/32"]')
     fi
-    env "${env[@]}" "${PDEATH[@]}" "$BIN" serve >"$WORK/server$i.log" 2>&1 &
+    env "${env[@]}" "${PDEATH[@]}" "$RUN_BIN" serve >"$WORK/server$i.log" 2>&1 &
     INSTANCE_PIDS[i - 1]=$!
     INSTANCE_PORTS[i - 1]="$port"
 }
@@ -357,7 +357,7 @@ wait_healthy() {
             wait "$pid" 2>/dev/null && status=0 || status=$?
             INSTANCE_PIDS[i - 1]=""
             tail -n 30 "$WORK/server$i.log" >&2 || true
-            die "${P}the server exited during startup (status $status); its log is above"
+            die "${P:+[${P% }] }the server exited during startup (status $status); its log is above"
         fi
         if curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz" 2>/dev/null; then
             log "server up (pid $pid) after $((n / 10)).$((n % 10)) s"
@@ -366,7 +366,7 @@ wait_healthy() {
         sleep 0.1
     done
     tail -n 30 "$WORK/server$i.log" >&2 || true
-    die "${P}the server did not answer GET http://127.0.0.1:$port/healthz within 30 s; its log is above"
+    die "${P:+[${P% }] }the server did not answer GET http://127.0.0.1:$port/healthz within 30 s; its log is above"
 }
 
 start_nginx() {
@@ -421,7 +421,7 @@ EOF
             wait "$NGINX_PID" 2>/dev/null || true
             NGINX_PID=""
             cat "$NGINX_DIR/error.log" "$NGINX_DIR/stdout.log" >&2 2>/dev/null || true
-            die "${P}nginx exited during startup; its log is above"
+            die "${P:+[${P% }] }nginx exited during startup; its log is above"
         fi
         if curl -fsS -o /dev/null --max-time 1 "$BASE/healthz" 2>/dev/null; then
             log "nginx up (pid $NGINX_PID) after $((n / 10)).$((n % 10)) s"
@@ -430,7 +430,7 @@ EOF
         sleep 0.1
     done
     cat "$NGINX_DIR/error.log" >&2 2>/dev/null || true
-    die "${P}nginx did not answer GET $BASE/healthz within 15 s; its log is above"
+    die "${P:+[${P% }] }nginx did not answer GET $BASE/healthz within 15 s; its log is above"
 }
 
 # start_server: new server(s) on a new, empty database; BASE is where wrk connects.
@@ -526,13 +526,13 @@ server_alive() {
     for i in "${!INSTANCE_PIDS[@]}"; do
         kill -0 "${INSTANCE_PIDS[i]}" 2>/dev/null || {
             tail -n 30 "$WORK/server$((i + 1)).log" >&2 || true
-            die "${P}the server died; its log is above"
+            die "${P:+[${P% }] }the server died; its log is above"
         }
     done
     if [[ -n "$NGINX_PID" ]]; then
         kill -0 "$NGINX_PID" 2>/dev/null || {
             cat "$NGINX_DIR/error.log" >&2 2>/dev/null || true
-            die "${P}nginx died; its log is above"
+            die "${P:+[${P% }] }nginx died; its log is above"
         }
     fi
 }
@@ -568,6 +568,7 @@ run_wrk() {
     WRK_PID=$!
     wait "$WRK_PID" || { cat "$WORK/$name.warm.txt" >&2; die "${P}[$name] wrk warm-up failed"; }
     server_alive
+    busy_check "$name"
     log "${P}[$name] measuring ($DURATION, $THREADS threads, $CONNECTIONS connections)"
     "${PDEATH[@]}" wrk -d "$DURATION" "${common[@]}" -- "$RUN_TAG-$name" >"$WORK/$name.txt" 2>&1 &
     WRK_PID=$!
@@ -578,6 +579,23 @@ run_wrk() {
     server_alive
     sed 's/^/    /' "$WORK/$name.txt"
     grep -q '^BENCH ' "$WORK/$name.txt" || die "${P}[$name] wrk printed no result line"
+}
+
+# busy_check NAME: notes other benchmarks, servers or builds running on the machine (they
+# take CPU from this one; the numbers are then not comparable).
+BUSY=()
+busy_check() {
+    local mine=" ${INSTANCE_PIDS[*]} $NGINX_PID " pid found=()
+    for pid in $(pgrep -x 'wrk|postern|rustc|cargo|nginx' 2>/dev/null || true); do
+        [[ "$mine" = *" $pid "* ]] && continue
+        found+=("$(cat "/proc/$pid/comm" 2>/dev/null || echo "?")")
+    done
+    if ((${#found[@]})); then
+        local what
+        what="$(printf '%s\n' "${found[@]}" | sort | uniq -c | awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }')"
+        warn "[$P$1] other processes are running and take CPU from the benchmark: $what"
+        BUSY+=("[$P$1] $what")
+    fi
 }
 
 # BENCH_PROFILE=1: CPU per process group while wrk measures (scripts/bench/cpu-profile.sh).
@@ -786,6 +804,7 @@ summary() {
         fi
         local p
         for p in "${PROFILES[@]}"; do printf 'CPU %s\n' "$p"; done
+        for p in "${BUSY[@]}"; do printf 'NOTE: other load during %s\n' "$p"; done
         for p in "${PROBLEMS[@]}"; do printf 'PROBLEM: %s\n' "$p"; done
     } >"$WORK/summary.txt"
     mkdir -p "$RESULTS_DIR"
@@ -813,6 +832,10 @@ main() {
     ((NEED_NGINX == 0)) || ensure_nginx
     build
     WORK="$(mktemp -d "${TMPDIR:-/tmp}/postern-bench.XXXXXX")"
+    # Every server of this run starts from one copy, so a rebuild in the repository while
+    # the benchmark runs cannot mix two binaries into one table.
+    RUN_BIN="$WORK/postern"
+    cp "$BIN" "$RUN_BIN"
     check_server_env
     local c db n
     for c in "${CONFIGS[@]}"; do

@@ -4,8 +4,8 @@
 #
 # Usage: cpu-profile.sh SECONDS WRK_PID NGINX_PID|0 INSTANCE_PID...
 #
-# Reads utime+stime of every process from /proc twice: 0.5 s after wrk started and
-# SECONDS - 0.5 s after (SECONDS: the wrk duration), both while wrk runs, and prints the CPU
+# Reads utime+stime of every process from /proc twice: 0.5 s after wrk started and about
+# SECONDS - 1 s after (SECONDS: the wrk duration), both while wrk runs, and prints the CPU
 # each group used in between, in cores (1.00 = one core busy the whole window):
 #   postern    the instances given
 #   pg-ours    PostgreSQL backends serving the benchmark's databases (postern_bench_*)
@@ -37,38 +37,37 @@ HZ="$(getconf CLK_TCK)"
 NCPU="$(nproc)"
 declare -A first=() last=() group=() name=()
 
-# snapshot: fills last[pid], group[pid]; first[pid] on the first sample (0 for later pids,
-# which count in full).
+# snapshot INITIAL: fills last[pid], group[pid], name[pid]; first[pid] on the first
+# sample (0 for later pids, which count in full). One cat and one awk, so that it is quick
+# even on a saturated machine.
 snapshot() {
-    local initial="$1" f pid line rest comm g ticks
-    for f in /proc/[0-9]*/stat; do
-        read -r line <"$f" 2>/dev/null || continue
-        pid="${line%% *}"
-        comm="${line#*(}"
-        comm="${comm%)*}"
-        rest="${line##*) }"
-        # After "pid (comm) ": state(3) ppid(4) ... utime(14) stime(15) → fields 12 and 13 of rest.
-        read -r -a fields <<<"$rest"
-        ticks=$((fields[11] + fields[12]))
+    local initial="$1" pid ticks comm g pg_new=()
+    while read -r pid ticks comm; do
         if [[ -z "${group[$pid]:-}" ]]; then
             g="${role[$pid]:-}"
             if [[ -z "$g" ]]; then
-                if [[ "$comm" = postgres ]]; then
-                    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'postern_bench_'; then
-                        g=pg-ours
-                    else
-                        g=pg-other
-                    fi
-                else
-                    g=other
-                fi
+                if [[ "$comm" = postgres ]]; then g=pg-other; pg_new+=("/proc/$pid/cmdline"); else g=other; fi
             fi
             group[$pid]="$g"
             name[$pid]="$comm"
             if [[ "$initial" = 1 ]]; then first[$pid]="$ticks"; else first[$pid]=0; fi
         fi
         last[$pid]="$ticks"
-    done
+    done < <(cat /proc/[0-9]*/stat 2>/dev/null | awk '{
+        # pid (comm) state ppid ... utime stime: utime and stime are fields 12 and 13
+        # after the ")" that ends comm (comm may hold spaces).
+        rest = $0; sub(/^.*\) /, "", rest); split(rest, f, " ")
+        comm = $0; sub(/^[0-9]+ \(/, "", comm); sub(/\) [^)]*$/, "", comm)
+        print $1, f[12] + f[13], comm
+    }')
+    # Backends of the benchmark's databases: their title names the database.
+    if ((${#pg_new[@]})); then
+        local f
+        while IFS= read -r -d '' f; do
+            pid="${f#/proc/}"
+            group[${pid%/cmdline}]=pg-ours
+        done < <(grep -lZ postern_bench_ "${pg_new[@]}" 2>/dev/null)
+    fi
 }
 
 cpu_idle() { awk '/^cpu / { print $5 + $6; exit }' /proc/stat; }
@@ -78,7 +77,7 @@ sleep 0.5
 snapshot 1
 t0="$(now_ms)"
 idle0="$(cpu_idle)"
-sleep "$(awk -v s="$seconds" 'BEGIN { w = s - 1; printf "%.1f", (w > 0.5 ? w : 0.5) }')"
+sleep "$(awk -v s="$seconds" 'BEGIN { w = s - 1.5; printf "%.1f", (w > 0.5 ? w : 0.5) }')"
 if ! kill -0 "$wrk_pid" 2>/dev/null; then
     echo "cpu: wrk ended before the second sample"
     exit 0
@@ -105,14 +104,15 @@ summary=""
 for g in postern pg-ours pg-other nginx wrk other; do
     [[ "$g" = nginx && "$nginx_pid" = 0 ]] && continue
     c="$(cores "${used[$g]:-0}")"
+    top=""
     if [[ "$g" = other ]]; then
         # The biggest other commands (a build or test run of someone else shows up here).
         top="$(for n in "${!other[@]}"; do printf '%s %s\n' "${other[$n]}" "$n"; done | sort -rn | head -n 3 |
             while read -r t n; do ((t > 0)) && printf '%s %s, ' "$n" "$(cores "$t")"; done)"
-        [[ -z "$top" ]] || c="$c (${top%, })"
+        [[ -z "$top" ]] || top=" (${top%, })"
     fi
-    printf 'cpu %-9s %s cores\n' "$g" "$c"
-    summary+="$g $c, "
+    printf 'cpu %-9s %s cores%s\n' "$g" "$c" "$top"
+    summary+="$g $c$top, "
 done
 idle="$(cores $((idle1 - idle0)))"
 printf 'cpu %-9s %s cores (of %s; window %.1f s)\n' idle "$idle" "$NCPU" "$(awk -v ms="$window_ms" 'BEGIN { print ms / 1000 }')"
