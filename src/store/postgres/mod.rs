@@ -246,29 +246,37 @@ async fn sign_in(
     Ok(SignedIn { user, session, redirect_to })
 }
 
-/// A message committed with a lease is already its instance's (`sending`, one attempt).
-fn initial_state(m: &NewMessage) -> (&'static str, i32) {
-    if m.lease_until.is_some() { ("sending", 1) } else { ("queued", 0) }
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds a message's nine columns in the order both inserts use: channel, recipient,
+/// kind, payload, status, attempts, lease_until, created_at (also next_attempt_at),
+/// expires_at. A message committed with a lease is already its instance's (`sending`,
+/// one attempt).
+fn bind_message<'q>(query: PgQuery<'q>, m: &'q NewMessage) -> PgQuery<'q> {
+    let (status, attempts) = if m.lease_until.is_some() { ("sending", 1) } else { ("queued", 0) };
+    query
+        .bind(m.channel.as_str())
+        .bind(&m.recipient)
+        .bind(&m.kind)
+        .bind(&m.payload)
+        .bind(status)
+        .bind(attempts)
+        .bind(m.lease_until)
+        .bind(m.created_at)
+        .bind(m.expires_at)
 }
 
 async fn insert_message(tx: &mut Tx, m: &NewMessage) -> Result<OutboxMessage, sqlx::Error> {
-    let (status, attempts) = initial_state(m);
-    let row = sqlx::query(concat!(
-        "INSERT INTO outbox (channel, recipient, kind, payload, status, attempts, lease_until, next_attempt_at,
-             expires_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)
-         RETURNING ",
-        outbox_columns!()
-    ))
-    .bind(m.channel.as_str())
-    .bind(&m.recipient)
-    .bind(&m.kind)
-    .bind(&m.payload)
-    .bind(status)
-    .bind(attempts)
-    .bind(m.lease_until)
-    .bind(m.created_at)
-    .bind(m.expires_at)
+    let row = bind_message(
+        sqlx::query(concat!(
+            "INSERT INTO outbox (channel, recipient, kind, payload, status, attempts, lease_until, next_attempt_at,
+                 expires_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)
+             RETURNING ",
+            outbox_columns!()
+        )),
+        m,
+    )
     .fetch_one(&mut **tx)
     .await?;
     outbox_from_row(&row)
@@ -301,17 +309,12 @@ macro_rules! start_sql {
     };
 }
 
-fn start_statement<'q>(
-    new: &'q NewAuthRequest,
-    m: &'q NewMessage,
-    message_for_unknown: bool,
-) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+fn start_statement<'q>(new: &'q NewAuthRequest, m: &'q NewMessage, message_for_unknown: bool) -> PgQuery<'q> {
     let sql = match new.identifier {
         Identifier::Email(_) => start_sql!("email"),
         Identifier::Phone(_) => start_sql!("phone"),
     };
-    let (status, attempts) = initial_state(m);
-    sqlx::query(sql)
+    let query = sqlx::query(sql)
         .bind(&new.id)
         .bind(new.identifier.kind())
         .bind(new.identifier.as_str())
@@ -325,17 +328,8 @@ fn start_statement<'q>(
         .bind(&new.requester_ip)
         .bind(&new.requester_agent)
         .bind(new.created_at)
-        .bind(new.expires_at)
-        .bind(m.channel.as_str())
-        .bind(&m.recipient)
-        .bind(&m.kind)
-        .bind(&m.payload)
-        .bind(status)
-        .bind(attempts)
-        .bind(m.lease_until)
-        .bind(m.created_at)
-        .bind(m.expires_at)
-        .bind(message_for_unknown)
+        .bind(new.expires_at);
+    bind_message(query, m).bind(message_for_unknown)
 }
 
 /// GCRA in one atomic statement: the update happens only while the key is within its
