@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod flows;
 pub mod http;
+pub mod i18n;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -16,7 +16,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Database;
 use crate::config::Settings;
 use crate::delivery::Senders;
-use crate::delivery::worker::OutboxWorker;
+use crate::delivery::worker::{OutboxWorker, Policy};
 use crate::http;
 use crate::state::{AppState, Handoff};
 use crate::store::Store;
@@ -120,7 +120,9 @@ impl Application {
         }
         let store = open_store(&settings).await?;
         let server_key = store.server_key(clock.now_ms()).await.context("failed to load the server key")?;
-        let templates = Arc::new(Templates::built_in()?);
+        let templates = Arc::new(Templates::load(&settings)?);
+        let senders = Senders::from_settings(&settings.delivery)?;
+        crate::delivery::metrics::handle();
         let lease_ms = crate::clock::ms(settings.delivery.lease);
         let (outbox, handoff) = Handoff::new(lease_ms);
         let delivered = Arc::new(Notify::new());
@@ -137,12 +139,13 @@ impl Application {
         };
         let worker = OutboxWorker {
             store,
-            senders: Senders::from_settings(&state.settings.delivery),
+            senders,
+            templates: state.templates.clone(),
+            default_locale: state.default_locale(),
             clock,
             handoff,
             delivered,
-            lease_ms,
-            poll_interval: state.settings.delivery.poll_interval,
+            policy: Policy::from_settings(&state.settings.delivery),
         };
         let router = http::router(state.clone());
         Ok(Self { listener, router, worker, shutdown: CancellationToken::new(), address, state })

@@ -32,6 +32,11 @@ impl AppState {
     pub fn now(&self) -> i64 {
         self.clock.now_ms()
     }
+
+    /// The configured default locale (validated at start to be a supported one).
+    pub fn default_locale(&self) -> &'static str {
+        crate::i18n::supported(&self.settings.default_locale).unwrap_or(crate::i18n::LOCALES[0])
+    }
 }
 
 /// The fast path from a request to the outbox worker of the same instance: a message is

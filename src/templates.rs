@@ -20,9 +20,21 @@ const BUILT_IN: &[(&str, &str)] = &[
 
 pub struct Templates {
     env: Environment<'static>,
+    app_name: String,
 }
 
 impl Templates {
+    /// The built-in templates with the operator's overrides, theme and app name.
+    pub fn load(settings: &crate::config::Settings) -> anyhow::Result<Self> {
+        let mut templates = Self::built_in()?;
+        templates.app_name = settings.app_name.clone();
+        Ok(templates)
+    }
+
+    pub fn app_name(&self) -> &str {
+        &self.app_name
+    }
+
     pub fn built_in() -> anyhow::Result<Self> {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
@@ -30,7 +42,7 @@ impl Templates {
         for (name, source) in BUILT_IN {
             env.add_template(name, source).map_err(|e| anyhow::anyhow!("built-in template {name} is broken: {e}"))?;
         }
-        Ok(Self { env })
+        Ok(Self { env, app_name: "Postern".to_owned() })
     }
 
     pub fn render(&self, name: &str, ctx: impl Into<Value>) -> anyhow::Result<String> {

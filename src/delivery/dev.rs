@@ -4,8 +4,7 @@
 
 use async_trait::async_trait;
 
-use super::{SendError, Sender};
-use crate::store::OutboxMessage;
+use super::{Outgoing, SendError, Sender};
 
 pub struct DevInbox;
 
@@ -17,7 +16,7 @@ impl Sender for DevInbox {
         DEV_PROVIDER
     }
 
-    async fn send(&self, _message: &OutboxMessage) -> Result<Option<String>, SendError> {
+    async fn send(&self, _message: &Outgoing) -> Result<Option<String>, SendError> {
         Ok(None)
     }
 }

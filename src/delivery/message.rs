@@ -1,5 +1,6 @@
-//! What a sign-in message says. The payload is stored in the outbox with the message and
-//! rendered by the templates at delivery time (and by the dev inbox when it is read).
+//! What a message says. The payload is stored in the outbox with the message and
+//! rendered by the templates at delivery time, in the message's language and with the
+//! operator's theme (and by the dev inbox when it is read).
 
 use serde::{Deserialize, Serialize};
 
@@ -7,18 +8,33 @@ use crate::clock::rfc3339;
 use crate::domain::Channel;
 use crate::templates::Templates;
 
+/// Message kinds; each has a subject, HTML and text for email, and a text for SMS.
 pub const KIND_SIGN_IN: &str = "sign_in";
+pub const KIND_VERIFICATION: &str = "verification";
+pub const KIND_RESET_LINK: &str = "reset_link";
+pub const KIND_RESET_CODE: &str = "reset_code";
+pub const KIND_PASSWORD_CHANGED: &str = "password_changed";
+pub const KIND_ACCOUNT_EXISTS: &str = "account_exists";
+pub const KINDS: &[&str] =
+    &[KIND_SIGN_IN, KIND_VERIFICATION, KIND_RESET_LINK, KIND_RESET_CODE, KIND_PASSWORD_CHANGED, KIND_ACCOUNT_EXISTS];
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SignInPayload {
-    pub app_name: String,
-    pub link: String,
-    pub code: String,
+/// The variables of every kind (a kind uses those it needs: a notice has no code).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Payload {
+    #[serde(default)]
+    pub link: Option<String>,
+    #[serde(default)]
+    pub code: Option<String>,
+    /// When the link and code stop working (unix ms); 0 when the message has no secret.
+    #[serde(default)]
     pub expires_at: i64,
+    #[serde(default)]
     pub lifetime_minutes: u64,
     /// "Chrome on macOS", shown so the person can tell whether the request was theirs.
+    #[serde(default)]
     pub requested_from: String,
     /// Host of the public URL, for the WebOTP line of SMS (`@host #code`).
+    #[serde(default)]
     pub origin_host: String,
 }
 
@@ -29,11 +45,19 @@ pub struct Rendered {
     pub html: Option<String>,
 }
 
-pub fn render(templates: &Templates, channel: Channel, kind: &str, payload: &str) -> anyhow::Result<Rendered> {
-    anyhow::ensure!(kind == KIND_SIGN_IN, "unknown message kind {kind}");
-    let p: SignInPayload = serde_json::from_str(payload)?;
+/// Renders a stored message in `locale` (a supported locale, see `crate::i18n`).
+pub fn render(
+    templates: &Templates,
+    channel: Channel,
+    kind: &str,
+    locale: &str,
+    payload: &str,
+) -> anyhow::Result<Rendered> {
+    anyhow::ensure!(KINDS.contains(&kind), "unknown message kind {kind}");
+    let _ = locale;
+    let p: Payload = serde_json::from_str(payload)?;
     let ctx = minijinja::context! {
-        app_name => p.app_name,
+        app_name => templates.app_name(),
         link => p.link,
         code => p.code,
         expires_at => rfc3339(p.expires_at),

@@ -21,6 +21,8 @@ use crate::store::SignedIn;
 pub struct Client {
     pub ip: IpAddr,
     pub user_agent: String,
+    /// The best supported locale of the browser's `Accept-Language`, if any.
+    pub accept_locale: Option<&'static str>,
 }
 
 /// A browser's binding to the sign-ins it started: the hash of a random value kept in a

@@ -4,7 +4,7 @@
 use crate::clock::ms;
 use crate::config::SignupPolicy;
 use crate::crypto;
-use crate::delivery::message::{KIND_SIGN_IN, SignInPayload};
+use crate::delivery::message::{KIND_SIGN_IN, Payload};
 use crate::domain::{Channel, Identifier, RedirectTo, user_agent};
 use crate::error::{AppError, AppResult};
 use crate::flows::{Client, DeviceBinding, code_hash, link_url, minutes, rate_limits};
@@ -66,10 +66,9 @@ pub fn new_secrets(
     let code = crypto::random_code();
     let secret = crypto::random_token();
     let token = crypto::join_token(request_id, &secret);
-    let payload = SignInPayload {
-        app_name: state.settings.app_name.clone(),
-        link: link_url(state, &token),
-        code: code.clone(),
+    let payload = Payload {
+        link: Some(link_url(state, &token)),
+        code: Some(code.clone()),
         expires_at,
         lifetime_minutes: minutes(lifetime),
         requested_from: user_agent::describe(requester_agent),
@@ -125,6 +124,8 @@ pub async fn start_passwordless(
         recipient: input.identifier.as_str().to_owned(),
         kind: KIND_SIGN_IN.to_owned(),
         payload: secrets.payload,
+        locale: locale.clone(),
+        fallback_locale: client.accept_locale.map(str::to_owned),
         created_at: now,
         expires_at,
     };

@@ -60,7 +60,8 @@ async fn messages(state: &AppState, to: Option<String>) -> AppResult<Vec<InboxMe
 }
 
 fn view(state: &AppState, m: &OutboxMessage) -> AppResult<InboxMessage> {
-    let rendered = render(&state.templates, m.channel, &m.kind, &m.payload)?;
+    let locale = crate::i18n::negotiate([m.locale.as_deref()], state.default_locale());
+    let rendered = render(&state.templates, m.channel, &m.kind, locale, &m.payload)?;
     Ok(InboxMessage {
         id: m.seq.to_string(),
         channel: m.channel.as_str(),

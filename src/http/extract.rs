@@ -32,7 +32,12 @@ impl FromRequestParts<AppState> for Client {
             .chars()
             .take(512)
             .collect();
-        Ok(Client { ip: client_ip(peer, &parts.headers, &state.trusted_proxies), user_agent })
+        let accept_locale = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::i18n::from_accept_language);
+        Ok(Client { ip: client_ip(peer, &parts.headers, &state.trusted_proxies), user_agent, accept_locale })
     }
 }
 

@@ -96,6 +96,10 @@ pub struct NewMessage {
     pub recipient: String,
     pub kind: String,
     pub payload: String,
+    /// The locale the request named; when `None` the account's stored locale is used,
+    /// else `fallback_locale` (the browser's `Accept-Language`).
+    pub locale: Option<String>,
+    pub fallback_locale: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -195,6 +199,9 @@ pub struct OutboxMessage {
     pub payload: String,
     pub attempts: u32,
     pub created_at: i64,
+    /// Past this, the message's secret no longer works: it is not sent late.
+    pub expires_at: i64,
+    pub locale: Option<String>,
 }
 
 pub enum DeliveryStatus {

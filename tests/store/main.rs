@@ -88,6 +88,8 @@ fn request(address: &str, now: i64) -> (Req, NewAuthRequest, NewMessage) {
         recipient: address.into(),
         kind: "sign_in".into(),
         payload: format!("{{\"id\":\"{id}\"}}"),
+        locale: None,
+        fallback_locale: None,
         created_at: now,
         expires_at: now + 10 * MINUTE,
     };
@@ -338,6 +340,63 @@ async fn a_message_whose_secret_expired_is_never_sent() {
     let f = store().await;
     start(&f.store, "ada@example.com", NOW).await;
     assert!(f.store.claim_outbox(NOW + 10 * MINUTE, MINUTE, 10).await.unwrap().is_empty());
+}
+}
+
+backend_test! {
+async fn a_message_is_in_the_requests_locale_else_the_accounts_else_the_browsers() {
+    let f = store().await;
+    let (req, mut new, mut message) = request("ada@example.com", NOW);
+    new.locale = Some("de".into());
+    message.locale = Some("de".into());
+    message.fallback_locale = Some("fr".into());
+    f.store.start_auth_request(new, message, true, vec![]).await.unwrap();
+    let first = f.store.claim_outbox(NOW, MINUTE, 10).await.unwrap();
+    assert_eq!(first[0].locale.as_deref(), Some("de"));
+    assert_eq!(first[0].expires_at, NOW + 10 * MINUTE);
+    // Signing in keeps the request's locale on the account.
+    assert!(matches!(f.store.redeem_code(redeem(&req, req.code, NOW + 1)).await.unwrap(), CodeOutcome::SignedIn(_)));
+    let (_, new, mut message) = request("ada@example.com", NOW + 2);
+    message.fallback_locale = Some("fr".into());
+    f.store.start_auth_request(new, message, true, vec![]).await.unwrap();
+    let (_, new, mut message) = request("bob@example.com", NOW + 3);
+    message.fallback_locale = Some("fr".into());
+    f.store.start_auth_request(new, message, true, vec![]).await.unwrap();
+    let claimed = f.store.claim_outbox(NOW + 4, MINUTE, 10).await.unwrap();
+    let locale = |to: &str| claimed.iter().find(|m| m.recipient == to).unwrap().locale.clone();
+    assert_eq!(locale("ada@example.com").as_deref(), Some("de"), "the account's locale");
+    assert_eq!(locale("bob@example.com").as_deref(), Some("fr"), "no account: the browser's");
+}
+}
+
+backend_test! {
+async fn a_message_sent_by_a_real_provider_or_failed_keeps_no_secret() {
+    let f = store().await;
+    start(&f.store, "ada@example.com", NOW).await;
+    start(&f.store, "bob@example.com", NOW + 1).await;
+    let claimed = f.store.claim_outbox(NOW + 2, MINUTE, 10).await.unwrap();
+    let seq = |to: &str| claimed.iter().find(|m| m.recipient == to).unwrap().seq;
+    let sent = DeliveryStatus::Sent { provider: "resend".into(), provider_message_id: Some("re_1".into()) };
+    let failed = DeliveryStatus::Failed { error: "rejected".into() };
+    let results = vec![
+        DeliveryResult { seq: seq("ada@example.com"), status: sent },
+        DeliveryResult { seq: seq("bob@example.com"), status: failed },
+    ];
+    f.store.finish_outbox(results, NOW + 3).await.unwrap();
+    assert!(f.store.dev_inbox(None, 10).await.unwrap().is_empty(), "not the dev provider");
+    let payloads = match backend() {
+        Backend::Sqlite => {
+            let path = f._db.url.strip_prefix("sqlite://").unwrap();
+            let c = rusqlite::Connection::open(path).unwrap();
+            let mut stmt = c.prepare("SELECT payload FROM outbox").unwrap();
+            stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect()
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&f._db.url).await.unwrap();
+            sqlx::query_scalar::<_, String>("SELECT payload FROM outbox").fetch_all(&pool).await.unwrap()
+        }
+    };
+    assert_eq!(payloads, vec![String::new(), String::new()]);
 }
 }
 

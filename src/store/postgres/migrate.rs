@@ -4,7 +4,8 @@
 use anyhow::Context;
 use sqlx::PgPool;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("migrations/0001_init.sql")), (2, include_str!("migrations/0002_delivery.sql"))];
 
 /// Any fixed number works; this one spells "postern" in ASCII, shortened to fit.
 const LOCK_KEY: i64 = 0x706f_7374_6572;

@@ -151,7 +151,7 @@ fn session_from_row(row: &PgRow) -> Result<Session, sqlx::Error> {
 
 macro_rules! outbox_columns {
     () => {
-        "seq, channel, recipient, kind, payload, attempts, created_at"
+        "seq, channel, recipient, kind, payload, attempts, created_at, expires_at, locale"
     };
 }
 
@@ -165,6 +165,8 @@ fn outbox_from_row(row: &PgRow) -> Result<OutboxMessage, sqlx::Error> {
         payload: row.try_get(4)?,
         attempts: u32::try_from(row.try_get::<i32, _>(5)?).unwrap_or(0),
         created_at: row.try_get(6)?,
+        expires_at: row.try_get(7)?,
+        locale: row.try_get(8)?,
     })
 }
 
@@ -190,34 +192,51 @@ async fn account(tx: &mut Tx, identifier: &Identifier) -> Result<Option<Account>
     .transpose()
 }
 
-async fn upsert_verified_user(tx: &mut Tx, identifier: &Identifier, now: i64) -> Result<User, sqlx::Error> {
+/// The locale the request named becomes the account's.
+async fn upsert_verified_user(
+    tx: &mut Tx,
+    identifier: &Identifier,
+    request_id: &str,
+    now: i64,
+) -> Result<User, sqlx::Error> {
     let sql = match identifier {
         Identifier::Email(_) => {
-            "INSERT INTO users (id, email, email_verified_at, created_at, updated_at) VALUES ($1, $2, $3, $3, $3)
+            "INSERT INTO users (id, email, email_verified_at, created_at, updated_at, locale)
+             VALUES ($1, $2, $3, $3, $3, (SELECT locale FROM auth_requests WHERE id = $4))
              ON CONFLICT (email) DO UPDATE SET
                  email_verified_at = COALESCE(users.email_verified_at, excluded.email_verified_at),
-                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at
+                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at,
+                 locale = COALESCE(excluded.locale, users.locale)
              RETURNING id, email, phone, created_at, disabled_at"
         }
         Identifier::Phone(_) => {
-            "INSERT INTO users (id, phone, phone_verified_at, created_at, updated_at) VALUES ($1, $2, $3, $3, $3)
+            "INSERT INTO users (id, phone, phone_verified_at, created_at, updated_at, locale)
+             VALUES ($1, $2, $3, $3, $3, (SELECT locale FROM auth_requests WHERE id = $4))
              ON CONFLICT (phone) DO UPDATE SET
                  phone_verified_at = COALESCE(users.phone_verified_at, excluded.phone_verified_at),
-                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at
+                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at,
+                 locale = COALESCE(excluded.locale, users.locale)
              RETURNING id, email, phone, created_at, disabled_at"
         }
     };
-    let row = sqlx::query(sql).bind(crypto::new_id()).bind(identifier.as_str()).bind(now).fetch_one(&mut **tx).await?;
+    let row = sqlx::query(sql)
+        .bind(crypto::new_id())
+        .bind(identifier.as_str())
+        .bind(now)
+        .bind(request_id)
+        .fetch_one(&mut **tx)
+        .await?;
     user_from_row(&row, 0)
 }
 
 async fn sign_in(
     tx: &mut Tx,
+    request_id: &str,
     identifier: &Identifier,
     redirect_to: String,
     s: &NewSession,
 ) -> Result<SignedIn, sqlx::Error> {
-    let user = upsert_verified_user(tx, identifier, s.created_at).await?;
+    let user = upsert_verified_user(tx, identifier, request_id, s.created_at).await?;
     sqlx::query(
         "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at, expires_at, ip, user_agent)
          VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
@@ -264,19 +283,23 @@ fn bind_message<'q>(query: PgQuery<'q>, m: &'q NewMessage) -> PgQuery<'q> {
         .bind(m.lease_until)
         .bind(m.created_at)
         .bind(m.expires_at)
+        .bind(&m.locale)
+        .bind(&m.fallback_locale)
 }
 
-async fn insert_message(tx: &mut Tx, m: &NewMessage) -> Result<OutboxMessage, sqlx::Error> {
+/// Queues a message; its locale is the request's, else the account's, else the browser's.
+async fn insert_message(tx: &mut Tx, m: &NewMessage, user_id: Option<&str>) -> Result<OutboxMessage, sqlx::Error> {
     let row = bind_message(
         sqlx::query(concat!(
             "INSERT INTO outbox (channel, recipient, kind, payload, status, attempts, lease_until, next_attempt_at,
-                 expires_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)
+                 expires_at, created_at, locale)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, COALESCE($10, (SELECT locale FROM users WHERE id = $12), $11))
              RETURNING ",
             outbox_columns!()
         )),
         m,
     )
+    .bind(user_id)
     .fetch_one(&mut **tx)
     .await?;
     outbox_from_row(&row)
@@ -288,7 +311,7 @@ async fn insert_message(tx: &mut Tx, m: &NewMessage) -> Result<OutboxMessage, sq
 macro_rules! start_sql {
     ($column:literal) => {
         concat!(
-            "WITH u AS (SELECT id, disabled_at FROM users WHERE ",
+            "WITH u AS (SELECT id, disabled_at, locale FROM users WHERE ",
             $column,
             " = $3),
              req AS (
@@ -299,10 +322,10 @@ macro_rules! start_sql {
                      $13, $13, $14)
                  RETURNING id)
              INSERT INTO outbox (channel, recipient, kind, payload, status, attempts, lease_until, next_attempt_at,
-                 expires_at, created_at)
-             SELECT $15, $16, $17, $18, $19, $20, $21, $22, $23, $22 FROM req
+                 expires_at, created_at, locale)
+             SELECT $15, $16, $17, $18, $19, $20, $21, $22, $23, $22, COALESCE($24, (SELECT locale FROM u), $25) FROM req
              WHERE CASE WHEN EXISTS (SELECT 1 FROM u) THEN EXISTS (SELECT 1 FROM u WHERE disabled_at IS NULL)
-                        ELSE $24 END
+                        ELSE $26 END
              RETURNING ",
             outbox_columns!()
         )
@@ -487,11 +510,13 @@ impl Store for PgStore {
             hit_rate_limit(&mut tx, limit).await?;
         }
         let identifier = Identifier::from_db(row.try_get(0)?, row.try_get(1)?).ok_or_else(|| bad("identifier"))?;
-        let deliver = match find_user(&mut tx, &identifier).await? {
+        let user = find_user(&mut tx, &identifier).await?;
+        let deliver = match &user {
             Some((_, disabled)) => !disabled,
             None => send_to_unknown,
         };
-        let message = if deliver { Some(insert_message(&mut tx, &message).await?) } else { None };
+        let user_id = user.map(|(id, _)| id);
+        let message = if deliver { Some(insert_message(&mut tx, &message, user_id.as_deref()).await?) } else { None };
         tx.commit().await?;
         Ok(Rotation::Rotated { message })
     }
@@ -525,7 +550,9 @@ impl Store for PgStore {
                 if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
                     return Ok(CodeOutcome::Invalid);
                 }
-                CodeOutcome::SignedIn(sign_in(&mut tx, &req.identifier, req.redirect_to.clone(), &r.session).await?)
+                CodeOutcome::SignedIn(
+                    sign_in(&mut tx, &req.id, &req.identifier, req.redirect_to.clone(), &r.session).await?,
+                )
             }
         };
         tx.commit().await?;
@@ -556,7 +583,9 @@ impl Store for PgStore {
                 if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
                     return Ok(LinkOutcome::Invalid);
                 }
-                LinkOutcome::SignedIn(sign_in(&mut tx, &req.identifier, req.redirect_to.clone(), session).await?)
+                LinkOutcome::SignedIn(
+                    sign_in(&mut tx, &req.id, &req.identifier, req.redirect_to.clone(), session).await?,
+                )
             }
         };
         tx.commit().await?;
@@ -576,7 +605,7 @@ impl Store for PgStore {
         .await?;
         let Some(row) = claimed else { return Ok(None) };
         let identifier = Identifier::from_db(row.try_get(0)?, row.try_get(1)?).ok_or_else(|| bad("identifier"))?;
-        let signed_in = sign_in(&mut tx, &identifier, row.try_get(2)?, &session).await?;
+        let signed_in = sign_in(&mut tx, id, &identifier, row.try_get(2)?, &session).await?;
         tx.commit().await?;
         Ok(Some(signed_in))
     }
@@ -670,7 +699,8 @@ impl Store for PgStore {
         if !expired.is_empty() {
             // A message whose secret has expired is never sent late.
             sqlx::query(
-                "UPDATE outbox SET status = 'failed', last_error = 'expired before delivery', lease_until = NULL
+                "UPDATE outbox SET status = 'failed', last_error = 'expired before delivery', lease_until = NULL,
+                     payload = ''
                  WHERE seq = ANY($1)",
             )
             .bind(&expired)
@@ -708,7 +738,8 @@ impl Store for PgStore {
         if !seqs.is_empty() {
             sqlx::query(
                 "UPDATE outbox o SET status = 'sent', sent_at = $2, provider = v.provider,
-                     provider_message_id = v.message_id, lease_until = NULL, last_error = NULL
+                     provider_message_id = v.message_id, lease_until = NULL, last_error = NULL,
+                     payload = CASE WHEN v.provider = 'dev' THEN o.payload ELSE '' END
                  FROM UNNEST($1::BIGINT[], $3::TEXT[], $4::TEXT[]) AS v(seq, provider, message_id)
                  WHERE o.seq = v.seq",
             )
@@ -735,7 +766,7 @@ impl Store for PgStore {
                 }
                 DeliveryStatus::Failed { error } => {
                     sqlx::query(
-                        "UPDATE outbox SET status = 'failed', last_error = $2, lease_until = NULL WHERE seq = $1",
+                        "UPDATE outbox SET status = 'failed', last_error = $2, lease_until = NULL, payload = '' WHERE seq = $1",
                     )
                     .bind(r.seq)
                     .bind(error)

@@ -122,6 +122,8 @@ fn outbox_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
         payload: row.get(4)?,
         attempts: row.get(5)?,
         created_at: row.get(6)?,
+        expires_at: row.get(7)?,
+        locale: row.get(8)?,
     })
 }
 
@@ -137,27 +139,37 @@ fn find_user(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Opt
 }
 
 /// Finds or creates the account for a verified identifier, marks it verified and clears
-/// its failure count (a successful verification ends a run of consecutive failures).
-fn upsert_verified_user(conn: &Connection, identifier: &Identifier, now: i64) -> Result<User, StoreError> {
+/// its failure count (a successful verification ends a run of consecutive failures). The
+/// locale the request named becomes the account's.
+fn upsert_verified_user(
+    conn: &Connection,
+    identifier: &Identifier,
+    request_id: &str,
+    now: i64,
+) -> Result<User, StoreError> {
     let sql = match identifier {
         Identifier::Email(_) => {
-            "INSERT INTO users (id, email, email_verified_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?3, ?3)
+            "INSERT INTO users (id, email, email_verified_at, created_at, updated_at, locale)
+             VALUES (?1, ?2, ?3, ?3, ?3, (SELECT locale FROM auth_requests WHERE id = ?4))
              ON CONFLICT (email) DO UPDATE SET
                  email_verified_at = COALESCE(users.email_verified_at, excluded.email_verified_at),
-                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at
+                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at,
+                 locale = COALESCE(excluded.locale, users.locale)
              RETURNING id, email, phone, created_at, disabled_at"
         }
         Identifier::Phone(_) => {
-            "INSERT INTO users (id, phone, phone_verified_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?3, ?3)
+            "INSERT INTO users (id, phone, phone_verified_at, created_at, updated_at, locale)
+             VALUES (?1, ?2, ?3, ?3, ?3, (SELECT locale FROM auth_requests WHERE id = ?4))
              ON CONFLICT (phone) DO UPDATE SET
                  phone_verified_at = COALESCE(users.phone_verified_at, excluded.phone_verified_at),
-                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at
+                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at,
+                 locale = COALESCE(excluded.locale, users.locale)
              RETURNING id, email, phone, created_at, disabled_at"
         }
     };
     let user = conn
         .prepare_cached(sql)?
-        .query_row(params![crypto::new_id(), identifier.as_str(), now], |r| user_from_row(r, 0))?;
+        .query_row(params![crypto::new_id(), identifier.as_str(), now, request_id], |r| user_from_row(r, 0))?;
     Ok(user)
 }
 
@@ -182,23 +194,28 @@ fn insert_session(conn: &Connection, user_id: &str, s: &NewSession) -> Result<Se
 
 fn sign_in(
     conn: &Connection,
+    request_id: &str,
     identifier: &Identifier,
     redirect_to: String,
     session: &NewSession,
 ) -> Result<SignedIn, StoreError> {
-    let user = upsert_verified_user(conn, identifier, session.created_at)?;
+    let user = upsert_verified_user(conn, identifier, request_id, session.created_at)?;
     let session = insert_session(conn, &user.id, session)?;
     Ok(SignedIn { user, session, redirect_to })
 }
 
-fn insert_message(conn: &Connection, m: &NewMessage) -> rusqlite::Result<OutboxMessage> {
+const OUTBOX_COLUMNS: &str = "seq, channel, recipient, kind, payload, attempts, created_at, expires_at, locale";
+
+/// Queues a message; its locale is the request's, else the account's, else the browser's.
+fn insert_message(conn: &Connection, m: &NewMessage, user_id: Option<&str>) -> rusqlite::Result<OutboxMessage> {
     let (status, attempts) = if m.lease_until.is_some() { ("sending", 1) } else { ("queued", 0) };
-    conn.prepare_cached(
+    conn.prepare_cached(&format!(
         "INSERT INTO outbox (channel, recipient, kind, payload, status, attempts, lease_until, next_attempt_at,
-             expires_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)
-         RETURNING seq, channel, recipient, kind, payload, attempts, created_at",
-    )?
+             expires_at, created_at, locale)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8,
+             COALESCE(?10, (SELECT locale FROM users WHERE id = ?11), ?12))
+         RETURNING {OUTBOX_COLUMNS}",
+    ))?
     .query_row(
         params![
             m.channel.as_str(),
@@ -209,7 +226,10 @@ fn insert_message(conn: &Connection, m: &NewMessage) -> rusqlite::Result<OutboxM
             attempts,
             m.lease_until,
             m.created_at,
-            m.expires_at
+            m.expires_at,
+            m.locale,
+            user_id,
+            m.fallback_locale
         ],
         outbox_from_row,
     )
@@ -299,7 +319,7 @@ fn redeem_code_job(conn: &Connection, r: RedeemCode) -> Result<CodeOutcome, Stor
             if !spend(conn, &req.id, AuthState::Consumed, r.now)? {
                 return Ok(CodeOutcome::Invalid);
             }
-            Ok(CodeOutcome::SignedIn(sign_in(conn, &req.identifier, req.redirect_to, &r.session)?))
+            Ok(CodeOutcome::SignedIn(sign_in(conn, &req.id, &req.identifier, req.redirect_to, &r.session)?))
         }
     }
 }
@@ -325,7 +345,7 @@ fn redeem_link_job(conn: &Connection, r: RedeemLink) -> Result<LinkOutcome, Stor
             if !spend(conn, &req.id, AuthState::Consumed, r.now)? {
                 return Ok(LinkOutcome::Invalid);
             }
-            Ok(LinkOutcome::SignedIn(sign_in(conn, &req.identifier, req.redirect_to, session)?))
+            Ok(LinkOutcome::SignedIn(sign_in(conn, &req.id, &req.identifier, req.redirect_to, session)?))
         }
     }
 }
@@ -393,7 +413,7 @@ impl Store for SqliteStore {
                     Some((_, disabled)) => !disabled,
                     None => message_for_unknown,
                 };
-                Ok(if deliver { Some(insert_message(c, &message)?) } else { None })
+                Ok(if deliver { Some(insert_message(c, &message, user_id.as_deref())?) } else { None })
             })
             .await
     }
@@ -440,11 +460,13 @@ impl Store for SqliteStore {
                 let Some((req, _, _)) = load_request_for_update(c, &id)? else {
                     return Ok(Rotation::Refused);
                 };
-                let deliver = match find_user(c, &req.identifier)? {
+                let user = find_user(c, &req.identifier)?;
+                let deliver = match &user {
                     Some((_, disabled)) => !disabled,
                     None => send_to_unknown,
                 };
-                let message = if deliver { Some(insert_message(c, &message)?) } else { None };
+                let user_id = user.map(|(id, _)| id);
+                let message = if deliver { Some(insert_message(c, &message, user_id.as_deref())?) } else { None };
                 Ok(Rotation::Rotated { message })
             })
             .await
@@ -475,7 +497,7 @@ impl Store for SqliteStore {
                 let Some((kind, value, redirect_to)) = claimed else { return Ok(None) };
                 let identifier = Identifier::from_db(&kind, &value)
                     .ok_or_else(|| StoreError::Other(anyhow::anyhow!("bad identifier in auth_requests")))?;
-                Ok(Some(sign_in(c, &identifier, redirect_to, &session)?))
+                Ok(Some(sign_in(c, &id, &identifier, redirect_to, &session)?))
             })
             .await
     }
@@ -580,17 +602,18 @@ impl Store for SqliteStore {
                     if expires_at <= now {
                         // A message whose secret has expired is never sent late.
                         c.prepare_cached(
-                            "UPDATE outbox SET status = 'failed', last_error = 'expired before delivery', lease_until = NULL
+                            "UPDATE outbox SET status = 'failed', last_error = 'expired before delivery', lease_until = NULL,
+                                 payload = ''
                              WHERE seq = ?1",
                         )?
                         .execute([seq])?;
                         continue;
                     }
                     let message = c
-                        .prepare_cached(
+                        .prepare_cached(&format!(
                             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?2 WHERE seq = ?1
-                             RETURNING seq, channel, recipient, kind, payload, attempts, created_at",
-                        )?
+                             RETURNING {OUTBOX_COLUMNS}",
+                        ))?
                         .query_row(params![seq, now + lease_ms], outbox_from_row)?;
                     claimed.push(message);
                 }
@@ -608,7 +631,8 @@ impl Store for SqliteStore {
                         DeliveryStatus::Sent { provider, provider_message_id } => {
                             c.prepare_cached(
                                 "UPDATE outbox SET status = 'sent', sent_at = ?2, provider = ?3, provider_message_id = ?4,
-                                     lease_until = NULL, last_error = NULL
+                                     lease_until = NULL, last_error = NULL,
+                                     payload = CASE WHEN ?3 = 'dev' THEN payload ELSE '' END
                                  WHERE seq = ?1",
                             )?
                             .execute(params![r.seq, now, provider, provider_message_id])?;
@@ -621,7 +645,10 @@ impl Store for SqliteStore {
                             .execute(params![r.seq, next_attempt_at, error])?;
                         }
                         DeliveryStatus::Failed { error } => {
-                            c.prepare_cached("UPDATE outbox SET status = 'failed', last_error = ?2, lease_until = NULL WHERE seq = ?1")?
+                            c.prepare_cached(
+                                "UPDATE outbox SET status = 'failed', last_error = ?2, lease_until = NULL, payload = ''
+                                 WHERE seq = ?1",
+                            )?
                                 .execute(params![r.seq, error])?;
                         }
                     }
@@ -668,19 +695,19 @@ impl Store for SqliteStore {
                 let limit = limit as i64;
                 match recipient {
                     Some(to) => c
-                        .prepare_cached(
-                            "SELECT seq, channel, recipient, kind, payload, attempts, created_at FROM outbox
+                        .prepare_cached(&format!(
+                            "SELECT {OUTBOX_COLUMNS} FROM outbox
                              WHERE recipient = ?1 AND status = 'sent' AND provider = 'dev'
                              ORDER BY seq DESC LIMIT ?2",
-                        )?
+                        ))?
                         .query_map(params![to, limit], outbox_from_row)?
                         .collect(),
                     None => c
-                        .prepare_cached(
-                            "SELECT seq, channel, recipient, kind, payload, attempts, created_at FROM outbox
+                        .prepare_cached(&format!(
+                            "SELECT {OUTBOX_COLUMNS} FROM outbox
                              WHERE status = 'sent' AND provider = 'dev'
                              ORDER BY seq DESC LIMIT ?1",
-                        )?
+                        ))?
                         .query_map(params![limit], outbox_from_row)?
                         .collect(),
                 }

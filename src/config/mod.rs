@@ -11,6 +11,12 @@ use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+mod delivery;
+mod theme;
+
+pub use delivery::*;
+pub use theme::ThemeSettings;
+
 const ENV_PREFIX: &str = "POSTERN_";
 const CONFIG_PATH_VAR: &str = "POSTERN_CONFIG";
 
@@ -28,6 +34,13 @@ pub struct Settings {
     pub migrate_on_start: bool,
     /// Product name shown in messages and on the hosted pages.
     pub app_name: String,
+    /// Logo, colours and support address of emails and hosted pages.
+    pub theme: ThemeSettings,
+    /// Language of messages and pages when neither the request, the account nor the
+    /// browser names a supported one.
+    pub default_locale: String,
+    /// Directory of template overrides (`email/sign_in.html`, `email/sign_in.de.txt`, …).
+    pub templates_dir: Option<PathBuf>,
     /// `open`: the first verified sign-in creates the account; `closed`: only existing
     /// accounts can sign in (unknown identifiers get the same answer and no message).
     pub signup: SignupPolicy,
@@ -143,50 +156,6 @@ pub struct RateLimitSettings {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct DeliverySettings {
-    pub email: EmailDelivery,
-    pub sms: SmsDelivery,
-    /// How long a worker owns a message it took; if the worker dies, another instance
-    /// takes the message once the lease has run out.
-    #[serde(with = "humantime_serde")]
-    pub lease: Duration,
-    /// How often an idle worker looks for due messages (it is also woken at once when
-    /// its own instance queues one).
-    #[serde(with = "humantime_serde")]
-    pub poll_interval: Duration,
-}
-
-impl Default for DeliverySettings {
-    fn default() -> Self {
-        Self {
-            email: EmailDelivery::default(),
-            sms: SmsDelivery::default(),
-            lease: Duration::from_secs(60),
-            poll_interval: Duration::from_secs(1),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct EmailDelivery {
-    /// `dev` delivers into the dev inbox at `/dev/inbox`.
-    pub provider: String,
-    /// `From:` of every email.
-    pub from: String,
-    /// `smtp://host:port` or `smtps://user:pass@host` (read by the smtp provider).
-    pub smtp_url: Option<SecretString>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SmsDelivery {
-    /// `dev` delivers into the dev inbox at `/dev/inbox`.
-    pub provider: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
 pub struct SqliteSettings {
     /// Read-only connections (each on its own thread).
     pub readers: usize,
@@ -202,6 +171,9 @@ impl Default for Settings {
             database_url: SecretString::from("sqlite://postern.db"),
             migrate_on_start: true,
             app_name: "Postern".to_owned(),
+            theme: ThemeSettings::default(),
+            default_locale: "en".to_owned(),
+            templates_dir: None,
             signup: SignupPolicy::Open,
             trusted_proxies: Vec::new(),
             redirect_allowlist: Vec::new(),
@@ -263,18 +235,6 @@ impl Default for RateLimitSettings {
             per_identifier_per_hour: 5,
             per_ip_per_hour: 30,
         }
-    }
-}
-
-impl Default for EmailDelivery {
-    fn default() -> Self {
-        Self { provider: "dev".to_owned(), from: "Postern <no-reply@postern.localhost>".to_owned(), smtp_url: None }
-    }
-}
-
-impl Default for SmsDelivery {
-    fn default() -> Self {
-        Self { provider: "dev".to_owned() }
     }
 }
 
@@ -347,19 +307,13 @@ impl Settings {
         if self.sqlite.readers == 0 || self.sqlite.max_batch == 0 {
             bail!("sqlite.readers and sqlite.max_batch must be at least 1");
         }
-        // Only the dev inbox ships in this build; real providers arrive with their own
-        // settings, and a name that does nothing must not look configured.
-        if self.delivery.email.provider != "dev" {
-            bail!(
-                "delivery.email.provider {:?} is not available in this build (available: dev)",
-                self.delivery.email.provider
-            );
+        self.delivery.validate()?;
+        self.theme.validate()?;
+        if crate::i18n::supported(&self.default_locale).is_none() {
+            bail!("default_locale {:?} is not one of {:?}", self.default_locale, crate::i18n::LOCALES);
         }
-        if self.delivery.sms.provider != "dev" {
-            bail!(
-                "delivery.sms.provider {:?} is not available in this build (available: dev)",
-                self.delivery.sms.provider
-            );
+        if self.app_name.trim().is_empty() || self.app_name.chars().any(char::is_control) {
+            bail!("app_name must be a non-empty single line");
         }
         Ok(())
     }
@@ -400,7 +354,7 @@ impl Settings {
     }
 
     pub fn dev_inbox_enabled(&self) -> bool {
-        self.delivery.email.provider == "dev" || self.delivery.sms.provider == "dev"
+        self.delivery.dev_inbox_enabled()
     }
 
     /// What `postern config check` prints: every setting, secrets redacted.
@@ -410,8 +364,8 @@ impl Settings {
             "listen = {}\npublic_url = {}\ndatabase_url = {}\napp_name = {:?}\nsignup = {:?}\n\
              trusted_proxies = {:?}\nredirect_allowlist = {:?}\nlog = {:?}\nhttp = {:?}\n\
              passwordless = {:?}\nsessions = {:?}\nrate_limits = {:?}\n\
-             delivery.email.provider = {}\ndelivery.email.from = {}\ndelivery.email.smtp_url = {}\n\
-             delivery.sms.provider = {}\nsqlite = {:?}\npostgres = {:?}\nmigrate_on_start = {}\n",
+             {}delivery.email.smtp_url = {}\ntheme = {:?}\ndefault_locale = {}\ntemplates_dir = {:?}\n\
+             sqlite = {:?}\npostgres = {:?}\nmigrate_on_start = {}\n",
             self.listen,
             self.public_url(),
             redact_url(self.database_url.expose_secret()),
@@ -424,10 +378,11 @@ impl Settings {
             self.passwordless,
             self.sessions,
             self.rate_limits,
-            self.delivery.email.provider,
-            self.delivery.email.from,
+            self.delivery.summary(),
             smtp.as_deref().unwrap_or("(none)"),
-            self.delivery.sms.provider,
+            self.theme,
+            self.default_locale,
+            self.templates_dir,
             self.sqlite,
             self.postgres,
             self.migrate_on_start,

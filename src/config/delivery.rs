@@ -1,0 +1,439 @@
+//! `[delivery]`: which provider sends each channel, its credentials, retries, and the SMS
+//! abuse limits. Every provider has its own section (`[delivery.email.resend]`, …) so a
+//! primary and a fallback can both be configured.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::bail;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    pub email: EmailDelivery,
+    pub sms: SmsDelivery,
+    /// How long a worker owns a message it took; if the worker dies, another instance
+    /// takes the message once the lease has run out.
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
+    /// How often an idle worker looks for due messages (it is also woken at once when
+    /// its own instance queues one).
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// Attempts per message (each attempt tries the primary, then the fallback).
+    pub max_attempts: u32,
+    /// Wait before the first retry; doubled for each later one, with ±20 % jitter.
+    #[serde(with = "humantime_serde")]
+    pub retry_base: Duration,
+    /// Longest wait between two attempts.
+    #[serde(with = "humantime_serde")]
+    pub retry_max: Duration,
+    /// Messages in flight at once per instance.
+    pub concurrency: usize,
+    /// Longest time one provider call may take (connect, send, answer).
+    #[serde(with = "humantime_serde")]
+    pub send_timeout: Duration,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            email: EmailDelivery::default(),
+            sms: SmsDelivery::default(),
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(1),
+            // 30 s, 1, 2, 4, 8 min: six attempts over about 15 minutes.
+            max_attempts: 6,
+            retry_base: Duration::from_secs(30),
+            retry_max: Duration::from_secs(10 * 60),
+            concurrency: 64,
+            send_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailProvider {
+    /// The channel is switched off: requests for it are refused.
+    None,
+    Dev,
+    Smtp,
+    Resend,
+    Postmark,
+    Sendgrid,
+    Mailgun,
+    Forwardemail,
+    Webhook,
+}
+
+impl EmailProvider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailProvider::None => "none",
+            EmailProvider::Dev => "dev",
+            EmailProvider::Smtp => "smtp",
+            EmailProvider::Resend => "resend",
+            EmailProvider::Postmark => "postmark",
+            EmailProvider::Sendgrid => "sendgrid",
+            EmailProvider::Mailgun => "mailgun",
+            EmailProvider::Forwardemail => "forwardemail",
+            EmailProvider::Webhook => "webhook",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsProvider {
+    None,
+    Dev,
+    Twilio,
+    Vonage,
+    Webhook,
+}
+
+impl SmsProvider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmsProvider::None => "none",
+            SmsProvider::Dev => "dev",
+            SmsProvider::Twilio => "twilio",
+            SmsProvider::Vonage => "vonage",
+            SmsProvider::Webhook => "webhook",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailDelivery {
+    /// Unset: `dev` when no channel names a provider, else the channel is off.
+    pub provider: Option<EmailProvider>,
+    /// Tried when the primary fails.
+    pub fallback: Option<EmailProvider>,
+    /// `From:` of every email, e.g. `Acme <no-reply@acme.example>`.
+    pub from: String,
+    /// `Reply-To:` of every email.
+    pub reply_to: Option<String>,
+    /// `smtp://host:port` (plain), `smtp://host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:pass@host` (implicit TLS).
+    pub smtp_url: Option<SecretString>,
+    pub smtp: SmtpSettings,
+    pub resend: Option<ApiKeySettings>,
+    pub postmark: Option<PostmarkSettings>,
+    pub sendgrid: Option<ApiKeySettings>,
+    pub mailgun: Option<MailgunSettings>,
+    pub forwardemail: Option<ApiKeySettings>,
+    pub webhook: Option<WebhookSettings>,
+}
+
+impl Default for EmailDelivery {
+    fn default() -> Self {
+        Self {
+            provider: None,
+            fallback: None,
+            from: "Postern <no-reply@postern.localhost>".to_owned(),
+            reply_to: None,
+            smtp_url: None,
+            smtp: SmtpSettings::default(),
+            resend: None,
+            postmark: None,
+            sendgrid: None,
+            mailgun: None,
+            forwardemail: None,
+            webhook: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpSettings {
+    /// Connections kept open to the SMTP server.
+    pub pool_max: u32,
+    /// Name sent in `EHLO` (default: this machine's host name).
+    pub hello_name: Option<String>,
+    /// Signs every email when set.
+    pub dkim: Option<DkimSettings>,
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        Self { pool_max: 8, hello_name: None, dkim: None }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DkimSettings {
+    /// `d=` of the signature: the domain whose DNS publishes the key.
+    pub domain: String,
+    /// `s=`: the selector (`<selector>._domainkey.<domain>`).
+    pub selector: String,
+    /// PEM file with the private key (RSA or Ed25519).
+    pub key_file: PathBuf,
+}
+
+/// Providers that need a key and take an overridable base URL (tests, regions).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeySettings {
+    pub api_key: SecretString,
+    /// Defaults to the provider's public API.
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostmarkSettings {
+    pub server_token: SecretString,
+    pub base_url: Option<String>,
+    /// Postmark message stream (default `outbound`).
+    pub message_stream: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailgunSettings {
+    pub api_key: SecretString,
+    /// The sending domain (`mg.example.com`).
+    pub domain: String,
+    /// `https://api.eu.mailgun.net` for the EU region.
+    pub base_url: Option<String>,
+}
+
+/// Standard Webhooks: the rendered message POSTed as JSON, signed with `secret`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    pub url: String,
+    /// `whsec_` followed by base64 of at least 24 random bytes.
+    pub secret: SecretString,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsDelivery {
+    /// Unset: `dev` when no channel names a provider, else the channel is off.
+    pub provider: Option<SmsProvider>,
+    pub fallback: Option<SmsProvider>,
+    pub twilio: Option<TwilioSettings>,
+    pub vonage: Option<VonageSettings>,
+    pub webhook: Option<WebhookSettings>,
+    /// ISO 3166 country codes SMS may go to (`["US", "DE"]`); empty: every country.
+    /// (OWASP: SMS pumping / toll fraud — allow only the countries you serve.)
+    pub allowed_countries: Vec<String>,
+    /// SMS per hour to one country calling code (`+44`), across all numbers.
+    pub per_country_per_hour: u32,
+    /// SMS per hour in all; when spent, SMS sending stops (circuit open) until the
+    /// budget refills, and an error is logged and counted in metrics.
+    pub hourly_budget: u32,
+}
+
+impl Default for SmsDelivery {
+    fn default() -> Self {
+        Self {
+            provider: None,
+            fallback: None,
+            twilio: None,
+            vonage: None,
+            webhook: None,
+            allowed_countries: Vec::new(),
+            per_country_per_hour: 500,
+            hourly_budget: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TwilioSettings {
+    pub account_sid: String,
+    pub auth_token: SecretString,
+    /// Sender number (E.164) or alphanumeric sender id; or use `messaging_service_sid`.
+    pub from: Option<String>,
+    pub messaging_service_sid: Option<String>,
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VonageSettings {
+    pub api_key: String,
+    pub api_secret: SecretString,
+    pub from: String,
+    pub base_url: Option<String>,
+}
+
+impl DeliverySettings {
+    fn nothing_named(&self) -> bool {
+        self.email.provider.is_none() && self.sms.provider.is_none()
+    }
+
+    /// The email provider in effect: unset means `dev` only in a pure development setup
+    /// (no channel names a provider), so a production deploy never leaks codes into the
+    /// dev inbox by forgetting a channel.
+    pub fn email_provider(&self) -> EmailProvider {
+        match self.email.provider {
+            Some(p) => p,
+            None if self.nothing_named() => EmailProvider::Dev,
+            None => EmailProvider::None,
+        }
+    }
+
+    pub fn sms_provider(&self) -> SmsProvider {
+        match self.sms.provider {
+            Some(p) => p,
+            None if self.nothing_named() => SmsProvider::Dev,
+            None => SmsProvider::None,
+        }
+    }
+
+    pub fn dev_inbox_enabled(&self) -> bool {
+        self.email_provider() == EmailProvider::Dev || self.sms_provider() == SmsProvider::Dev
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.max_attempts == 0 || self.concurrency == 0 {
+            bail!("delivery.max_attempts and delivery.concurrency must be at least 1");
+        }
+        if self.retry_base.is_zero() || self.retry_max < self.retry_base {
+            bail!("delivery.retry_base must be positive and at most delivery.retry_max");
+        }
+        if self.send_timeout.is_zero() {
+            bail!("delivery.send_timeout must be positive");
+        }
+        let email = self.email_provider();
+        self.email_configured(email, "provider")?;
+        if let Some(fallback) = self.email.fallback {
+            check_fallback(email.as_str(), fallback.as_str(), "email")?;
+            self.email_configured(fallback, "fallback")?;
+        }
+        let sms = self.sms_provider();
+        self.sms_configured(sms, "provider")?;
+        if let Some(fallback) = self.sms.fallback {
+            check_fallback(sms.as_str(), fallback.as_str(), "sms")?;
+            self.sms_configured(fallback, "fallback")?;
+        }
+        for country in &self.sms.allowed_countries {
+            if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
+                bail!("delivery.sms.allowed_countries: {country:?} is not an ISO 3166 code like \"US\"");
+            }
+        }
+        if self.sms.per_country_per_hour == 0 || self.sms.hourly_budget == 0 {
+            bail!("delivery.sms.per_country_per_hour and hourly_budget must be at least 1");
+        }
+        Ok(())
+    }
+
+    fn email_configured(&self, provider: EmailProvider, role: &str) -> anyhow::Result<()> {
+        let e = &self.email;
+        let present = match provider {
+            EmailProvider::None | EmailProvider::Dev => true,
+            EmailProvider::Smtp => e.smtp_url.is_some(),
+            EmailProvider::Resend => e.resend.is_some(),
+            EmailProvider::Postmark => e.postmark.is_some(),
+            EmailProvider::Sendgrid => e.sendgrid.is_some(),
+            EmailProvider::Mailgun => e.mailgun.is_some(),
+            EmailProvider::Forwardemail => e.forwardemail.is_some(),
+            EmailProvider::Webhook => e.webhook.is_some(),
+        };
+        if !present {
+            let name = provider.as_str();
+            let section = if provider == EmailProvider::Smtp {
+                "delivery.email.smtp_url".to_owned()
+            } else {
+                format!("[delivery.email.{name}]")
+            };
+            bail!("delivery.email.{role} = {name:?} needs {section}");
+        }
+        if let Some(base) = [
+            e.resend.as_ref().and_then(|s| s.base_url.as_ref()),
+            e.postmark.as_ref().and_then(|s| s.base_url.as_ref()),
+            e.sendgrid.as_ref().and_then(|s| s.base_url.as_ref()),
+            e.mailgun.as_ref().and_then(|s| s.base_url.as_ref()),
+            e.forwardemail.as_ref().and_then(|s| s.base_url.as_ref()),
+            e.webhook.as_ref().map(|s| &s.url),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|u| !is_http_url(u))
+        {
+            bail!("delivery.email: {base:?} is not an http(s) URL");
+        }
+        Ok(())
+    }
+
+    fn sms_configured(&self, provider: SmsProvider, role: &str) -> anyhow::Result<()> {
+        let s = &self.sms;
+        let present = match provider {
+            SmsProvider::None | SmsProvider::Dev => true,
+            SmsProvider::Twilio => s.twilio.is_some(),
+            SmsProvider::Vonage => s.vonage.is_some(),
+            SmsProvider::Webhook => s.webhook.is_some(),
+        };
+        if !present {
+            let name = provider.as_str();
+            bail!("delivery.sms.{role} = {name:?} needs [delivery.sms.{name}]");
+        }
+        if let Some(t) = &s.twilio
+            && t.from.is_none()
+            && t.messaging_service_sid.is_none()
+        {
+            bail!("[delivery.sms.twilio] needs `from` or `messaging_service_sid`");
+        }
+        if let Some(base) = [
+            s.twilio.as_ref().and_then(|t| t.base_url.as_ref()),
+            s.vonage.as_ref().and_then(|v| v.base_url.as_ref()),
+            s.webhook.as_ref().map(|w| &w.url),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|u| !is_http_url(u))
+        {
+            bail!("delivery.sms: {base:?} is not an http(s) URL");
+        }
+        Ok(())
+    }
+
+    /// One line per channel for `config check` (no secrets: names only).
+    pub fn summary(&self) -> String {
+        format!(
+            "delivery.email.provider = {}\ndelivery.email.fallback = {}\ndelivery.email.from = {}\n\
+             delivery.sms.provider = {}\ndelivery.sms.fallback = {}\ndelivery.sms.allowed_countries = {:?}\n\
+             delivery.sms.per_country_per_hour = {}\ndelivery.sms.hourly_budget = {}\n\
+             delivery.max_attempts = {}\ndelivery.retry_base = {:?}\ndelivery.retry_max = {:?}\n\
+             delivery.concurrency = {}\ndelivery.send_timeout = {:?}\n",
+            self.email_provider().as_str(),
+            self.email.fallback.map_or("(none)", EmailProvider::as_str),
+            self.email.from,
+            self.sms_provider().as_str(),
+            self.sms.fallback.map_or("(none)", SmsProvider::as_str),
+            self.sms.allowed_countries,
+            self.sms.per_country_per_hour,
+            self.sms.hourly_budget,
+            self.max_attempts,
+            self.retry_base,
+            self.retry_max,
+            self.concurrency,
+            self.send_timeout,
+        )
+    }
+}
+
+fn check_fallback(primary: &str, fallback: &str, channel: &str) -> anyhow::Result<()> {
+    if primary == fallback {
+        bail!("delivery.{channel}.fallback must differ from the provider");
+    }
+    if ["none", "dev"].contains(&primary) || ["none", "dev"].contains(&fallback) {
+        bail!("delivery.{channel}.fallback needs a real primary and a real fallback provider");
+    }
+    Ok(())
+}
+
+fn is_http_url(u: &str) -> bool {
+    (u.starts_with("https://") || u.starts_with("http://")) && u.len() > "https://".len()
+}
