@@ -23,6 +23,14 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Send a sample sign-in message through the configured provider and report its answer.
+    SendTest {
+        /// An email address or an E.164 phone number.
+        to: String,
+        /// Use the channel's fallback provider instead of its primary.
+        #[arg(long)]
+        fallback: bool,
+    },
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -44,6 +52,12 @@ pub fn run() -> anyhow::Result<()> {
             crate::templates::Templates::built_in()?;
             print!("{}", settings.redacted_summary());
             println!("configuration OK");
+            Ok(())
+        }
+        Command::SendTest { to, fallback } => {
+            telemetry::init(&settings.log);
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            println!("{}", runtime.block_on(crate::delivery::send_test::send_test(&settings, &to, fallback))?);
             Ok(())
         }
         Command::Migrate { check } => {

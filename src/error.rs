@@ -141,7 +141,7 @@ pub fn retry_after_secs(ms: i64) -> u64 {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::RateLimited { retry_after_ms } => {
+            StoreError::RateLimited { retry_after_ms, .. } => {
                 AppError::RateLimited { retry_after_secs: retry_after_secs(retry_after_ms) }
             }
             StoreError::Unavailable(e) => AppError::Unavailable(e),

@@ -292,6 +292,14 @@ impl DeliverySettings {
         }
     }
 
+    /// Whether requests may ask for `channel` (a provider is configured for it).
+    pub fn channel_enabled(&self, channel: crate::domain::Channel) -> bool {
+        match channel {
+            crate::domain::Channel::Email => self.email_provider() != EmailProvider::None,
+            crate::domain::Channel::Sms => self.sms_provider() != SmsProvider::None,
+        }
+    }
+
     pub fn dev_inbox_enabled(&self) -> bool {
         self.email_provider() == EmailProvider::Dev || self.sms_provider() == SmsProvider::Dev
     }

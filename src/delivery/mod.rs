@@ -8,6 +8,7 @@ pub mod email;
 pub mod http_api;
 pub mod message;
 pub mod metrics;
+pub mod send_test;
 pub mod sms;
 pub mod webhook;
 pub mod worker;

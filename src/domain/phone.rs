@@ -51,6 +51,18 @@ impl PhoneNumber {
         &self.0
     }
 
+    /// The country calling code (`44`) and ISO 3166 region (`GB`) of the number; the
+    /// region is `None` for non-geographic numbers.
+    pub fn country(&self) -> (u16, Option<String>) {
+        match phonenumber::parse(None, &self.0) {
+            Ok(parsed) => {
+                let country = parsed.country();
+                (country.code(), country.id().map(|id| id.as_ref().to_owned()))
+            }
+            Err(_) => (0, None),
+        }
+    }
+
     /// `+44•••••••89`: the country code and the last two digits.
     pub fn masked(&self) -> String {
         let digits: Vec<char> = self.0.chars().collect();
@@ -77,6 +89,13 @@ impl fmt::Debug for PhoneNumber {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_country_of_a_number_is_its_calling_code_and_region() {
+        assert_eq!(PhoneNumber::parse("+44 7911 123456").unwrap().country(), (44, Some("GB".to_owned())));
+        assert_eq!(PhoneNumber::parse("+1 415 555 2671").unwrap().country(), (1, Some("US".to_owned())));
+        assert_eq!(PhoneNumber::parse("+49 151 12345678").unwrap().country(), (49, Some("DE".to_owned())));
+    }
 
     #[test]
     fn formats_to_e164() {

@@ -1,14 +1,18 @@
 //! Which rate limits a message send consumes (DESIGN.md defaults: 1 per 60 s and 5 per
-//! hour per address or number, 30 per hour per client IP). They live in the database, so
+//! hour per address or number, 30 per hour per client IP), plus the SMS abuse limits (per
+//! country calling code, and a global hourly SMS budget). They live in the database, so
 //! they hold across instances.
 
 use std::net::IpAddr;
 
-use crate::domain::Identifier;
+use crate::delivery::metrics;
+use crate::domain::{Identifier, PhoneNumber};
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::RateLimit;
+use crate::store::{RateLimit, StoreError};
 
 const HOUR_MS: i64 = 3_600_000;
+const SMS_BUDGET_KEY: &str = "sms:budget";
 
 pub fn for_send(state: &AppState, identifier: &Identifier, ip: IpAddr, now: i64) -> Vec<RateLimit> {
     let cfg = &state.settings.rate_limits;
@@ -16,7 +20,7 @@ pub fn for_send(state: &AppState, identifier: &Identifier, ip: IpAddr, now: i64)
         return Vec::new();
     }
     let id = identifier.as_str();
-    vec![
+    let mut limits = vec![
         RateLimit {
             key: format!("send:min:{id}"),
             interval_ms: (cfg.per_identifier_interval.as_millis() as i64).max(1),
@@ -35,7 +39,60 @@ pub fn for_send(state: &AppState, identifier: &Identifier, ip: IpAddr, now: i64)
             burst: cfg.per_ip_per_hour,
             now,
         },
+    ];
+    if let Identifier::Phone(phone) = identifier {
+        limits.extend(for_sms(state, phone, now));
+    }
+    limits
+}
+
+/// SMS pumping (toll fraud) protection, OWASP Forgot Password / SMS abuse guidance: bots
+/// request codes to premium-rate numbers, so sends are also limited per country calling
+/// code and by a global hourly budget that stops all SMS when spent.
+fn for_sms(state: &AppState, phone: &PhoneNumber, now: i64) -> [RateLimit; 2] {
+    let cfg = &state.settings.delivery.sms;
+    let (calling_code, _) = phone.country();
+    [
+        RateLimit {
+            key: format!("sms:country:{calling_code}"),
+            interval_ms: HOUR_MS / i64::from(cfg.per_country_per_hour),
+            burst: cfg.per_country_per_hour,
+            now,
+        },
+        RateLimit {
+            key: SMS_BUDGET_KEY.to_owned(),
+            interval_ms: HOUR_MS / i64::from(cfg.hourly_budget),
+            burst: cfg.hourly_budget,
+            now,
+        },
     ]
+}
+
+/// SMS go only to the countries the operator allows (all when the list is empty).
+pub fn check_sms_country(state: &AppState, identifier: &Identifier) -> AppResult<()> {
+    let allowed = &state.settings.delivery.sms.allowed_countries;
+    let Identifier::Phone(phone) = identifier else { return Ok(()) };
+    if allowed.is_empty() {
+        return Ok(());
+    }
+    match phone.country().1 {
+        Some(region) if allowed.contains(&region) => Ok(()),
+        _ => Err(AppError::invalid("SMS to this country is not available")),
+    }
+}
+
+/// Reports a spent SMS budget loudly (the circuit is open: no SMS goes out until it
+/// refills) and passes every error on.
+pub fn observe(e: StoreError) -> StoreError {
+    if let StoreError::RateLimited { key, retry_after_ms } = &e {
+        if key == SMS_BUDGET_KEY {
+            metrics::sms_budget_exhausted();
+            tracing::error!(retry_after_ms, "the hourly SMS budget is spent: SMS sending is paused (circuit open)");
+        } else if key.starts_with("sms:country:") {
+            tracing::warn!(limit = %key, "the SMS limit of a country calling code was reached");
+        }
+    }
+    e
 }
 
 /// IPv6 clients are limited per /64: one subscriber usually holds a whole /64 and could

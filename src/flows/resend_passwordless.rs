@@ -37,7 +37,12 @@ pub async fn resend_passwordless(state: &AppState, request_id: &str, client: &Cl
     };
     let rotated = RotatedSecrets { code_hash: secrets.code_hash, token_hash: secrets.token_hash, now, expires_at };
     let open = state.settings.signup == SignupPolicy::Open;
-    match state.store.rotate_auth_request(&request.id, rotated, message, open, limits).await? {
+    match state
+        .store
+        .rotate_auth_request(&request.id, rotated, message, open, limits)
+        .await
+        .map_err(rate_limits::observe)?
+    {
         Rotation::Refused => return Err(AppError::Expired),
         Rotation::Rotated { message } => state.outbox.hand_off(message),
     }

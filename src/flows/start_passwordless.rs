@@ -81,7 +81,8 @@ pub fn new_secrets(
     })
 }
 
-fn origin_host(public_url: &str) -> String {
+/// The host of the public URL, without port (the WebOTP `@host` of SMS).
+pub fn origin_host(public_url: &str) -> String {
     let rest = public_url.split_once("://").map(|(_, r)| r).unwrap_or(public_url);
     let host = rest.split('/').next().unwrap_or(rest);
     match host.rsplit_once(':') {
@@ -105,6 +106,12 @@ pub async fn start_passwordless(
             Channel::Email => "channel email needs an email address",
         }));
     }
+    // A channel without a provider is a configuration fact, the same for every account:
+    // saying so reveals nothing about the identifier.
+    if !state.settings.delivery.channel_enabled(channel) {
+        return Err(AppError::invalid(format!("channel {} is not configured on this server", channel.as_str())));
+    }
+    rate_limits::check_sms_country(state, &input.identifier)?;
     tracing::Span::current().record("channel", channel.as_str());
     let redirect_to = match input.redirect_to.as_deref() {
         Some(r) => RedirectTo::parse(r, &state.settings.redirect_allowlist).map_err(AppError::invalid)?,
@@ -145,7 +152,7 @@ pub async fn start_passwordless(
         expires_at,
     };
     let open = state.settings.signup == SignupPolicy::Open;
-    let queued = state.store.start_auth_request(request, message, open, limits).await?;
+    let queued = state.store.start_auth_request(request, message, open, limits).await.map_err(rate_limits::observe)?;
     state.outbox.hand_off(queued);
     Ok(Started { auth_request_id: id, expires_at, channel, resend_after_secs: resend_after_secs(state), match_number })
 }

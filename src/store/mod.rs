@@ -19,7 +19,7 @@ pub const RETENTION_MS: i64 = 7 * 24 * 3600 * 1000;
 pub enum StoreError {
     /// A rate limit refused the unit of work; nothing was written.
     #[error("rate limited")]
-    RateLimited { retry_after_ms: i64 },
+    RateLimited { key: String, retry_after_ms: i64 },
     /// The database cannot be reached or refused the work.
     #[error("the database is unavailable")]
     Unavailable(#[source] anyhow::Error),

@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod delivery;
 mod enumeration;
 mod errors;
 mod helpers;

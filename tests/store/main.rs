@@ -163,7 +163,7 @@ async fn a_rate_limited_start_writes_nothing() {
     let (second, new, message) = request("ada@example.com", NOW);
     let err = f.store.start_auth_request(new, message, true, vec![limit("other", 9, NOW), limit("k", 1, NOW)]).await;
     match err {
-        Err(StoreError::RateLimited { retry_after_ms }) => assert_eq!(retry_after_ms, 60 * MINUTE),
+        Err(StoreError::RateLimited { retry_after_ms, .. }) => assert_eq!(retry_after_ms, 60 * MINUTE),
         other => panic!("expected RateLimited, got {other:?}"),
     }
     assert!(f.store.auth_request(&second.id).await.unwrap().is_none());

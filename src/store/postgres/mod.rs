@@ -376,7 +376,10 @@ async fn hit_rate_limit(tx: &mut Tx, limit: &RateLimit) -> Result<(), StoreError
     }
     let tat: i64 =
         sqlx::query_scalar("SELECT tat FROM rate_limits WHERE key = $1").bind(&limit.key).fetch_one(&mut **tx).await?;
-    Err(StoreError::RateLimited { retry_after_ms: (tat.max(limit.now) - limit.now - tolerance).max(1) })
+    Err(StoreError::RateLimited {
+        key: limit.key.clone(),
+        retry_after_ms: (tat.max(limit.now) - limit.now - tolerance).max(1),
+    })
 }
 
 async fn find_user(tx: &mut Tx, identifier: &Identifier) -> Result<Option<(String, bool)>, sqlx::Error> {

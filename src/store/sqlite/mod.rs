@@ -241,7 +241,8 @@ fn hit_rate_limit(conn: &Connection, limit: &RateLimit) -> Result<(), StoreError
         .prepare_cached("SELECT tat FROM rate_limits WHERE key = ?1")?
         .query_row([&limit.key], |r| r.get(0))
         .optional()?;
-    let new_tat = rules::gcra(tat, limit).map_err(|retry_after_ms| StoreError::RateLimited { retry_after_ms })?;
+    let new_tat = rules::gcra(tat, limit)
+        .map_err(|retry_after_ms| StoreError::RateLimited { key: limit.key.clone(), retry_after_ms })?;
     conn.prepare_cached(
         "INSERT INTO rate_limits (key, tat) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
     )?
