@@ -98,10 +98,8 @@ impl OutboxWorker {
                     Err(_) => break,
                 },
             };
-            if let Ok(message) = self.handoff.try_recv() {
-                spawn_delivery(&deliverer, message, permit, &results_tx);
-                continue;
-            }
+            // The database first when a claim is due, so retries and other instances'
+            // expired leases are not starved by a steady stream of handed-off messages.
             if tokio::time::Instant::now() >= next_claim {
                 next_claim = tokio::time::Instant::now() + self.policy.poll_interval;
                 let room = permits.available_permits() + 1;
@@ -124,6 +122,10 @@ impl OutboxWorker {
                     }
                     continue;
                 }
+            }
+            if let Ok(message) = self.handoff.try_recv() {
+                spawn_delivery(&deliverer, message, permit, &results_tx);
+                continue;
             }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -276,6 +278,74 @@ async fn timed_send(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::delivery::{Rendered, Sender};
+    use crate::domain::Channel;
+
+    /// Answers with a fixed outcome and counts its calls.
+    struct Fixed(&'static str, Result<Option<String>, SendError>, std::sync::atomic::AtomicU32);
+
+    #[async_trait::async_trait]
+    impl Sender for Fixed {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+        async fn send(&self, _: &Outgoing) -> Result<Option<String>, SendError> {
+            self.2.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.1.clone()
+        }
+    }
+
+    fn fixed(name: &'static str, r: Result<Option<String>, SendError>) -> Arc<Fixed> {
+        Arc::new(Fixed(name, r, Default::default()))
+    }
+
+    fn message() -> Outgoing {
+        Outgoing {
+            id: "postern-1-1".into(),
+            channel: Channel::Email,
+            kind: "sign_in".into(),
+            to: "ada@example.com".into(),
+            locale: "en".into(),
+            rendered: Rendered { subject: "s".into(), text: "t".into(), html: None },
+        }
+    }
+
+    fn temporary() -> Result<Option<String>, SendError> {
+        Err(SendError::Temporary("503".into()))
+    }
+
+    fn permanent() -> Result<Option<String>, SendError> {
+        Err(SendError::Permanent("400".into()))
+    }
+
+    #[tokio::test]
+    async fn the_fallback_is_tried_only_when_the_primary_fails() {
+        let (a, b) = (fixed("a", Ok(Some("id-a".into()))), fixed("b", Ok(None)));
+        let route = Route { primary: a.clone(), fallback: Some(b.clone()) };
+        assert_eq!(send_via(&route, &message()).await.unwrap(), ("a", Some("id-a".into())));
+        assert_eq!(b.2.load(std::sync::atomic::Ordering::Relaxed), 0);
+
+        let (a, b) = (fixed("a", temporary()), fixed("b", Ok(Some("id-b".into()))));
+        let route = Route { primary: a, fallback: Some(b) };
+        assert_eq!(send_via(&route, &message()).await.unwrap(), ("b", Some("id-b".into())));
+    }
+
+    #[tokio::test]
+    async fn a_failure_is_temporary_when_either_provider_may_recover() {
+        let cases = [
+            (temporary(), Some(permanent()), true),
+            (permanent(), Some(temporary()), true),
+            (permanent(), Some(permanent()), false),
+            (permanent(), None, false),
+            (temporary(), None, true),
+        ];
+        for (primary, fallback, temporary) in cases {
+            let route =
+                Route { primary: fixed("a", primary), fallback: fallback.map(|f| fixed("b", f) as Arc<dyn Sender>) };
+            let err = send_via(&route, &message()).await.unwrap_err();
+            assert_eq!(err.is_temporary(), temporary, "{err}");
+        }
+    }
 
     #[test]
     fn the_default_schedule_spans_about_fifteen_minutes() {
