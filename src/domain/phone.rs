@@ -92,7 +92,7 @@ mod tests {
 
     #[test]
     fn the_country_of_a_number_is_its_calling_code_and_region() {
-        assert_eq!(PhoneNumber::parse("+44 7911 123456").unwrap().country(), (44, Some("GB".to_owned())));
+        assert_eq!(PhoneNumber::parse("+44 20 7946 0958").unwrap().country(), (44, Some("GB".to_owned())));
         assert_eq!(PhoneNumber::parse("+1 415 555 2671").unwrap().country(), (1, Some("US".to_owned())));
         assert_eq!(PhoneNumber::parse("+49 151 12345678").unwrap().country(), (49, Some("DE".to_owned())));
     }
