@@ -1,0 +1,223 @@
+//! Each provider against its mock, through the real server: a sign-in whose message the
+//! mock validates and whose code then signs in; temporary failures (429, 500, a hang past
+//! the send timeout) retried until delivered; a refusal failed at once, never retried; the
+//! fallback taking over from a failing primary; the provider message id, status and
+//! attempts recorded in the outbox; the delivery counted on `/metrics`.
+
+use std::time::Duration;
+
+use crate::app::{App, OutboxRow, spawn};
+use crate::mock::{
+    FORWARDEMAIL_KEY, Kind, MAILGUN_KEY, Mock, POSTMARK_TOKEN, RESEND_KEY, Reply, SENDGRID_KEY, TWILIO_TOKEN,
+    VONAGE_SECRET,
+};
+
+const CREDENTIALS: [&str; 7] =
+    [RESEND_KEY, POSTMARK_TOKEN, SENDGRID_KEY, MAILGUN_KEY, FORWARDEMAIL_KEY, TWILIO_TOKEN, VONAGE_SECRET];
+
+/// The `n`th test identity of a channel: an address, or a German mobile number.
+fn identity(kind: Kind, n: u32) -> String {
+    if kind.is_sms() { format!("+491511234{n:04}") } else { format!("user{n}@example.com") }
+}
+
+/// The recipient as the provider gets it (Vonage takes numbers without `+`).
+fn on_the_wire(kind: Kind, identity: &str) -> String {
+    if kind == Kind::Vonage { identity.trim_start_matches('+').to_owned() } else { identity.to_owned() }
+}
+
+/// A stored error text must not carry the recipient (in any form), a code or a credential.
+fn assert_clean_error(row: &OutboxRow, identity: &str, code: Option<&str>) {
+    let Some(error) = &row.last_error else { return };
+    let bare = identity.trim_start_matches('+');
+    assert!(!error.contains(bare), "the stored error names the recipient: {error}");
+    if let Some(code) = code {
+        assert!(!error.contains(code), "the stored error carries the code: {error}");
+    }
+    for secret in CREDENTIALS {
+        assert!(!error.contains(secret), "the stored error carries a credential: {error}");
+    }
+    assert!(error.chars().count() <= 260, "the stored error is not truncated: {error}");
+}
+
+/// Sends one sign-in to `identity` and waits for its outcome; returns the requests the
+/// mock received for it and the outbox row.
+async fn sign_in(app: &App, mock: &Mock, identity: &str, requests: usize) -> (String, Vec<crate::mock::Received>, OutboxRow) {
+    let id = app.start(identity).await;
+    let received = mock.wait_for(&on_the_wire(mock.kind, identity), requests).await;
+    let row = app.settled(identity).await;
+    (id, received, row)
+}
+
+/// Every scenario of one provider, one after another on one server.
+async fn contract(kind: Kind) {
+    let mock = Mock::start(kind).await;
+    let app = spawn(|s| mock.configure(s, false)).await;
+    let name = kind.name();
+
+    // 1. Delivered at once: a valid request, a working code, the id recorded, the secret
+    //    wiped from the outbox, the delivery counted.
+    let who = identity(kind, 1);
+    let (auth_request_id, received, row) = sign_in(&app, &mock, &who, 1).await;
+    mock.assert_no_violations();
+    assert_eq!(received.len(), 1);
+    let r = app.verify(&auth_request_id, &received[0].code()).await;
+    assert_eq!(r.status(), 200, "the code the {name} mock received signs in: {}", r.text().await.unwrap());
+    assert_eq!(row.status, "sent");
+    assert_eq!(row.attempts, 1);
+    assert_eq!(row.provider.as_deref(), Some(name));
+    assert_eq!(row.provider_message_id, received[0].provider_id, "the provider's message id is recorded");
+    assert!(row.provider_message_id.is_some());
+    assert_eq!(row.payload, "", "the link and code are wiped after a real delivery");
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.lines().any(|l| l.starts_with("postern_delivery_messages_total")
+            && l.contains(&format!("provider=\"{name}\""))
+            && l.contains("status=\"sent\"")),
+        "no delivery counted for {name} in:\n{metrics}"
+    );
+
+    // 2–4. Temporary failures are retried until the provider takes the message.
+    for (n, failure) in [(2, Reply::Throttle), (3, Reply::ServerError), (4, Reply::Hang)] {
+        mock.then(failure, 1);
+        let who = identity(kind, n);
+        let (auth_request_id, received, row) = sign_in(&app, &mock, &who, 2).await;
+        mock.assert_no_violations();
+        assert_eq!(row.status, "sent", "{failure:?} then accepted: {row:?}");
+        assert_eq!(row.attempts, 2, "{failure:?} then accepted: one retry");
+        assert_eq!(received.len(), 2);
+        assert_eq!(received[0].reply, failure);
+        assert_eq!(row.provider_message_id, received[1].provider_id);
+        let r = app.verify(&auth_request_id, &received[1].code()).await;
+        assert_eq!(r.status(), 200, "the retried message's code signs in");
+        assert_clean_error(&row, &who, Some(&received[1].code()));
+    }
+
+    // 5. A refusal fails the message at once: one request, no retry.
+    mock.then(Reply::Reject, 1);
+    let who = identity(kind, 5);
+    let (_, received, row) = sign_in(&app, &mock, &who, 1).await;
+    assert_eq!(row.status, "failed", "{row:?}");
+    assert_eq!(row.attempts, 1);
+    assert_eq!(row.payload, "");
+    let error = row.last_error.clone().unwrap_or_default();
+    assert!(error.contains("permanent") && error.contains(name), "the error says what happened: {error}");
+    assert_clean_error(&row, &who, Some(&received[0].code()));
+    // Well past the longest backoff: still the one request.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(mock.received_for(&on_the_wire(kind, &who)).len(), 1, "a refused message is not retried");
+    mock.assert_no_violations();
+}
+
+/// The primary answers 500 to everything: the fallback delivers, first attempt.
+async fn failover(primary: Kind, fallback: Kind) {
+    let (first, second) = (Mock::start(primary).await, Mock::start(fallback).await);
+    first.then(Reply::ServerError, 100);
+    let app = spawn(|s| {
+        first.configure(s, false);
+        second.configure(s, true);
+    })
+    .await;
+    let who = identity(primary, 9);
+    let id = app.start(&who).await;
+    let received = second.wait_for(&on_the_wire(fallback, &who), 1).await;
+    let row = app.settled(&who).await;
+    first.assert_no_violations();
+    second.assert_no_violations();
+    assert_eq!(first.received().len(), 1, "the primary was tried once");
+    assert_eq!(row.status, "sent");
+    assert_eq!(row.provider.as_deref(), Some(fallback.name()));
+    assert_eq!(row.attempts, 1);
+    assert_eq!(row.provider_message_id, received[0].provider_id);
+    let r = app.verify(&id, &received[0].code()).await;
+    assert_eq!(r.status(), 200, "the fallback's message signs in");
+}
+
+backend_test! {
+async fn resend_contract() {
+    contract(Kind::Resend).await;
+}}
+
+backend_test! {
+async fn postmark_contract() {
+    contract(Kind::Postmark).await;
+}}
+
+backend_test! {
+async fn sendgrid_contract() {
+    contract(Kind::Sendgrid).await;
+}}
+
+backend_test! {
+async fn mailgun_contract() {
+    contract(Kind::Mailgun).await;
+}}
+
+backend_test! {
+async fn forwardemail_contract() {
+    contract(Kind::ForwardEmail).await;
+}}
+
+backend_test! {
+async fn webhook_email_contract() {
+    contract(Kind::WebhookEmail).await;
+}}
+
+backend_test! {
+async fn twilio_contract() {
+    contract(Kind::Twilio).await;
+}}
+
+backend_test! {
+async fn vonage_contract() {
+    contract(Kind::Vonage).await;
+}}
+
+backend_test! {
+async fn webhook_sms_contract() {
+    contract(Kind::WebhookSms).await;
+}}
+
+#[tokio::test]
+async fn resend_fails_over_to_postmark() {
+    failover(Kind::Resend, Kind::Postmark).await;
+}
+
+#[tokio::test]
+async fn postmark_fails_over_to_sendgrid() {
+    failover(Kind::Postmark, Kind::Sendgrid).await;
+}
+
+#[tokio::test]
+async fn sendgrid_fails_over_to_mailgun() {
+    failover(Kind::Sendgrid, Kind::Mailgun).await;
+}
+
+#[tokio::test]
+async fn mailgun_fails_over_to_forwardemail() {
+    failover(Kind::Mailgun, Kind::ForwardEmail).await;
+}
+
+#[tokio::test]
+async fn forwardemail_fails_over_to_webhook() {
+    failover(Kind::ForwardEmail, Kind::WebhookEmail).await;
+}
+
+#[tokio::test]
+async fn webhook_fails_over_to_resend() {
+    failover(Kind::WebhookEmail, Kind::Resend).await;
+}
+
+#[tokio::test]
+async fn twilio_fails_over_to_vonage() {
+    failover(Kind::Twilio, Kind::Vonage).await;
+}
+
+#[tokio::test]
+async fn vonage_fails_over_to_webhook() {
+    failover(Kind::Vonage, Kind::WebhookSms).await;
+}
+
+#[tokio::test]
+async fn sms_webhook_fails_over_to_twilio() {
+    failover(Kind::WebhookSms, Kind::Twilio).await;
+}
