@@ -237,7 +237,10 @@ mod tests {
 
     #[test]
     fn mailboxes_split_into_name_and_address() {
-        assert_eq!(split_mailbox("Acme <no-reply@acme.example>"), (Some("Acme".into()), "no-reply@acme.example".into()));
+        assert_eq!(
+            split_mailbox("Acme <no-reply@acme.example>"),
+            (Some("Acme".into()), "no-reply@acme.example".into())
+        );
         assert_eq!(split_mailbox("\"A, B\" <a@b.example>"), (Some("A, B".into()), "a@b.example".into()));
         assert_eq!(split_mailbox("a@b.example"), (None, "a@b.example".into()));
     }

@@ -48,7 +48,9 @@ pub fn build_sms(settings: &DeliverySettings, http: &reqwest::Client) -> anyhow:
 /// The signing key of a `whsec_<base64>` secret. The errors never repeat the secret.
 pub fn signing_key(secret: &str) -> anyhow::Result<Vec<u8>> {
     let Some(encoded) = secret.strip_prefix(SECRET_PREFIX) else {
-        bail!("secret must start with {SECRET_PREFIX} followed by base64 (e.g. {SECRET_PREFIX}$(openssl rand -base64 32))");
+        bail!(
+            "secret must start with {SECRET_PREFIX} followed by base64 (e.g. {SECRET_PREFIX}$(openssl rand -base64 32))"
+        );
     };
     let Ok(key) = BASE64_STANDARD.decode(encoded.trim()) else {
         bail!("secret: the part after {SECRET_PREFIX} is not valid base64");
@@ -106,10 +108,8 @@ impl Sender for Webhook {
         });
         // The exact bytes signed are the bytes sent.
         let body = serde_json::to_vec(&body).map_err(|_| SendError::Permanent(format!("{NAME}: encoding failed")))?;
-        let timestamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+        let timestamp =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
         let signature = sign(self.key.expose_secret(), &message.id, timestamp, &body);
         let request = self
             .http

@@ -73,7 +73,8 @@ impl App {
 
     /// Starts a passwordless sign-in for an email address or a phone number (`+…`).
     pub async fn start(&self, identifier: &str) -> String {
-        let body = if identifier.starts_with('+') { json!({ "phone": identifier }) } else { json!({ "email": identifier }) };
+        let body =
+            if identifier.starts_with('+') { json!({ "phone": identifier }) } else { json!({ "email": identifier }) };
         let r = self.client.post(self.url("/v1/passwordless/start")).json(&body).send().await.unwrap();
         assert_eq!(r.status(), 200, "start failed: {}", r.text().await.unwrap_or_default());
         let body: Value = r.json().await.unwrap();
@@ -98,9 +99,8 @@ impl App {
                 let path = self.database_url.strip_prefix("sqlite://").unwrap().to_owned();
                 let recipient = recipient.to_owned();
                 tokio::task::spawn_blocking(move || {
-                    let conn =
-                        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                            .unwrap();
+                    let conn = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                        .unwrap();
                     conn.busy_timeout(Duration::from_secs(5)).unwrap();
                     let mut stmt = conn.prepare(&SQL.replace("$1", "?1")).unwrap();
                     let mut rows = stmt

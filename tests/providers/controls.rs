@@ -35,7 +35,12 @@ async fn resend_requests_are_checked_against_its_openapi_document() {
     let mock = Mock::start(Kind::Resend).await;
     let url = format!("{}/emails", mock.base_url());
     // No subject (required by the schema), a misspelt field, no credential.
-    let status = post_json(url.clone(), None, json!({"from": mock::FROM, "to": ["a@example.com"], "text": "x", "replyTo": "b@example.com"})).await;
+    let status = post_json(
+        url.clone(),
+        None,
+        json!({"from": mock::FROM, "to": ["a@example.com"], "text": "x", "replyTo": "b@example.com"}),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_violation(&mock, "subject");
     assert_violation(&mock, "body.replyTo is not a field the spec declares");

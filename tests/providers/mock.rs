@@ -99,7 +99,6 @@ pub enum Reply {
 /// One request the mock received.
 #[derive(Clone, Debug)]
 pub struct Received {
-    pub path: String,
     pub headers: HeaderMap,
     pub raw: Bytes,
     /// The body as JSON (a form as an object of strings).
@@ -307,7 +306,6 @@ async fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, raw
     let provider_id = (reply == Reply::Accept || reply == Reply::Hang).then(|| message_id(state.kind, n));
     let invalid = !violations.is_empty();
     state.received.lock().unwrap().push(Received {
-        path,
         headers,
         raw,
         body,
@@ -342,45 +340,61 @@ fn message_id(kind: Kind, n: u64) -> String {
 
 /// The provider's own answer shape for `reply`.
 fn answer(kind: Kind, reply: Reply, id: Option<&str>, to: &str) -> Response {
-    let json = |status: u16, body: Value| {
-        (StatusCode::from_u16(status).unwrap(), axum::Json(body)).into_response()
-    };
+    let json = |status: u16, body: Value| (StatusCode::from_u16(status).unwrap(), axum::Json(body)).into_response();
     let id = id.unwrap_or_default();
     match (kind, reply) {
-        (Kind::Vonage, Reply::Accept | Reply::Hang) => json(200, json!({
-            "message-count": "1",
-            "messages": [{"to": to, "message-id": id, "status": "0", "remaining-balance": "3.14159265",
-                          "message-price": "0.03330000", "network": "26202"}]
-        })),
-        (Kind::Vonage, Reply::Throttle) => json(200, json!({
-            "message-count": "1",
-            "messages": [{"status": "1", "error-text": "Throughput Rate Exceeded - please wait [ 30 ] and retry"}]
-        })),
-        (Kind::Vonage, Reply::Reject) => json(200, json!({
-            "message-count": "1",
-            "messages": [{"status": "3", "error-text": format!("Invalid value for parameter: to {to}")}]
-        })),
+        (Kind::Vonage, Reply::Accept | Reply::Hang) => json(
+            200,
+            json!({
+                "message-count": "1",
+                "messages": [{"to": to, "message-id": id, "status": "0", "remaining-balance": "3.14159265",
+                              "message-price": "0.03330000", "network": "26202"}]
+            }),
+        ),
+        (Kind::Vonage, Reply::Throttle) => json(
+            200,
+            json!({
+                "message-count": "1",
+                "messages": [{"status": "1", "error-text": "Throughput Rate Exceeded - please wait [ 30 ] and retry"}]
+            }),
+        ),
+        (Kind::Vonage, Reply::Reject) => json(
+            200,
+            json!({
+                "message-count": "1",
+                "messages": [{"status": "3", "error-text": format!("Invalid value for parameter: to {to}")}]
+            }),
+        ),
         (_, Reply::Accept | Reply::Hang) => match kind {
             Kind::Sendgrid => {
                 let mut r = StatusCode::ACCEPTED.into_response();
                 r.headers_mut().insert("x-message-id", id.parse().unwrap());
                 r
             }
-            Kind::Postmark => json(200, json!({
-                "To": to, "SubmittedAt": "2026-11-29T19:00:00.0000000-05:00", "MessageID": id,
-                "ErrorCode": 0, "Message": "OK"
-            })),
+            Kind::Postmark => json(
+                200,
+                json!({
+                    "To": to, "SubmittedAt": "2026-11-29T19:00:00.0000000-05:00", "MessageID": id,
+                    "ErrorCode": 0, "Message": "OK"
+                }),
+            ),
             Kind::Mailgun => json(200, json!({ "id": id, "message": "Queued. Thank you." })),
-            Kind::Twilio => json(201, json!({
-                "sid": id, "account_sid": TWILIO_SID, "to": to, "from": TWILIO_FROM, "status": "queued",
-                "api_version": "2010-04-01", "num_segments": "1", "direction": "outbound-api",
-                "error_code": null, "error_message": null
-            })),
+            Kind::Twilio => json(
+                201,
+                json!({
+                    "sid": id, "account_sid": TWILIO_SID, "to": to, "from": TWILIO_FROM, "status": "queued",
+                    "api_version": "2010-04-01", "num_segments": "1", "direction": "outbound-api",
+                    "error_code": null, "error_message": null
+                }),
+            ),
             _ => json(200, json!({ "id": id })),
         },
         (_, Reply::Throttle) => match kind {
-            Kind::Resend => json(429, json!({"statusCode": 429, "name": "rate_limit_exceeded",
-                "message": "Too many requests. You can only make 2 requests per second."})),
+            Kind::Resend => json(
+                429,
+                json!({"statusCode": 429, "name": "rate_limit_exceeded",
+                "message": "Too many requests. You can only make 2 requests per second."}),
+            ),
             Kind::Postmark => json(429, json!({"ErrorCode": 429, "Message": "Rate limit exceeded"})),
             Kind::Sendgrid => json(429, json!({"errors": [{"message": "too many requests", "field": null}]})),
             Kind::Twilio => json(429, json!({"code": 20429, "message": "Too Many Requests", "status": 429})),
@@ -394,17 +408,32 @@ fn answer(kind: Kind, reply: Reply, id: Option<&str>, to: &str) -> Response {
         },
         // Refusals that echo the recipient, as real providers do: Postern must scrub it.
         (_, Reply::Reject) => match kind {
-            Kind::Resend => json(422, json!({"statusCode": 422, "name": "validation_error",
-                "message": format!("Invalid `to` field: {to}")})),
-            Kind::Postmark => json(422, json!({"ErrorCode": 300,
-                "Message": format!("Error parsing 'To': Illegal email address '{to}'.")})),
-            Kind::Sendgrid => json(400, json!({"errors": [{"message": format!("Does not contain a valid address: {to}"),
-                "field": "personalizations.0.to.0.email", "help": "http://sendgrid.com/docs/errors"}]})),
-            Kind::Twilio => json(400, json!({"code": 21211,
+            Kind::Resend => json(
+                422,
+                json!({"statusCode": 422, "name": "validation_error",
+                "message": format!("Invalid `to` field: {to}")}),
+            ),
+            Kind::Postmark => json(
+                422,
+                json!({"ErrorCode": 300,
+                "Message": format!("Error parsing 'To': Illegal email address '{to}'.")}),
+            ),
+            Kind::Sendgrid => json(
+                400,
+                json!({"errors": [{"message": format!("Does not contain a valid address: {to}"),
+                "field": "personalizations.0.to.0.email", "help": "http://sendgrid.com/docs/errors"}]}),
+            ),
+            Kind::Twilio => json(
+                400,
+                json!({"code": 21211,
                 "message": format!("The 'To' number {to} is not a valid phone number."),
-                "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400})),
-            Kind::ForwardEmail => json(400, json!({"statusCode": 400, "error": "Bad Request",
-                "message": format!("Invalid recipient {to}")})),
+                "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}),
+            ),
+            Kind::ForwardEmail => json(
+                400,
+                json!({"statusCode": 400, "error": "Bad Request",
+                "message": format!("Invalid recipient {to}")}),
+            ),
             _ => json(400, json!({"message": format!("'to' parameter is not a valid address: {to}")})),
         },
     }
@@ -551,8 +580,21 @@ fn postmark(req: &Request<'_>) -> (Vec<String>, Value) {
     expect_header(req, "accept", "application/json", &mut v);
     expect_header(req, "x-postmark-server-token", POSTMARK_TOKEN, &mut v);
     let known = [
-        "From", "To", "Cc", "Bcc", "Subject", "Tag", "HtmlBody", "TextBody", "ReplyTo", "Headers", "TrackOpens",
-        "TrackLinks", "Metadata", "Attachments", "MessageStream",
+        "From",
+        "To",
+        "Cc",
+        "Bcc",
+        "Subject",
+        "Tag",
+        "HtmlBody",
+        "TextBody",
+        "ReplyTo",
+        "Headers",
+        "TrackOpens",
+        "TrackLinks",
+        "Metadata",
+        "Attachments",
+        "MessageStream",
     ];
     only_known(&b, &known, &[], &mut v);
     strings_only(&b, &["From", "To", "Subject", "Tag", "HtmlBody", "TextBody", "ReplyTo", "MessageStream"], &mut v);
@@ -618,9 +660,32 @@ fn forwardemail(req: &Request<'_>) -> (Vec<String>, Value) {
         v.push("basic auth must be the API key as user name and an empty password".to_owned());
     }
     let known = [
-        "from", "to", "cc", "bcc", "subject", "text", "html", "attachments", "sender", "replyTo", "inReplyTo",
-        "references", "attachDataUrls", "watchHtml", "amp", "icalEvent", "alternatives", "encoding", "raw",
-        "textEncoding", "priority", "headers", "messageId", "date", "list", "requireTLS",
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "text",
+        "html",
+        "attachments",
+        "sender",
+        "replyTo",
+        "inReplyTo",
+        "references",
+        "attachDataUrls",
+        "watchHtml",
+        "amp",
+        "icalEvent",
+        "alternatives",
+        "encoding",
+        "raw",
+        "textEncoding",
+        "priority",
+        "headers",
+        "messageId",
+        "date",
+        "list",
+        "requireTLS",
     ];
     only_known(&b, &known, &[], &mut v);
     strings_only(&b, &["from", "subject", "text", "html", "replyTo"], &mut v);
@@ -640,9 +705,27 @@ fn vonage(req: &Request<'_>) -> (Vec<String>, Value) {
     let b = parse_body(req, &mut v);
     expect_route(req, "/sms/json", &["application/x-www-form-urlencoded", "application/json"], &mut v);
     let known = [
-        "api_key", "api_secret", "sig", "from", "to", "text", "type", "ttl", "status-report-req", "callback",
-        "message-class", "udh", "protocol-id", "body", "title", "url", "validity", "client-ref", "account-ref",
-        "entity-id", "content-id",
+        "api_key",
+        "api_secret",
+        "sig",
+        "from",
+        "to",
+        "text",
+        "type",
+        "ttl",
+        "status-report-req",
+        "callback",
+        "message-class",
+        "udh",
+        "protocol-id",
+        "body",
+        "title",
+        "url",
+        "validity",
+        "client-ref",
+        "account-ref",
+        "entity-id",
+        "content-id",
     ];
     only_known(&b, &known, &[], &mut v);
     for required in ["api_key", "api_secret", "from", "to", "text"] {

@@ -25,6 +25,33 @@ fn on_the_wire(kind: Kind, identity: &str) -> String {
     if kind == Kind::Vonage { identity.trim_start_matches('+').to_owned() } else { identity.to_owned() }
 }
 
+/// The message kind, where the provider's API has a field to tag messages with.
+fn kind_tag(kind: Kind, body: &serde_json::Value) -> Option<String> {
+    let tag = match kind {
+        Kind::Resend => body["tags"].as_array()?.iter().find(|t| t["name"] == "kind")?["value"].clone(),
+        Kind::Postmark => body["Tag"].clone(),
+        Kind::Sendgrid => body["categories"][0].clone(),
+        Kind::Mailgun => body["o:tag"].clone(),
+        Kind::WebhookEmail | Kind::WebhookSms => body["kind"].clone(),
+        Kind::ForwardEmail | Kind::Twilio | Kind::Vonage => return Some("sign_in".to_owned()),
+    };
+    tag.as_str().map(str::to_owned)
+}
+
+/// The value of the delivered-messages counter of `provider` on `/metrics` (0 if absent).
+async fn delivered_count(app: &App, provider: &str) -> f64 {
+    let metrics = app.metrics().await;
+    metrics
+        .lines()
+        .filter(|l| {
+            l.starts_with("postern_delivery_messages_total{")
+                && l.contains(&format!("provider=\"{provider}\""))
+                && l.contains("status=\"sent\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
 /// A stored error text must not carry the recipient (in any form), a code or a credential.
 fn assert_clean_error(row: &OutboxRow, identity: &str, code: Option<&str>) {
     let Some(error) = &row.last_error else { return };
@@ -41,7 +68,12 @@ fn assert_clean_error(row: &OutboxRow, identity: &str, code: Option<&str>) {
 
 /// Sends one sign-in to `identity` and waits for its outcome; returns the requests the
 /// mock received for it and the outbox row.
-async fn sign_in(app: &App, mock: &Mock, identity: &str, requests: usize) -> (String, Vec<crate::mock::Received>, OutboxRow) {
+async fn sign_in(
+    app: &App,
+    mock: &Mock,
+    identity: &str,
+    requests: usize,
+) -> (String, Vec<crate::mock::Received>, OutboxRow) {
     let id = app.start(identity).await;
     let received = mock.wait_for(&on_the_wire(mock.kind, identity), requests).await;
     let row = app.settled(identity).await;
@@ -57,9 +89,11 @@ async fn contract(kind: Kind) {
     // 1. Delivered at once: a valid request, a working code, the id recorded, the secret
     //    wiped from the outbox, the delivery counted.
     let who = identity(kind, 1);
+    let counted_before = delivered_count(&app, name).await;
     let (auth_request_id, received, row) = sign_in(&app, &mock, &who, 1).await;
     mock.assert_no_violations();
     assert_eq!(received.len(), 1);
+    assert_eq!(kind_tag(kind, &received[0].body).as_deref(), Some("sign_in"), "the message kind is tagged");
     let r = app.verify(&auth_request_id, &received[0].code()).await;
     assert_eq!(r.status(), 200, "the code the {name} mock received signs in: {}", r.text().await.unwrap());
     assert_eq!(row.status, "sent");
@@ -68,13 +102,9 @@ async fn contract(kind: Kind) {
     assert_eq!(row.provider_message_id, received[0].provider_id, "the provider's message id is recorded");
     assert!(row.provider_message_id.is_some());
     assert_eq!(row.payload, "", "the link and code are wiped after a real delivery");
-    let metrics = app.metrics().await;
-    assert!(
-        metrics.lines().any(|l| l.starts_with("postern_delivery_messages_total")
-            && l.contains(&format!("provider=\"{name}\""))
-            && l.contains("status=\"sent\"")),
-        "no delivery counted for {name} in:\n{metrics}"
-    );
+    // The process-wide recorder is shared by every test here: the counter must have grown.
+    let counted = delivered_count(&app, name).await;
+    assert!(counted >= counted_before + 1.0, "no delivery counted for {name} ({counted_before} → {counted})");
 
     // 2–4. Temporary failures are retried until the provider takes the message.
     for (n, failure) in [(2, Reply::Throttle), (3, Reply::ServerError), (4, Reply::Hang)] {
@@ -101,11 +131,33 @@ async fn contract(kind: Kind) {
     assert_eq!(row.payload, "");
     let error = row.last_error.clone().unwrap_or_default();
     assert!(error.contains("permanent") && error.contains(name), "the error says what happened: {error}");
+    eprintln!("{name}: a refusal is recorded as {error:?}");
     assert_clean_error(&row, &who, Some(&received[0].code()));
     // Well past the longest backoff: still the one request.
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(mock.received_for(&on_the_wire(kind, &who)).len(), 1, "a refused message is not retried");
     mock.assert_no_violations();
+}
+
+/// Temporary failures up to `delivery.max_attempts`, then the message fails; the stored
+/// error names the provider's status and code, scrubbed.
+async fn gives_up_after_max_attempts(kind: Kind, failure: Reply, expect: &str) {
+    let mock = Mock::start(kind).await;
+    mock.then(failure, 100);
+    let app = spawn(|s| {
+        mock.configure(s, false);
+        s.delivery.max_attempts = 2;
+    })
+    .await;
+    let who = identity(kind, 7);
+    let (_, received, row) = sign_in(&app, &mock, &who, 2).await;
+    mock.assert_no_violations();
+    assert_eq!(row.status, "failed", "{row:?}");
+    assert_eq!(row.attempts, 2);
+    assert_eq!(received.len(), 2);
+    let error = row.last_error.clone().unwrap_or_default();
+    assert!(error.contains(expect), "expected {expect:?} in {error:?}");
+    assert_clean_error(&row, &who, Some(&received[1].code()));
 }
 
 /// The primary answers 500 to everything: the fallback delivers, first attempt.
@@ -130,6 +182,21 @@ async fn failover(primary: Kind, fallback: Kind) {
     assert_eq!(row.provider_message_id, received[0].provider_id);
     let r = app.verify(&id, &received[0].code()).await;
     assert_eq!(r.status(), 200, "the fallback's message signs in");
+}
+
+#[tokio::test]
+async fn throttled_twilio_messages_fail_after_the_last_attempt() {
+    gives_up_after_max_attempts(Kind::Twilio, Reply::Throttle, "temporary failure: twilio answered 429: 20429").await;
+}
+
+#[tokio::test]
+async fn throttled_vonage_messages_fail_after_the_last_attempt() {
+    gives_up_after_max_attempts(Kind::Vonage, Reply::Throttle, "temporary failure: vonage status 1: Throughput").await;
+}
+
+#[tokio::test]
+async fn hanging_providers_fail_after_the_last_attempt() {
+    gives_up_after_max_attempts(Kind::Postmark, Reply::Hang, "temporary failure: postmark: timed out").await;
 }
 
 backend_test! {

@@ -164,7 +164,8 @@ impl Spec {
         };
         let content_type = content_type(req.headers);
         let Some(media) = request_body["content"].get(&content_type) else {
-            let accepted: Vec<&String> = request_body["content"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
+            let accepted: Vec<&String> =
+                request_body["content"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
             v.push(format!("{}: content type {content_type:?} is not one of {accepted:?}", self.name));
             return;
         };
@@ -370,7 +371,5 @@ fn undeclared_fields(schema: &Value, instance: &Value, path: &str, report: &mut 
 /// E.164: `+`, then 2 to 15 digits, the first not 0.
 pub fn is_e164(s: &str) -> bool {
     let Some(digits) = s.strip_prefix('+') else { return false };
-    (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0')
+    (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
 }

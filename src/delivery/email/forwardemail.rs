@@ -63,8 +63,7 @@ impl Sender for ForwardEmail {
         if let Some(reply_to) = &self.reply_to {
             body["replyTo"] = json!(reply_to);
         }
-        let request =
-            self.http.post(&self.endpoint).basic_auth(self.api_key.expose_secret(), Some("")).json(&body);
+        let request = self.http.post(&self.endpoint).basic_auth(self.api_key.expose_secret(), Some("")).json(&body);
         let answer = http_api::send(NAME, request, describe).await?;
         Ok(answer.json_str("id"))
     }

@@ -67,8 +67,7 @@ impl Sender for Mailgun {
         if let Some(reply_to) = &self.reply_to {
             form.push(("h:Reply-To", reply_to));
         }
-        let request =
-            self.http.post(&self.endpoint).basic_auth("api", Some(self.api_key.expose_secret())).form(&form);
+        let request = self.http.post(&self.endpoint).basic_auth("api", Some(self.api_key.expose_secret())).form(&form);
         let answer = http_api::send(NAME, request, describe).await?;
         Ok(answer.json_str("id"))
     }
