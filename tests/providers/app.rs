@@ -55,6 +55,8 @@ pub async fn spawn(configure: impl FnOnce(&mut Settings)) -> App {
     App { address, client, database_url, shutdown, _db: db }
 }
 
+type PgRow = (String, i32, Option<String>, Option<String>, Option<String>, String);
+
 /// One outbox row, as stored.
 #[derive(Debug, Clone)]
 pub struct OutboxRow {
@@ -123,8 +125,7 @@ impl App {
             Backend::Postgres => {
                 use sqlx::Connection;
                 let mut conn = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
-                let row: Option<(String, i32, Option<String>, Option<String>, Option<String>, String)> =
-                    sqlx::query_as(SQL).bind(recipient).fetch_optional(&mut conn).await.unwrap();
+                let row: Option<PgRow> = sqlx::query_as(SQL).bind(recipient).fetch_optional(&mut conn).await.unwrap();
                 row.map(|(status, attempts, provider, provider_message_id, last_error, payload)| OutboxRow {
                     status,
                     attempts: attempts.into(),

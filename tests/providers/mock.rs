@@ -474,6 +474,9 @@ fn validate(kind: Kind, req: &Request<'_>) -> (Vec<String>, Value) {
                 other => v.push(format!("resend: Idempotency-Key should be the outgoing id, got {other:?}")),
             }
             email_common(&checked.body, "from", "subject", &["html", "text"], &mut v);
+            if checked.body["reply_to"] != REPLY_TO {
+                v.push(format!("resend: reply_to should be the configured one, got {}", checked.body["reply_to"]));
+            }
             (v, checked.body)
         }
         Kind::Sendgrid => {
@@ -486,6 +489,9 @@ fn validate(kind: Kind, req: &Request<'_>) -> (Vec<String>, Value) {
             }
             // SendGrid's documented rules the schema does not express: a subject (global or
             // per personalization), text/plain before text/html.
+            if b["reply_to"] != json!({"email": REPLY_TO}) {
+                v.push(format!("sendgrid: reply_to should be the configured one, got {}", b["reply_to"]));
+            }
             if b["subject"].as_str().is_none_or(str::is_empty) {
                 v.push("sendgrid: subject is missing".to_owned());
             }
@@ -601,6 +607,9 @@ fn postmark(req: &Request<'_>) -> (Vec<String>, Value) {
     email_common(&b, "From", "Subject", &["HtmlBody", "TextBody"], &mut v);
     if b["To"].as_str().is_none_or(str::is_empty) {
         v.push("To is missing".to_owned());
+    }
+    if b["ReplyTo"] != REPLY_TO {
+        v.push(format!("ReplyTo should be the configured one, got {}", b["ReplyTo"]));
     }
     if b["Tag"].as_str().is_some_and(|t| t.len() > 1000) {
         v.push("Tag is longer than 1000 characters".to_owned());

@@ -116,6 +116,11 @@ async fn contract(kind: Kind) {
         assert_eq!(row.attempts, 2, "{failure:?} then accepted: one retry");
         assert_eq!(received.len(), 2);
         assert_eq!(received[0].reply, failure);
+        // A retry is the same message to the provider: same idempotency key / webhook id.
+        for header in ["idempotency-key", "webhook-id"] {
+            let values: Vec<_> = received.iter().map(|r| r.headers.get(header).cloned()).collect();
+            assert_eq!(values[0], values[1], "{header} differs between attempts");
+        }
         assert_eq!(row.provider_message_id, received[1].provider_id);
         let r = app.verify(&auth_request_id, &received[1].code()).await;
         assert_eq!(r.status(), 200, "the retried message's code signs in");
@@ -197,6 +202,28 @@ async fn throttled_vonage_messages_fail_after_the_last_attempt() {
 #[tokio::test]
 async fn hanging_providers_fail_after_the_last_attempt() {
     gives_up_after_max_attempts(Kind::Postmark, Reply::Hang, "temporary failure: postmark: timed out").await;
+}
+
+/// With a Messaging Service, Twilio is sent its SID (which the spec constrains) and no
+/// `From`.
+#[tokio::test]
+async fn twilio_sends_through_a_messaging_service() {
+    const SERVICE: &str = "MG0123456789abcdef0123456789abcdef";
+    let mock = Mock::start(Kind::Twilio).await;
+    let app = spawn(|s| {
+        mock.configure(s, false);
+        let twilio = s.delivery.sms.twilio.as_mut().unwrap();
+        twilio.from = None;
+        twilio.messaging_service_sid = Some(SERVICE.to_owned());
+    })
+    .await;
+    let who = identity(Kind::Twilio, 8);
+    let (id, received, row) = sign_in(&app, &mock, &who, 1).await;
+    mock.assert_no_violations();
+    assert_eq!(received[0].body["MessagingServiceSid"], SERVICE);
+    assert!(received[0].body.get("From").is_none());
+    assert_eq!(row.status, "sent");
+    assert_eq!(app.verify(&id, &received[0].code()).await.status(), 200);
 }
 
 backend_test! {

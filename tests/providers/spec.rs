@@ -59,6 +59,16 @@ pub struct Request<'a> {
     pub body: &'a [u8],
 }
 
+/// An operation matched by method and path template.
+struct Operation {
+    template: String,
+    path_item: Value,
+    op: Value,
+    path_params: Vec<(String, String)>,
+    /// Literal (non-template) segments: the more, the better the match.
+    literal: usize,
+}
+
 /// What validation found: the violations, and the body as JSON (for the mock to read).
 pub struct Checked {
     pub violations: Vec<String>,
@@ -69,40 +79,39 @@ impl Spec {
     pub fn validate(&self, req: &Request<'_>) -> Checked {
         let mut v = Vec::new();
         let body = parse_body(req, &mut v);
-        let Some((template, path_item, op, path_params)) = self.operation(req.method, req.path) else {
+        let Some(found) = self.operation(req.method, req.path) else {
             v.push(format!("{}: no operation {} {} in the spec", self.name, req.method, req.path));
             return Checked { violations: v, body };
         };
-        let op = self.resolve(&op);
-        self.check_parameters(&template, &path_item, &op, &path_params, req, &mut v);
+        let op = self.resolve(&found.op);
+        self.check_parameters(&found, &op, req, &mut v);
         self.check_security(&op, req.headers, &mut v);
         self.check_body(&op, req, &body, &mut v);
         Checked { violations: v, body }
     }
 
     /// The operation whose path template matches, preferring the most literal template.
-    fn operation(&self, method: &str, path: &str) -> Option<(String, Value, Value, Vec<(String, String)>)> {
+    fn operation(&self, method: &str, path: &str) -> Option<Operation> {
         let method = method.to_ascii_lowercase();
-        let mut best: Option<(usize, String, Value, Value, Vec<(String, String)>)> = None;
+        let mut best: Option<Operation> = None;
         for (template, item) in self.doc["paths"].as_object()? {
             let Some(op) = item.get(&method) else { continue };
             let Some((literal, params)) = match_template(template, path) else { continue };
-            if best.as_ref().is_none_or(|b| literal > b.0) {
-                best = Some((literal, template.clone(), item.clone(), op.clone(), params));
+            if best.as_ref().is_none_or(|b| literal > b.literal) {
+                best = Some(Operation {
+                    template: template.clone(),
+                    path_item: item.clone(),
+                    op: op.clone(),
+                    path_params: params,
+                    literal,
+                });
             }
         }
-        best.map(|(_, t, item, op, params)| (t, item, op, params))
+        best
     }
 
-    fn check_parameters(
-        &self,
-        template: &str,
-        path_item: &Value,
-        op: &Value,
-        path_params: &[(String, String)],
-        req: &Request<'_>,
-        v: &mut Vec<String>,
-    ) {
+    fn check_parameters(&self, found: &Operation, op: &Value, req: &Request<'_>, v: &mut Vec<String>) {
+        let (template, path_item, path_params) = (&found.template, &found.path_item, &found.path_params);
         let mut params: Vec<Value> = Vec::new();
         for list in [path_item.get("parameters"), op.get("parameters")].into_iter().flatten() {
             for p in list.as_array().into_iter().flatten() {

@@ -22,8 +22,9 @@ pub struct Twilio {
     endpoint: String,
     account_sid: String,
     auth_token: SecretString,
-    /// `("From", number)` or `("MessagingServiceSid", sid)`.
-    sender: (&'static str, String),
+    /// `From` and/or `MessagingServiceSid` (with both, Twilio sends from that sender of
+    /// the service's pool).
+    sender: Vec<(&'static str, String)>,
 }
 
 pub fn build(settings: &DeliverySettings, http: &reqwest::Client) -> anyhow::Result<Arc<dyn Sender>> {
@@ -33,11 +34,16 @@ pub fn build(settings: &DeliverySettings, http: &reqwest::Client) -> anyhow::Res
     if !(sid.len() == 34 && sid.starts_with("AC") && sid[2..].chars().all(|c| c.is_ascii_hexdigit())) {
         anyhow::bail!("delivery.sms.twilio.account_sid must be AC followed by 32 hex digits");
     }
-    let sender = match (&s.messaging_service_sid, &s.from) {
-        (Some(service), _) => ("MessagingServiceSid", service.clone()),
-        (None, Some(from)) => ("From", from.clone()),
-        (None, None) => anyhow::bail!("[delivery.sms.twilio] needs `from` or `messaging_service_sid`"),
-    };
+    let mut sender = Vec::new();
+    if let Some(service) = &s.messaging_service_sid {
+        sender.push(("MessagingServiceSid", service.trim().to_owned()));
+    }
+    if let Some(from) = &s.from {
+        sender.push(("From", from.trim().to_owned()));
+    }
+    if sender.is_empty() {
+        anyhow::bail!("[delivery.sms.twilio] needs `from` or `messaging_service_sid`");
+    }
     Ok(Arc::new(Twilio {
         http: http.clone(),
         endpoint: format!("{}/2010-04-01/Accounts/{sid}/Messages.json", base_url(s.base_url.as_deref(), DEFAULT_BASE)),
@@ -59,7 +65,8 @@ impl Sender for Twilio {
     }
 
     async fn send(&self, message: &Outgoing) -> Result<Option<String>, SendError> {
-        let form = [("To", message.to.as_str()), (self.sender.0, &self.sender.1), ("Body", &message.rendered.text)];
+        let mut form = vec![("To", message.to.as_str()), ("Body", &message.rendered.text)];
+        form.extend(self.sender.iter().map(|(k, v)| (*k, v.as_str())));
         let request = self
             .http
             .post(&self.endpoint)

@@ -111,4 +111,10 @@ mod tests {
         assert!(!temporary);
         assert!(!text.contains("4915112345678"), "{text}");
     }
+
+    #[test]
+    fn non_gsm_text_goes_as_unicode() {
+        assert_eq!(message_type("Your code is 123456"), "text");
+        assert_eq!(message_type("Dein Code für Postern: 123456"), "unicode");
+    }
 }
