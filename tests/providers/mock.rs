@@ -94,6 +94,10 @@ pub enum Reply {
     Reject,
     /// No answer until well after the send timeout.
     Hang,
+    /// 307 to another URL (a provider never redirects an API call; Postern must not follow).
+    Redirect,
+    /// Resend's 409 `concurrent_idempotent_requests`: the same key is still being processed.
+    Concurrent,
 }
 
 /// One request the mock received.
@@ -400,6 +404,16 @@ fn answer(kind: Kind, reply: Reply, id: Option<&str>, to: &str) -> Response {
             Kind::Twilio => json(429, json!({"code": 20429, "message": "Too Many Requests", "status": 429})),
             _ => json(429, json!({"message": "Too many requests"})),
         },
+        (_, Reply::Redirect) => {
+            let mut r = StatusCode::TEMPORARY_REDIRECT.into_response();
+            r.headers_mut().insert("location", "http://127.0.0.1:9/elsewhere".parse().unwrap());
+            r
+        }
+        (_, Reply::Concurrent) => json(
+            409,
+            json!({"statusCode": 409, "name": "concurrent_idempotent_requests",
+            "message": "Same idempotency key used while original request is still in progress."}),
+        ),
         (_, Reply::ServerError) => match kind {
             Kind::Twilio => json(500, json!({"code": 20500, "message": "Internal Server Error", "status": 500})),
             Kind::Postmark => json(500, json!({"ErrorCode": 500, "Message": "Internal server error"})),

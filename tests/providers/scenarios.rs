@@ -204,6 +204,58 @@ async fn hanging_providers_fail_after_the_last_attempt() {
     gives_up_after_max_attempts(Kind::Postmark, Reply::Hang, "temporary failure: postmark: timed out").await;
 }
 
+/// A redirect is not followed (a 307 would replay the message, code included, to a host
+/// nobody configured): the message fails after the one request.
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let mock = Mock::start(Kind::WebhookEmail).await;
+    mock.then(Reply::Redirect, 1);
+    let app = spawn(|s| mock.configure(s, false)).await;
+    let who = identity(Kind::WebhookEmail, 10);
+    let (_, received, row) = sign_in(&app, &mock, &who, 1).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(row.status, "failed");
+    assert!(row.last_error.as_deref().unwrap_or_default().contains("webhook answered 307"), "{row:?}");
+}
+
+/// Resend still processing the same idempotency key (a first attempt that timed out
+/// here): asked again later, not failed.
+#[tokio::test]
+async fn resend_retries_a_request_still_in_progress() {
+    let mock = Mock::start(Kind::Resend).await;
+    mock.then(Reply::Concurrent, 1);
+    let app = spawn(|s| mock.configure(s, false)).await;
+    let who = identity(Kind::Resend, 11);
+    let (_, received, row) = sign_in(&app, &mock, &who, 2).await;
+    mock.assert_no_violations();
+    assert_eq!(row.status, "sent");
+    assert_eq!(row.attempts, 2);
+    assert_eq!(row.provider_message_id, received[1].provider_id);
+}
+
+/// Nothing listens at the provider's address: a temporary failure, retried, then failed.
+#[tokio::test]
+async fn unreachable_providers_are_temporary_failures() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let mock = Mock::start(Kind::Sendgrid).await;
+    let app = spawn(|s| {
+        mock.configure(s, false);
+        s.delivery.email.sendgrid.as_mut().unwrap().base_url = Some(format!("http://{closed}/"));
+        s.delivery.max_attempts = 2;
+    })
+    .await;
+    let who = identity(Kind::Sendgrid, 12);
+    app.start(&who).await;
+    let row = app.settled(&who).await;
+    assert_eq!(row.status, "failed");
+    assert_eq!(row.attempts, 2, "retried: {row:?}");
+    assert_eq!(row.last_error.as_deref(), Some("temporary failure: sendgrid: could not connect"));
+    assert!(mock.received().is_empty());
+}
+
 /// With a Messaging Service, Twilio is sent its SID (which the spec constrains) and no
 /// `From`.
 #[tokio::test]
