@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod cli;
 mod delivery;
 mod enumeration;
 mod errors;

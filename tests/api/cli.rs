@@ -1,0 +1,84 @@
+//! `postern send-test`: the real binary sends a sample through the configured provider
+//! (a local webhook receiver here) and reports the provider's answer; failures exit 1.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::post;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_postern");
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// A webhook receiver answering `status`; returns its URL and what it received.
+async fn receiver(status: StatusCode) -> (String, Arc<Mutex<Vec<Value>>>) {
+    let seen: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let store = seen.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move |body: axum::Json<Value>| {
+            let store = store.clone();
+            async move {
+                store.lock().unwrap().push(body.0);
+                (status, "{\"id\":\"hook-1\"}")
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+async fn send_test(envs: &[(&str, &str)], to: &str) -> std::process::Output {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.arg("send-test").arg(to).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().await.unwrap()
+}
+
+fn webhook_env(url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("POSTERN_DELIVERY__EMAIL__PROVIDER", "webhook".to_owned()),
+        ("POSTERN_DELIVERY__EMAIL__WEBHOOK__URL", url.to_owned()),
+        ("POSTERN_DELIVERY__EMAIL__WEBHOOK__SECRET", SECRET.to_owned()),
+    ]
+}
+
+#[tokio::test]
+async fn send_test_delivers_a_sample_and_reports_the_answer() {
+    let (url, seen) = receiver(StatusCode::OK).await;
+    let env = webhook_env(&url);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = send_test(&env, "ada@example.com").await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("sent via webhook"), "{stdout}");
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0]["to"], "ada@example.com");
+    assert_eq!(seen[0]["kind"], "sign_in");
+    assert!(seen[0]["text"].as_str().unwrap().contains("000000"), "the sample's placeholder code");
+}
+
+#[tokio::test]
+async fn send_test_fails_loudly_when_the_provider_refuses() {
+    let (url, _) = receiver(StatusCode::INTERNAL_SERVER_ERROR).await;
+    let env = webhook_env(&url);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = send_test(&env, "ada@example.com").await;
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("500"), "{stderr}");
+    // Nothing configured for SMS (email names a provider): a clear refusal.
+    let out = send_test(&env, "+4915112345678").await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no provider is configured for sms"));
+    // The dev provider sends nothing, and says so.
+    let out = send_test(&[], "ada@example.com").await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dev provider"));
+}
