@@ -15,7 +15,8 @@
 #   3. Starts `postern serve` on the same database with the provider pointed at the sink
 #      and measures the drain: messages delivered per second from the moment /healthz
 #      answers until the sink has counted every queued message. Also prints the server's
-#      peak RSS and CPU seconds during the drain.
+#      peak RSS, its CPU seconds during the drain, and how many messages the outbox records
+#      as sent once the server has stopped (recorded = messages: nothing lost).
 #
 # Knobs: BENCH_FILL (wrk duration of the fill, default 3s), BENCH_CONCURRENCY
 # (delivery.concurrency, default 64), BENCH_SKIP_BUILD=1, BENCH_DELIVERY_TARGETS.
@@ -84,7 +85,7 @@ provider_env() { # TARGET PORT
     esac
 }
 
-printf '%-6s %10s %10s %12s %10s %10s\n' target messages seconds "msgs/s" "rss_MB" "cpu_s"
+printf '%-6s %10s %10s %12s %10s %10s %10s\n' target messages seconds "msgs/s" "rss_MB" "cpu_s" "recorded"
 for target in $TARGETS; do
     http_port=$(free_port); smtp_port=$(free_port); closed=$(free_port); port=$(free_port)
     "$WORK/delivery_sink" "$http_port" "$smtp_port" >"$WORK/sink.log" 2>&1 &
@@ -126,11 +127,12 @@ for target in $TARGETS; do
     cpu1=$(awk '{print $14+$15}' "/proc/$pid/stat")
     rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
     kill "$pid"; wait "$pid" 2>/dev/null || true
-    python3 - "$target" "$total" "$c0" "$done_count" "$t0" "$t1" "$rss" "$cpu0" "$cpu1" "$(getconf CLK_TCK)" <<'EOF'
+    sent=$(sql "$db" "SELECT count(*) FROM outbox WHERE status = 'sent'")
+    python3 - "$target" "$total" "$c0" "$done_count" "$t0" "$t1" "$rss" "$cpu0" "$cpu1" "$(getconf CLK_TCK)" "$sent" <<'EOF'
 import sys
-target, total, c0, done, t0, t1, rss, cpu0, cpu1, tck = sys.argv[1:]
+target, total, c0, done, t0, t1, rss, cpu0, cpu1, tck, sent = sys.argv[1:]
 secs = float(t1) - float(t0)
 drained = int(done) - int(c0)
-print(f"{target:<6} {int(total):>10} {secs:>10.2f} {drained / secs:>12.0f} {int(rss) / 1024:>10.1f} {(int(cpu1) - int(cpu0)) / int(tck):>10.2f}")
+print(f"{target:<6} {int(total):>10} {secs:>10.2f} {drained / secs:>12.0f} {int(rss) / 1024:>10.1f} {(int(cpu1) - int(cpu0)) / int(tck):>10.2f} {int(sent):>10}")
 EOF
 done
