@@ -22,6 +22,7 @@ duration-days = { $days ->
 ## Parts shared by every email
 
 email-code-label = Ihr Code
+email-code-line = Ihr Code: { $code }
 email-code-or = Oder geben Sie diesen Code ein:
 email-link-fallback = Oder fügen Sie diesen Link in Ihren Browser ein:
 email-footer = Dies ist eine automatische Nachricht von { $app }.

@@ -24,6 +24,7 @@ duration-days = { $days ->
 ## Parts shared by every email
 
 email-code-label = Your code
+email-code-line = Your code: { $code }
 email-code-or = Or enter this code:
 email-link-fallback = Or paste this link into your browser:
 email-footer = This is an automated message from { $app }.

@@ -22,6 +22,7 @@ duration-days = { $days ->
 ## Parts shared by every email
 
 email-code-label = Tu código
+email-code-line = Tu código: { $code }
 email-code-or = O introduce este código:
 email-link-fallback = O pega este enlace en tu navegador:
 email-footer = Este es un mensaje automático de { $app }.

@@ -22,6 +22,7 @@ duration-days = { $days ->
 ## Parts shared by every email
 
 email-code-label = Votre code
+email-code-line = Votre code : { $code }
 email-code-or = Ou saisissez ce code :
 email-link-fallback = Ou collez ce lien dans votre navigateur :
 email-footer = Ceci est un message automatique de { $app }.

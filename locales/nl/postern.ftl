@@ -22,6 +22,7 @@ duration-days = { $days ->
 ## Parts shared by every email
 
 email-code-label = Je code
+email-code-line = Je code: { $code }
 email-code-or = Of voer deze code in:
 email-link-fallback = Of plak deze link in je browser:
 email-footer = Dit is een automatisch bericht van { $app }.

@@ -22,6 +22,7 @@ duration-days = { $days ->
 ## Parts shared by every email
 
 email-code-label = Seu código
+email-code-line = Seu código: { $code }
 email-code-or = Ou digite este código:
 email-link-fallback = Ou cole este link no seu navegador:
 email-footer = Esta é uma mensagem automática de { $app }.
