@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::LanguageIdentifier;
+use fluent_templates::fluent_bundle::FluentValue;
 
 /// Every locale with a full catalogue; the first is the fallback of last resort.
 pub const LOCALES: &[&str] = &["en", "de", "fr", "es", "pt", "nl"];
@@ -46,9 +46,9 @@ pub fn translate(locale: &str, id: &str, args: &Args) -> Result<String, String> 
 
 /// A duration as people say it in `locale`: "10 minutes", "24 hours", "1 day".
 pub fn duration(locale: &str, minutes: u64) -> String {
-    let (id, key, n) = if minutes >= 2 * 60 && minutes % (24 * 60) == 0 {
+    let (id, key, n) = if minutes >= 2 * 60 && minutes.is_multiple_of(24 * 60) {
         ("duration-days", "days", minutes / (24 * 60))
-    } else if minutes >= 2 * 60 && minutes % 60 == 0 {
+    } else if minutes >= 2 * 60 && minutes.is_multiple_of(60) {
         ("duration-hours", "hours", minutes / 60)
     } else {
         ("duration-minutes", "minutes", minutes)

@@ -128,12 +128,14 @@ impl Templates {
             for locale in LOCALES {
                 for part in Part::ALL {
                     let specific = template_name(kind, Some(locale), part);
-                    let name = if env.get_template(&specific).is_ok() { specific } else { template_name(kind, None, part) };
+                    let name =
+                        if env.get_template(&specific).is_ok() { specific } else { template_name(kind, None, part) };
                     messages.insert((*kind, *locale, part), Arc::from(name));
                 }
             }
         }
-        let templates = Self { env, app_name: settings.app_name.clone(), messages, theme_css: theme_css(&settings.theme) };
+        let templates =
+            Self { env, app_name: settings.app_name.clone(), messages, theme_css: theme_css(&settings.theme) };
         for o in &found {
             templates.check_override(o)?;
         }

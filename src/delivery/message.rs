@@ -83,9 +83,11 @@ pub fn render(
             html: Some(templates.render_message(kind, locale, Part::Html, ctx)?),
             subject,
         },
-        Channel::Sms => {
-            Rendered { text: templates.render_message(kind, locale, Part::Sms, ctx)?.trim().to_owned(), html: None, subject }
-        }
+        Channel::Sms => Rendered {
+            text: templates.render_message(kind, locale, Part::Sms, ctx)?.trim().to_owned(),
+            html: None,
+            subject,
+        },
     })
 }
 

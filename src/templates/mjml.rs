@@ -132,11 +132,15 @@ mod tests {
     #[test]
     fn errors_point_at_the_line_of_the_file_they_are_in() {
         let layout = "<mjml><mj-body>\n<mj-section><mj-column>\n<mj-include path=\"content.mjml\" />\n</mj-column></mj-section></mj-body></mjml>";
-        let e = compile(Some(layout), "<mj-text>hi</mj-text>\n\n<mj-button href=\"x\" \"oops\">b</mj-button>").unwrap_err();
+        let e =
+            compile(Some(layout), "<mj-text>hi</mj-text>\n\n<mj-button href=\"x\" \"oops\">b</mj-button>").unwrap_err();
         assert!(e.in_content);
         assert_eq!(e.line, Some(3), "{e:?}");
-        let e = compile(Some("<mjml><mj-body>\n<mj-section \"x\">\n<mj-include path=\"content.mjml\" />"), "<mj-text>hi</mj-text>")
-            .unwrap_err();
+        let e = compile(
+            Some("<mjml><mj-body>\n<mj-section \"x\">\n<mj-include path=\"content.mjml\" />"),
+            "<mj-text>hi</mj-text>",
+        )
+        .unwrap_err();
         assert!(!e.in_content, "{e:?}");
         assert_eq!(e.line, Some(2), "{e:?}");
         let e = compile(None, "<mjml><mj-body>\n<mj-section>\n<mj-column>\n").unwrap_err();

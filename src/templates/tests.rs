@@ -41,9 +41,14 @@ fn every_kind_renders_in_every_locale_by_email_and_sms_with_the_same_link_and_co
                 let email = render(&templates, Channel::Email, kind, locale, &payload_json(&p)).unwrap();
                 let sms = render(&templates, Channel::Sms, kind, locale, &payload_json(&p)).unwrap();
                 let html = decoded(email.html.as_deref().unwrap());
-                assert!(!email.subject.is_empty() && !email.subject.contains('\n'), "{at}: subject {:?}", email.subject);
+                assert!(
+                    !email.subject.is_empty() && !email.subject.contains('\n'),
+                    "{at}: subject {:?}",
+                    email.subject
+                );
                 assert!(html.contains(&format!("lang=\"{locale}\"")), "{at}: the HTML says its language");
-                for (part, text) in [("subject", &email.subject), ("text", &email.text), ("html", &html), ("sms", &sms.text)]
+                for (part, text) in
+                    [("subject", &email.subject), ("text", &email.text), ("html", &html), ("sms", &sms.text)]
                 {
                     for leftover in ["{{", "{%", "}}", "%}", "Unknown localization", "\u{2068}", "\u{E000}"] {
                         assert!(!text.contains(leftover), "{at}: {part} contains {leftover:?}: {text}");
@@ -57,7 +62,11 @@ fn every_kind_renders_in_every_locale_by_email_and_sms_with_the_same_link_and_co
                 if let Some(code) = &p.code {
                     assert!(email.text.contains(code.as_str()), "{at}: the text has the code");
                     assert!(html.contains(code.as_str()), "{at}: the HTML has the code");
-                    assert!(sms.text.ends_with(&format!("@auth.example.com #{code}")), "{at}: WebOTP line: {}", sms.text);
+                    assert!(
+                        sms.text.ends_with(&format!("@auth.example.com #{code}")),
+                        "{at}: WebOTP line: {}",
+                        sms.text
+                    );
                 }
                 if p.code.is_none() {
                     assert!(!email.text.contains("123456") && !html.contains("123456"), "{at}: no code");
@@ -181,7 +190,10 @@ fn a_broken_override_fails_the_load_with_its_file_and_line() {
     assert!(m.contains("sign_in.de.subject.txt:2") && m.contains("undefined"), "undefined variable: {m}");
     let m = load_error(&[("sms/reset_code.txt", "{{ t('no-such-message') }}")]);
     assert!(m.contains("reset_code.txt:1") && m.contains("no-such-message"), "unknown message id: {m}");
-    let m = load_error(&[("email/verification.mjml", "<mj-text>ok</mj-text>\n<mj-text>\n<mj-button href=\"x\" \"y\">b</mj-button>")]);
+    let m = load_error(&[(
+        "email/verification.mjml",
+        "<mj-text>ok</mj-text>\n<mj-text>\n<mj-button href=\"x\" \"y\">b</mj-button>",
+    )]);
     assert!(m.contains("verification.mjml:3") && m.contains("MJML"), "MJML error: {m}");
     let m = load_error(&[("email/verification.mjml", "<mj-text>\n{{ nope }}</mj-text>")]);
     assert!(m.contains("verification.mjml:2") && m.contains("undefined"), "undefined in MJML: {m}");

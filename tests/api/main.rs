@@ -10,6 +10,7 @@ mod common;
 mod enumeration;
 mod errors;
 mod helpers;
+mod i18n;
 mod links;
 mod ops;
 mod passwordless;

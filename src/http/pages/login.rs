@@ -86,8 +86,11 @@ async fn login_submit(
         Err(e) => {
             let shown = redirect_to.clone().unwrap_or_default();
             // The parser's reason is English: other languages get the general advice.
-            let error =
-                if locale.locale == "en" { format!("Check the address: {e}.") } else { locale.t("page-login-error-identifier") };
+            let error = if locale.locale == "en" {
+                format!("Check the address: {e}.")
+            } else {
+                locale.t("page-login-error-identifier")
+            };
             return login_page(&state, locale, jar, StatusCode::BAD_REQUEST, &typed, &shown, Some(error));
         }
     };

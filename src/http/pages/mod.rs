@@ -86,7 +86,13 @@ impl FromRequestParts<AppState> for PageLocale {
 }
 
 /// Renders a page template in `locale`; `app_name`, `theme` and `t()` are there too.
-pub fn page(state: &AppState, locale: PageLocale, status: StatusCode, template: &str, ctx: minijinja::Value) -> Response {
+pub fn page(
+    state: &AppState,
+    locale: PageLocale,
+    status: StatusCode,
+    template: &str,
+    ctx: minijinja::Value,
+) -> Response {
     let ctx = minijinja::context! { locale => locale.locale, locale_query => locale.query(true), ..ctx };
     match state.templates.render(template, ctx) {
         Ok(html) => (status, Html(html)).into_response(),
