@@ -219,3 +219,83 @@ fn a_message_renders_well_under_a_millisecond() {
     let bound = if cfg!(debug_assertions) { 5_000 } else { 1_000 };
     assert!(each.as_micros() < bound, "{each:?} per message");
 }
+
+/// The ids every built-in template passes to `t('…')`.
+fn ids_used_by_built_in_templates() -> Vec<String> {
+    let sources = PAGES
+        .iter()
+        .chain(MESSAGES)
+        .map(|(_, source)| *source)
+        .chain(EMAIL_CONTENT.iter().map(|(_, source)| *source))
+        .chain([EMAIL_LAYOUT]);
+    let mut ids = Vec::new();
+    for source in sources {
+        for (at, _) in source.match_indices("t('") {
+            let rest = &source[at + 3..];
+            let id = &rest[..rest.find('\'').unwrap()];
+            ids.push(id.to_owned());
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+#[test]
+fn every_id_a_built_in_template_uses_is_in_the_english_catalogue() {
+    let ids = ids_used_by_built_in_templates();
+    assert!(ids.len() > 80, "the scan finds the ids: {ids:?}");
+    let english = include_str!("../../locales/en/postern.ftl");
+    for id in ids {
+        assert!(english.lines().any(|l| l.starts_with(&format!("{id} ="))), "{id} is not in locales/en/postern.ftl");
+    }
+}
+
+#[test]
+fn every_page_renders_in_every_locale() {
+    let templates = Templates::built_in().unwrap();
+    let session = minijinja::context! {
+        id => "s1", device => "Firefox on Linux", ip => "127.0.0.1", current => false,
+        created_at => "2026-01-01T00:00:00Z", last_seen_at => "2026-01-02T00:00:00Z",
+    };
+    let message = minijinja::context! {
+        channel => "email", to => "ada@example.com", subject => "Hi", text => "Body", created_at => "2026-01-01T00:00:00Z",
+    };
+    let pages = [
+        ("login.html", minijinja::context! { csrf => "c", identifier => "", redirect_to => "", error => "Bad" }),
+        (
+            "code.html",
+            minijinja::context! {
+                csrf => "c", auth_request_id => "id", masked => "a•••@example.com", channel => "sms", match_number => 42,
+                redirect_to => "/", lifetime_minutes => 10, lifetime => "10 minutes", notice => "Sent", error => "Wrong",
+            },
+        ),
+        (
+            "link.html",
+            minijinja::context! {
+                csrf => "c", token => "t", same_browser => false, masked => "a•••@example.com",
+                requested_from => "Firefox on Linux", requester_ip => "127.0.0.1", requested_at => "2026-01-01T00:00:00Z",
+                choices => vec![12, 34, 56],
+            },
+        ),
+        ("link.html", minijinja::context! { csrf => "c", token => "t", same_browser => true }),
+        (
+            "notice.html",
+            minijinja::context! { title => "T", message => "M", is_error => true, action_href => "/login", action_label => "Back" },
+        ),
+        (
+            "account.html",
+            minijinja::context! { csrf => "c", who => "ada@example.com", sessions => vec![session], member_since => "2026", notice => None::<String> },
+        ),
+        ("dev_inbox.html", minijinja::context! { messages => vec![message] }),
+    ];
+    for locale in LOCALES {
+        for (page, ctx) in &pages {
+            let ctx =
+                minijinja::context! { locale => *locale, locale_query => format!("?locale={locale}"), ..ctx.clone() };
+            let html = templates.render(page, ctx).unwrap_or_else(|e| panic!("{page} in {locale}: {e:#}"));
+            assert!(html.contains(&format!("<html lang=\"{locale}\">")), "{page} in {locale}");
+            assert!(!html.contains('\u{E000}'), "{page} in {locale}: an argument marker was left");
+        }
+    }
+}
