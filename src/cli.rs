@@ -49,7 +49,9 @@ pub fn run() -> anyhow::Result<()> {
     let settings = Settings::load()?;
     match cli.command {
         Command::Config { command: ConfigCommand::Check } => {
-            crate::templates::Templates::built_in()?;
+            // The operator's template overrides too: a broken one fails here with its file
+            // and line, not at the first message.
+            crate::templates::Templates::load(&settings)?;
             print!("{}", settings.redacted_summary());
             println!("configuration OK");
             Ok(())

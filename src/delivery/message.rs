@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::rfc3339;
 use crate::domain::Channel;
-use crate::templates::Templates;
+use crate::templates::{Part, Templates};
 
 /// Message kinds; each has a subject, HTML and text for email, and a text for SMS.
 pub const KIND_SIGN_IN: &str = "sign_in";
@@ -45,6 +45,23 @@ pub struct Rendered {
     pub html: Option<String>,
 }
 
+/// The variables of a message template (docs/templates.md lists them). `app_name`,
+/// `theme` and `t()` are there in every template.
+pub fn context(kind: &str, locale: &str, p: &Payload, subject: &str) -> minijinja::Value {
+    minijinja::context! {
+        kind,
+        locale,
+        subject,
+        link => p.link.clone(),
+        code => p.code.clone(),
+        expires_at => rfc3339(p.expires_at),
+        lifetime_minutes => p.lifetime_minutes,
+        lifetime => crate::i18n::duration(locale, p.lifetime_minutes),
+        requested_from => p.requested_from.clone(),
+        origin_host => p.origin_host.clone(),
+    }
+}
+
 /// Renders a stored message in `locale` (a supported locale, see `crate::i18n`).
 pub fn render(
     templates: &Templates,
@@ -54,26 +71,50 @@ pub fn render(
     payload: &str,
 ) -> anyhow::Result<Rendered> {
     anyhow::ensure!(KINDS.contains(&kind), "unknown message kind {kind}");
-    let _ = locale;
     let p: Payload = serde_json::from_str(payload)?;
-    let ctx = minijinja::context! {
-        app_name => templates.app_name(),
-        link => p.link,
-        code => p.code,
-        expires_at => rfc3339(p.expires_at),
-        lifetime_minutes => p.lifetime_minutes,
-        requested_from => p.requested_from,
-        origin_host => p.origin_host,
-    };
-    let subject = templates.render("email/sign_in_subject.txt", ctx.clone())?.trim().to_owned();
+    let ctx = context(kind, locale, &p, "");
+    // One line whatever the template does: a subject is a mail header.
+    let subject = templates.render_message(kind, locale, Part::Subject, ctx)?;
+    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    let ctx = context(kind, locale, &p, &subject);
     Ok(match channel {
         Channel::Email => Rendered {
+            text: templates.render_message(kind, locale, Part::Text, ctx.clone())?,
+            html: Some(templates.render_message(kind, locale, Part::Html, ctx)?),
             subject,
-            text: templates.render("email/sign_in.txt", ctx.clone())?,
-            html: Some(templates.render("email/sign_in.html", ctx.clone())?),
         },
-        Channel::Sms => {
-            Rendered { subject, text: templates.render("sms/sign_in.txt", ctx)?.trim().to_owned(), html: None }
-        }
+        Channel::Sms => Rendered {
+            text: templates.render_message(kind, locale, Part::Sms, ctx)?.trim().to_owned(),
+            html: None,
+            subject,
+        },
     })
+}
+
+/// Payloads a kind's templates are checked with at start (overrides) and in tests: each
+/// variant the flows send (a verification with and without a code, …).
+pub fn samples(kind: &str) -> Vec<Payload> {
+    let full = Payload {
+        link: Some("https://auth.example.com/login/link?token=sample-token".to_owned()),
+        code: Some("123456".to_owned()),
+        expires_at: 1_767_225_600_000,
+        lifetime_minutes: 10,
+        requested_from: "Firefox on Linux".to_owned(),
+        origin_host: "auth.example.com".to_owned(),
+    };
+    let no_code = Payload { code: None, ..full.clone() };
+    let no_link = Payload { link: None, ..full.clone() };
+    let notice = Payload { link: None, code: None, expires_at: 0, lifetime_minutes: 0, ..full.clone() };
+    let anonymous = Payload { requested_from: String::new(), ..full.clone() };
+    match kind {
+        KIND_SIGN_IN => vec![full, anonymous],
+        KIND_VERIFICATION | KIND_RESET_LINK => vec![full, no_code, anonymous],
+        KIND_RESET_CODE => vec![no_link, anonymous],
+        KIND_PASSWORD_CHANGED => vec![notice.clone(), Payload { requested_from: String::new(), ..notice }],
+        _ => vec![
+            notice.clone(),
+            Payload { link: full.link.clone(), ..notice.clone() },
+            Payload { requested_from: String::new(), ..notice },
+        ],
+    }
 }

@@ -14,7 +14,7 @@ use crate::clock::rfc3339;
 use crate::delivery::message::render;
 use crate::domain::Identifier;
 use crate::error::{AppError, AppResult};
-use crate::http::pages::page;
+use crate::http::pages::{PageLocale, page};
 use crate::state::AppState;
 use crate::store::OutboxMessage;
 
@@ -91,14 +91,15 @@ async fn json(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> App
     }
 }
 
-async fn html(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> Response {
+async fn html(State(state): State<AppState>, locale: PageLocale, Query(q): Query<InboxQuery>) -> Response {
     match messages(&state, q.to).await {
         Ok(messages) => page(
             &state,
+            locale,
             StatusCode::OK,
             "dev_inbox.html",
             minijinja::context! { messages => minijinja::value::Serde(messages) },
         ),
-        Err(e) => crate::http::pages::error_page(&state, e),
+        Err(e) => crate::http::pages::error_page(&state, locale, e),
     }
 }

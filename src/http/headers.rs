@@ -35,8 +35,14 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
             form_action.push(' ');
             form_action.push_str(origin);
         }
+        // Images: this origin, and the origin of the configured logo (theme.logo_url).
+        let mut img_src = String::from("'self' data:");
+        if let Some(origin) = state.settings.theme.logo_origin() {
+            img_src.push(' ');
+            img_src.push_str(&origin);
+        }
         format!(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src {img_src}; \
              connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
         )
     } else {

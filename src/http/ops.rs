@@ -19,6 +19,13 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics))
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
         .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", JS) }))
+        .route("/assets/theme.css", get(theme_css))
+}
+
+/// The operator's theme as CSS custom properties (generated at start, see `Templates`).
+async fn theme_css(State(state): State<AppState>) -> impl IntoResponse {
+    let css = state.templates.theme_css().to_owned();
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], css)
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {

@@ -12,6 +12,7 @@ mod delivery;
 mod enumeration;
 mod errors;
 mod helpers;
+mod i18n;
 mod links;
 mod ops;
 mod passwordless;

@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::{PageForm, check_csrf, error_page, page};
+use super::{PageForm, PageLocale, check_csrf, error_page, page};
 use crate::clock::rfc3339;
 use crate::error::AppError;
 use crate::flows::sessions::{LogoutScope, current_session, list_sessions, logout, revoke_session};
@@ -35,36 +35,43 @@ async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<Option<(Session,
 }
 
 /// The signed-in session, or where to go instead (the login page, or an error page).
-async fn required_session(state: &AppState, jar: &CookieJar, login: &str) -> Result<(Session, User), Response> {
+async fn required_session(
+    state: &AppState,
+    locale: PageLocale,
+    jar: &CookieJar,
+    login: &str,
+) -> Result<(Session, User), Response> {
     match signed_in(state, jar).await {
         Ok(Some(found)) => Ok(found),
         Ok(None) => Err(Redirect::to(login).into_response()),
-        Err(e) => Err(error_page(state, e)),
+        Err(e) => Err(error_page(state, locale, e)),
     }
 }
 
-async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
+async fn home(State(state): State<AppState>, locale: PageLocale, jar: CookieJar) -> Response {
     match signed_in(&state, &jar).await {
         Ok(Some(_)) => Redirect::to("/account").into_response(),
         Ok(None) => Redirect::to("/login").into_response(),
-        Err(e) => error_page(&state, e),
+        Err(e) => error_page(&state, locale, e),
     }
 }
 
-async fn account(State(state): State<AppState>, jar: CookieJar) -> Response {
-    let (session, user) = match required_session(&state, &jar, "/login?redirect_to=/account").await {
+async fn account(State(state): State<AppState>, locale: PageLocale, jar: CookieJar) -> Response {
+    let login = format!("/login?redirect_to=/account{}", locale.query(false));
+    let (session, user) = match required_session(&state, locale, &jar, &login).await {
         Ok(found) => found,
         Err(page) => return page,
     };
     let sessions = match list_sessions(&state, &user.id).await {
         Ok(list) => list,
-        Err(e) => return error_page(&state, e),
+        Err(e) => return error_page(&state, locale, e),
     };
     let views: Vec<SessionView> = sessions.iter().map(|s| SessionView::new(s, &session.id)).collect();
     let (jar, csrf) = csrf::issue(&state, jar);
     let who = user.email.clone().or(user.phone.clone()).unwrap_or_default();
     let body = page(
         &state,
+        locale,
         StatusCode::OK,
         "account.html",
         minijinja::context! { csrf, who, sessions => minijinja::value::Serde(views), member_since => rfc3339(user.created_at), notice => None::<String> },
@@ -80,20 +87,21 @@ struct LogoutForm {
 
 async fn logout_submit(
     State(state): State<AppState>,
+    locale: PageLocale,
     jar: CookieJar,
     headers: HeaderMap,
     PageForm(form): PageForm<LogoutForm>,
 ) -> Response {
-    if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
+    if let Err(page) = check_csrf(&state, locale, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }
-    let (session, _) = match required_session(&state, &jar, "/login").await {
+    let (session, _) = match required_session(&state, locale, &jar, "/login").await {
         Ok(found) => found,
         Err(page) => return page,
     };
     let scope = form.scope.unwrap_or(LogoutScope::Current);
     if let Err(e) = logout(&state, &session, scope).await {
-        return error_page(&state, e);
+        return error_page(&state, locale, e);
     }
     match scope {
         LogoutScope::Others => Redirect::to("/account").into_response(),
@@ -111,19 +119,20 @@ struct RevokeForm {
 
 async fn revoke_submit(
     State(state): State<AppState>,
+    locale: PageLocale,
     jar: CookieJar,
     headers: HeaderMap,
     PageForm(form): PageForm<RevokeForm>,
 ) -> Response {
-    if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
+    if let Err(page) = check_csrf(&state, locale, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }
-    let (_, user) = match required_session(&state, &jar, "/login").await {
+    let (_, user) = match required_session(&state, locale, &jar, "/login").await {
         Ok(found) => found,
         Err(page) => return page,
     };
     match revoke_session(&state, &user.id, form.session_id.as_deref().unwrap_or("")).await {
         Ok(()) | Err(AppError::NotFound) => Redirect::to("/account").into_response(),
-        Err(e) => error_page(&state, e),
+        Err(e) => error_page(&state, locale, e),
     }
 }

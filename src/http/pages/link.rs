@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::{PageForm, check_csrf, error_page, notice, page};
+use super::{PageForm, PageLocale, check_csrf, error_page, notice, page};
 use crate::clock::rfc3339;
 use crate::error::AppError;
 use crate::flows::Client;
@@ -26,17 +26,23 @@ struct LinkQuery {
     token: Option<String>,
 }
 
-async fn show(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Response {
+async fn show(
+    State(state): State<AppState>,
+    locale: PageLocale,
+    jar: CookieJar,
+    Query(q): Query<LinkQuery>,
+) -> Response {
     let token = q.token.unwrap_or_default();
     let device = cookies::existing_device(&state, &jar);
     let view = match inspect_link(&state, &token, device).await {
         Ok(view) => view,
-        Err(e) => return error_page(&state, e),
+        Err(e) => return error_page(&state, locale, e),
     };
     let (jar, csrf) = csrf::issue(&state, jar);
     let r = &view.request;
     let body = page(
         &state,
+        locale,
         StatusCode::OK,
         "link.html",
         minijinja::context! {
@@ -64,19 +70,20 @@ struct LinkForm {
 
 async fn submit(
     State(state): State<AppState>,
+    locale: PageLocale,
     client: Client,
     jar: CookieJar,
     headers: HeaderMap,
     PageForm(form): PageForm<LinkForm>,
 ) -> Response {
-    if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
+    if let Err(page) = check_csrf(&state, locale, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }
     let token = form.token.unwrap_or_default();
     let choice = match (form.choice.as_deref(), form.picked.as_deref().map(str::parse::<u8>)) {
         (Some("continue") | None, _) => Choice::ContinueHere,
         (Some("approve"), Some(Ok(picked))) => Choice::Approve { picked },
-        _ => return error_page(&state, AppError::invalid("Pick one of the three numbers, or sign in on this device.")),
+        _ => return error_page(&state, locale, AppError::invalid(locale.t("page-link-pick-number"))),
     };
     match redeem_link(&state, &token, choice, &client).await {
         Ok(Redeemed::SignedIn(issued)) => {
@@ -85,18 +92,20 @@ async fn submit(
         }
         Ok(Redeemed::Approved) => notice(
             &state,
+            locale,
             StatusCode::OK,
-            "Sign-in approved",
-            "Go back to the device where you asked to sign in: it signs in by itself in a moment. You can close this page.",
+            &locale.t("notice-approved-title"),
+            &locale.t("notice-approved-message"),
             None,
         ),
         Err(AppError::TooManyAttempts { .. }) => notice(
             &state,
+            locale,
             StatusCode::FORBIDDEN,
-            "Sign-in cancelled",
-            "That was not the number shown on the device that asked. For your safety this sign-in has been cancelled. If it was you, start again.",
-            Some(("/login", "Back to sign in")),
+            &locale.t("notice-cancelled-title"),
+            &locale.t("notice-cancelled-message"),
+            Some((&format!("/login{}", locale.query(true)), "notice-back-to-sign-in")),
         ),
-        Err(e) => error_page(&state, e),
+        Err(e) => error_page(&state, locale, e),
     }
 }

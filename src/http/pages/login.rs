@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::{PageForm, check_csrf, error_page, page};
+use super::{PageForm, PageLocale, check_csrf, error_message, error_page, page};
 use crate::domain::{Identifier, OtpCode, RedirectTo};
 use crate::error::AppError;
 use crate::flows::poll_status::{Status, find_request, poll_status};
@@ -37,6 +37,7 @@ struct LoginQuery {
 
 fn login_page(
     state: &AppState,
+    locale: PageLocale,
     jar: CookieJar,
     status: StatusCode,
     identifier: &str,
@@ -44,15 +45,20 @@ fn login_page(
     error: Option<String>,
 ) -> Response {
     let (jar, csrf) = csrf::issue(state, jar);
-    let body = page(state, status, "login.html", minijinja::context! { csrf, identifier, redirect_to, error });
+    let body = page(state, locale, status, "login.html", minijinja::context! { csrf, identifier, redirect_to, error });
     (jar, body).into_response()
 }
 
-async fn login_form(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LoginQuery>) -> Response {
+async fn login_form(
+    State(state): State<AppState>,
+    locale: PageLocale,
+    jar: CookieJar,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     // An off-site redirect_to is dropped here and refused when the form is posted.
     let redirect_to =
         q.redirect_to.filter(|r| RedirectTo::parse(r, &state.settings.redirect_allowlist).is_ok()).unwrap_or_default();
-    login_page(&state, jar, StatusCode::OK, "", &redirect_to, None)
+    login_page(&state, locale, jar, StatusCode::OK, "", &redirect_to, None)
 }
 
 #[derive(Deserialize)]
@@ -64,12 +70,13 @@ struct LoginForm {
 
 async fn login_submit(
     State(state): State<AppState>,
+    locale: PageLocale,
     client: Client,
     jar: CookieJar,
     headers: HeaderMap,
     PageForm(form): PageForm<LoginForm>,
 ) -> Response {
-    if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
+    if let Err(page) = check_csrf(&state, locale, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }
     let typed = form.identifier.unwrap_or_default();
@@ -78,25 +85,28 @@ async fn login_submit(
         Ok(identifier) => identifier,
         Err(e) => {
             let shown = redirect_to.clone().unwrap_or_default();
-            return login_page(
-                &state,
-                jar,
-                StatusCode::BAD_REQUEST,
-                &typed,
-                &shown,
-                Some(format!("Check the address: {e}.")),
-            );
+            // The parser's reason is English: other languages get the general advice.
+            let error = if locale.locale == "en" {
+                format!("Check the address: {e}.")
+            } else {
+                locale.t("page-login-error-identifier")
+            };
+            return login_page(&state, locale, jar, StatusCode::BAD_REQUEST, &typed, &shown, Some(error));
         }
     };
     let (jar, device) = cookies::device(&state, jar);
-    let input = StartInput { identifier, channel: None, redirect_to: redirect_to.clone(), locale: None };
+    let input =
+        StartInput { identifier, channel: None, redirect_to: redirect_to.clone(), locale: locale.for_message() };
     match start_passwordless(&state, input, device, &client).await {
-        Ok(started) => (jar, Redirect::to(&format!("/login/code?id={}", started.auth_request_id))).into_response(),
+        Ok(started) => {
+            let to = format!("/login/code?id={}{}", started.auth_request_id, locale.query(false));
+            (jar, Redirect::to(&to)).into_response()
+        }
         Err(e @ (AppError::RateLimited { .. } | AppError::InvalidRequest(_))) => {
             let shown = redirect_to.unwrap_or_default();
-            login_page(&state, jar, e.status(), &typed, &shown, Some(e.message()))
+            login_page(&state, locale, jar, e.status(), &typed, &shown, Some(error_message(locale, &e)))
         }
-        Err(e) => error_page(&state, e),
+        Err(e) => error_page(&state, locale, e),
     }
 }
 
@@ -110,24 +120,27 @@ struct CodeQuery {
 
 async fn code_page(
     state: &AppState,
+    locale: PageLocale,
     jar: CookieJar,
     status: StatusCode,
     id: &str,
-    notice: Option<&str>,
+    notice: Option<String>,
     error: Option<String>,
 ) -> Response {
     let request = match find_request(state, id).await {
         Ok(request) => request,
-        Err(e) => return error_page(state, e),
+        Err(e) => return error_page(state, locale, e),
     };
     if request.state == AuthState::Approved {
         // Approved on another device while this page was away: collect it now.
-        return Redirect::to(&format!("/login/approved?id={}", request.id)).into_response();
+        return Redirect::to(&format!("/login/approved?id={}{}", request.id, locale.query(false))).into_response();
     }
     let (jar, csrf) = csrf::issue(state, jar);
     let lifetime_minutes = minutes(request.expires_at - state.now());
+    let lifetime = crate::i18n::duration(locale.locale, lifetime_minutes);
     let body = page(
         state,
+        locale,
         status,
         "code.html",
         minijinja::context! {
@@ -138,6 +151,7 @@ async fn code_page(
             match_number => request.match_number,
             redirect_to => request.redirect_to,
             lifetime_minutes,
+            lifetime,
             notice,
             error,
         },
@@ -145,18 +159,23 @@ async fn code_page(
     (jar, body).into_response()
 }
 
-async fn code_form(State(state): State<AppState>, jar: CookieJar, Query(q): Query<CodeQuery>) -> Response {
-    let id = match request_id(&state, q.id) {
+async fn code_form(
+    State(state): State<AppState>,
+    locale: PageLocale,
+    jar: CookieJar,
+    Query(q): Query<CodeQuery>,
+) -> Response {
+    let id = match request_id(&state, locale, q.id) {
         Ok(id) => id,
         Err(page) => return page,
     };
-    let waiting = q.wait.map(|secs| AppError::RateLimited { retry_after_secs: secs }.message());
-    let notice = match (&q.sent, &waiting) {
-        (_, Some(wait)) => Some(wait.as_str()),
-        (Some(_), None) => Some("We sent a new code and link. Earlier ones no longer work."),
+    let waiting = q.wait.map(|secs| error_message(locale, &AppError::RateLimited { retry_after_secs: secs }));
+    let notice = match (&q.sent, waiting) {
+        (_, Some(wait)) => Some(wait),
+        (Some(_), None) => Some(locale.t("page-code-resent")),
         (None, None) => None,
     };
-    code_page(&state, jar, StatusCode::OK, &id, notice, None).await
+    code_page(&state, locale, jar, StatusCode::OK, &id, notice, None).await
 }
 
 #[derive(Deserialize)]
@@ -168,21 +187,25 @@ struct CodeForm {
 
 async fn code_submit(
     State(state): State<AppState>,
+    locale: PageLocale,
     client: Client,
     jar: CookieJar,
     headers: HeaderMap,
     PageForm(form): PageForm<CodeForm>,
 ) -> Response {
-    if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
+    if let Err(page) = check_csrf(&state, locale, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }
-    let id = match request_id(&state, form.auth_request_id) {
+    let id = match request_id(&state, locale, form.auth_request_id) {
         Ok(id) => id,
         Err(page) => return page,
     };
     let code = match OtpCode::parse(form.code.as_deref().unwrap_or("")) {
         Ok(code) => code,
-        Err(e) => return code_page(&state, jar, StatusCode::BAD_REQUEST, &id, None, Some(format!("{e}."))).await,
+        Err(_) => {
+            let error = Some(locale.t("page-code-error-format"));
+            return code_page(&state, locale, jar, StatusCode::BAD_REQUEST, &id, None, error).await;
+        }
     };
     match verify_code(&state, &id, &code, &client).await {
         Ok(issued) => {
@@ -190,9 +213,9 @@ async fn code_submit(
             (jar.add(cookies::session_cookie(&state, issued.token)), Redirect::to(&to)).into_response()
         }
         Err(e @ AppError::InvalidCode { remaining: Some(_) }) => {
-            code_page(&state, jar, e.status(), &id, None, Some(e.message())).await
+            code_page(&state, locale, jar, e.status(), &id, None, Some(error_message(locale, &e))).await
         }
-        Err(e) => error_page(&state, e),
+        Err(e) => error_page(&state, locale, e),
     }
 }
 
@@ -204,25 +227,26 @@ struct ResendForm {
 
 async fn resend_submit(
     State(state): State<AppState>,
+    locale: PageLocale,
     client: Client,
     jar: CookieJar,
     headers: HeaderMap,
     PageForm(form): PageForm<ResendForm>,
 ) -> Response {
-    if let Err(page) = check_csrf(&state, &jar, &headers, form.csrf.as_deref()) {
+    if let Err(page) = check_csrf(&state, locale, &jar, &headers, form.csrf.as_deref()) {
         return page;
     }
-    let id = match request_id(&state, form.auth_request_id) {
+    let id = match request_id(&state, locale, form.auth_request_id) {
         Ok(id) => id,
         Err(page) => return page,
     };
     match resend_passwordless(&state, &id, &client).await {
-        Ok(_) => Redirect::to(&format!("/login/code?id={id}&sent=1")).into_response(),
+        Ok(_) => Redirect::to(&format!("/login/code?id={id}&sent=1{}", locale.query(false))).into_response(),
         // Post/redirect/get: a reload must not send the form again.
         Err(AppError::RateLimited { retry_after_secs }) => {
-            Redirect::to(&format!("/login/code?id={id}&wait={retry_after_secs}")).into_response()
+            Redirect::to(&format!("/login/code?id={id}&wait={retry_after_secs}{}", locale.query(false))).into_response()
         }
-        Err(e) => error_page(&state, e),
+        Err(e) => error_page(&state, locale, e),
     }
 }
 
@@ -230,11 +254,12 @@ async fn resend_submit(
 /// this collects the approval exactly as the poll would.
 async fn approved(
     State(state): State<AppState>,
+    locale: PageLocale,
     client: Client,
     jar: CookieJar,
     Query(q): Query<CodeQuery>,
 ) -> Response {
-    let id = match request_id(&state, q.id) {
+    let id = match request_id(&state, locale, q.id) {
         Ok(id) => id,
         Err(page) => return page,
     };
@@ -245,16 +270,16 @@ async fn approved(
             (jar.add(cookies::session_cookie(&state, issued.token)), Redirect::to(&to)).into_response()
         }
         Ok(Status::Pending { .. }) => {
-            let notice = "Not approved yet. Open the link on your other device and pick the number shown here.";
-            code_page(&state, jar, StatusCode::OK, &id, Some(notice), None).await
+            let notice = locale.t("page-code-not-approved");
+            code_page(&state, locale, jar, StatusCode::OK, &id, Some(notice), None).await
         }
-        Ok(Status::Expired) => error_page(&state, AppError::Expired),
-        Err(e) => error_page(&state, e),
+        Ok(Status::Expired) => error_page(&state, locale, AppError::Expired),
+        Err(e) => error_page(&state, locale, e),
     }
 }
 
 /// The request id a page was given, or the friendly page for a broken one.
-fn request_id(state: &AppState, id: Option<String>) -> Result<String, Response> {
+fn request_id(state: &AppState, locale: PageLocale, id: Option<String>) -> Result<String, Response> {
     id.filter(|id| check_request_id(id).is_ok())
-        .ok_or_else(|| error_page(state, AppError::InvalidCode { remaining: None }))
+        .ok_or_else(|| error_page(state, locale, AppError::InvalidCode { remaining: None }))
 }

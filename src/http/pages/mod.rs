@@ -7,7 +7,8 @@ mod login;
 
 use axum::Form;
 use axum::Router;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
@@ -21,49 +22,153 @@ pub fn router() -> Router<AppState> {
     Router::new().merge(login::router()).merge(link::router()).merge(account::router())
 }
 
-/// Renders a page template with the app name added to its context.
-pub fn page(state: &AppState, status: StatusCode, template: &str, ctx: minijinja::Value) -> Response {
-    let ctx = minijinja::context! { app_name => state.settings.app_name.clone(), ..ctx };
+/// The language of a page: `?locale=` when it names a supported locale, else the
+/// browser's `Accept-Language`, else the configured default.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLocale {
+    pub locale: &'static str,
+    /// Chosen with `?locale=`: carried on to the forms and redirects of the page.
+    pub explicit: bool,
+}
+
+impl PageLocale {
+    pub fn resolve(query: Option<&str>, headers: &HeaderMap, state: &AppState) -> Self {
+        let asked = query
+            .unwrap_or("")
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == "locale")
+            .and_then(|(_, value)| crate::i18n::supported(value));
+        if let Some(locale) = asked {
+            return Self { locale, explicit: true };
+        }
+        let browser = headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::i18n::from_accept_language);
+        Self { locale: browser.unwrap_or_else(|| state.default_locale()), explicit: false }
+    }
+
+    /// `?locale=de` (or `&locale=de` after another parameter) when it was chosen
+    /// explicitly, else nothing.
+    pub fn query(&self, first: bool) -> String {
+        match (self.explicit, first) {
+            (false, _) => String::new(),
+            (true, true) => format!("?locale={}", self.locale),
+            (true, false) => format!("&locale={}", self.locale),
+        }
+    }
+
+    /// The locale to store with a message sent from this page: only an explicit choice
+    /// overrides the account's stored language.
+    pub fn for_message(&self) -> Option<String> {
+        self.explicit.then(|| self.locale.to_owned())
+    }
+
+    pub fn t(&self, id: &str) -> String {
+        self.t_with(id, &crate::i18n::Args::new())
+    }
+
+    pub fn t_with(&self, id: &str, args: &crate::i18n::Args) -> String {
+        crate::i18n::translate(self.locale, id, args).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "a page string is missing from the catalogue");
+            id.to_owned()
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for PageLocale {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self::resolve(parts.uri.query(), &parts.headers, state))
+    }
+}
+
+/// Renders a page template in `locale`; `app_name`, `theme` and `t()` are there too.
+pub fn page(
+    state: &AppState,
+    locale: PageLocale,
+    status: StatusCode,
+    template: &str,
+    ctx: minijinja::Value,
+) -> Response {
+    let ctx = minijinja::context! { locale => locale.locale, locale_query => locale.query(true), ..ctx };
     match state.templates.render(template, ctx) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => AppError::Internal(e).into_response(),
     }
 }
 
-/// A page with a title, a message and an optional way forward.
+/// A page with a title, a message and an optional way forward (href, message id of the
+/// label). The title and message are already in the page's language.
 pub fn notice(
     state: &AppState,
+    locale: PageLocale,
     status: StatusCode,
     title: &str,
     message: &str,
     action: Option<(&str, &str)>,
 ) -> Response {
-    let (action_href, action_label) = action.unwrap_or(("", ""));
+    let (action_href, action_label) = match action {
+        Some((href, label)) => (href.to_owned(), locale.t(label)),
+        None => (String::new(), String::new()),
+    };
     page(
         state,
+        locale,
         status,
         "notice.html",
         minijinja::context! { title, message, is_error => status.is_client_error() || status.is_server_error(), action_href, action_label },
     )
 }
 
+/// What a person reads about an error, in the page's language.
+pub fn error_message(locale: PageLocale, err: &AppError) -> String {
+    use crate::i18n::{Args, wait};
+    use fluent_templates::fluent_bundle::FluentValue;
+    let arg = |key: &'static str, value: FluentValue<'static>| Args::from([(key.into(), value)]);
+    match err {
+        AppError::InvalidCode { remaining: Some(n) } => {
+            locale.t_with("error-invalid-code-remaining", &arg("remaining", FluentValue::from(*n)))
+        }
+        AppError::InvalidCode { remaining: None } => locale.t("error-invalid-code"),
+        AppError::Expired => locale.t("error-expired"),
+        AppError::TooManyAttempts { .. } => locale.t("error-too-many-attempts"),
+        AppError::RateLimited { retry_after_secs } => {
+            locale.t_with("error-rate-limited", &arg("wait", FluentValue::from(wait(locale.locale, *retry_after_secs))))
+        }
+        AppError::WrongBrowser => locale.t("error-wrong-browser"),
+        AppError::Unauthorized => locale.t("error-unauthorized"),
+        AppError::NotFound => locale.t("error-not-found"),
+        AppError::Unavailable(_) => locale.t("error-unavailable"),
+        AppError::Internal(_) => locale.t("error-internal"),
+        // The detail of an invalid request is English text from the parsers: shown as it
+        // is in English, replaced by the generic sentence in other languages.
+        AppError::InvalidRequest(_) | AppError::PayloadTooLarge if locale.locale == "en" => err.message(),
+        AppError::InvalidRequest(_) | AppError::PayloadTooLarge => locale.t("error-invalid-request"),
+    }
+}
+
 /// The friendly page for an error of a flow.
-pub fn error_page(state: &AppState, err: AppError) -> Response {
+pub fn error_page(state: &AppState, locale: PageLocale, err: AppError) -> Response {
     err.log();
     let status = err.status();
     let title = match &err {
-        AppError::Expired => "This sign-in has ended",
-        AppError::InvalidCode { remaining: None } => "This link can't be used",
-        AppError::TooManyAttempts { .. } => "Sign-in stopped",
-        AppError::RateLimited { .. } => "Slow down",
-        AppError::Unavailable(_) | AppError::Internal(_) => "Something went wrong",
-        _ => "That didn't work",
+        AppError::Expired => "error-title-expired",
+        AppError::InvalidCode { remaining: None } => "error-title-link-invalid",
+        AppError::TooManyAttempts { .. } => "error-title-stopped",
+        AppError::RateLimited { .. } => "error-title-rate-limited",
+        AppError::Unavailable(_) | AppError::Internal(_) => "error-title-failed",
+        _ => "error-title-generic",
     };
     let message = match &err {
-        AppError::InvalidCode { remaining: None } => "This sign-in link has already been used, was replaced by a newer one, or is not valid. Start again to get a new one.".to_owned(),
-        other => other.message(),
+        AppError::InvalidCode { remaining: None } => locale.t("error-link-invalid"),
+        other => error_message(locale, other),
     };
-    let mut response = notice(state, status, title, &message, Some(("/login", "Back to sign in")));
+    let back = format!("/login{}", locale.query(true));
+    let mut response =
+        notice(state, locale, status, &locale.t(title), &message, Some((&back, "notice-back-to-sign-in")));
     if let Some(secs) = err.retry_after()
         && let Ok(v) = secs.to_string().parse()
     {
@@ -79,29 +184,38 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let locale = PageLocale::resolve(req.uri().query(), req.headers(), state);
         match Form::<T>::from_request(req, state).await {
             Ok(Form(v)) => Ok(PageForm(v)),
             Err(rejection) => Err(notice(
                 state,
+                locale,
                 rejection.status(),
-                "That didn't work",
-                "The form was incomplete or too large. Go back and try again.",
-                Some(("/login", "Back to sign in")),
+                &locale.t("notice-form-title"),
+                &locale.t("notice-form-message"),
+                Some(("/login", "notice-back-to-sign-in")),
             )),
         }
     }
 }
 
 /// Every hosted form post passes this first.
-pub fn check_csrf(state: &AppState, jar: &CookieJar, headers: &HeaderMap, token: Option<&str>) -> Result<(), Response> {
+pub fn check_csrf(
+    state: &AppState,
+    locale: PageLocale,
+    jar: &CookieJar,
+    headers: &HeaderMap,
+    token: Option<&str>,
+) -> Result<(), Response> {
     if csrf::verify(state, jar, headers, token) {
         return Ok(());
     }
     Err(notice(
         state,
+        locale,
         StatusCode::FORBIDDEN,
-        "Please try again",
-        "This form has expired or was sent from another site. Reload the page and try again.",
-        Some(("/login", "Back to sign in")),
+        &locale.t("notice-csrf-title"),
+        &locale.t("notice-csrf-message"),
+        Some(("/login", "notice-back-to-sign-in")),
     ))
 }

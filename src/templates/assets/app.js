@@ -16,7 +16,7 @@
         .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
         .then(function (res) {
           if (res.ok && res.body.status === "approved") { window.location.assign(next); return; }
-          if (res.ok && res.body.status === "expired") { if (status) { status.textContent = "This sign-in has ended: it expired, was used or was cancelled. Start again to sign in."; } return; }
+          if (res.ok && res.body.status === "expired") { if (status) { status.textContent = status.getAttribute("data-ended"); } return; }
           setTimeout(poll, 2000);
         })
         .catch(function () { setTimeout(poll, 4000); });

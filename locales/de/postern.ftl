@@ -1,0 +1,185 @@
+# Postern — Deutsch
+
+## Durations
+
+duration-seconds = { $seconds ->
+    [one] 1 Sekunde
+   *[other] { $seconds } Sekunden
+}
+duration-minutes = { $minutes ->
+    [one] 1 Minute
+   *[other] { $minutes } Minuten
+}
+duration-hours = { $hours ->
+    [one] 1 Stunde
+   *[other] { $hours } Stunden
+}
+duration-days = { $days ->
+    [one] 1 Tag
+   *[other] { $days } Tagen
+}
+
+## Parts shared by every email
+
+email-code-label = Ihr Code
+email-code-line = Ihr Code: { $code }
+email-code-or = Oder geben Sie diesen Code ein:
+email-link-fallback = Oder fügen Sie diesen Link in Ihren Browser ein:
+email-footer = Dies ist eine automatische Nachricht von { $app }.
+email-footer-support = Fragen? Schreiben Sie an { $support }.
+expiry-link-code = Code und Link funktionieren nur einmal und laufen in { $lifetime } ab ({ $expires_at }).
+expiry-link = Der Link funktioniert nur einmal und läuft in { $lifetime } ab ({ $expires_at }).
+expiry-code = Der Code funktioniert nur einmal und läuft in { $lifetime } ab ({ $expires_at }).
+
+## Message: sign_in
+
+sign-in-subject = Ihr Anmeldecode für { $app }: { $code }
+sign-in-heading = Bei { $app } anmelden
+sign-in-intro = Jemand möchte sich mit dieser E-Mail-Adresse bei { $app } anmelden, über { $from }.
+sign-in-intro-plain = Jemand möchte sich mit dieser E-Mail-Adresse bei { $app } anmelden.
+sign-in-button = Bei { $app } anmelden
+sign-in-text-link = Oder öffnen Sie diesen Link, um sich anzumelden:
+sign-in-ignore = Waren Sie das nicht? Dann ignorieren Sie diese E-Mail: Ohne den Code oder den Link kann sich niemand anmelden. Geben Sie den Code niemals weiter, auch nicht an Personen, die behaupten, für { $app } zu arbeiten.
+sign-in-sms = { $code } ist Ihr Anmeldecode für { $app }. Er läuft in { $minutes } Min. ab. Nicht angefordert? Ignorieren. Niemals weitergeben.
+
+## Message: verification
+
+verification-subject = Bestätigen Sie Ihre E-Mail-Adresse für { $app }
+verification-heading = Bestätigen Sie Ihre E-Mail-Adresse
+verification-intro = Willkommen bei { $app }! Bestätigen Sie, dass diese E-Mail-Adresse Ihnen gehört, um Ihr Konto fertig einzurichten.
+verification-button = E-Mail-Adresse bestätigen
+verification-text-link = Öffnen Sie diesen Link zur Bestätigung:
+verification-ignore = Wenn Sie kein Konto bei { $app } erstellt haben, ignorieren Sie diese E-Mail: Ohne diese Bestätigung wird kein Konto angelegt.
+verification-sms = { $code } ist Ihr Bestätigungscode für { $app }. Er läuft in { $lifetime } ab.
+verification-sms-link = Bestätigen Sie Ihr Konto bei { $app } (der Link läuft in { $lifetime } ab):
+
+## Message: reset_link and reset_code
+
+reset-subject = Setzen Sie Ihr Passwort für { $app } zurück
+reset-code-subject = Ihr Code zum Zurücksetzen des Passworts für { $app }: { $code }
+reset-heading = Passwort zurücksetzen
+reset-intro = Jemand möchte das Passwort Ihres Kontos bei { $app } zurücksetzen, über { $from }.
+reset-intro-plain = Jemand möchte das Passwort Ihres Kontos bei { $app } zurücksetzen.
+reset-button = Neues Passwort festlegen
+reset-text-link = Öffnen Sie diesen Link, um ein neues Passwort festzulegen:
+reset-ignore = Waren Sie das nicht? Dann ignorieren Sie diese E-Mail: Ihr Passwort bleibt unverändert. Geben Sie den Code und den Link niemals weiter.
+reset-sms-link = Setzen Sie Ihr Passwort für { $app } zurück (der Link läuft in { $lifetime } ab). Nicht angefordert? Ignorieren.
+reset-sms-code = { $code } ist Ihr Code zum Zurücksetzen des Passworts für { $app }. Er läuft in { $lifetime } ab. Nicht angefordert? Ignorieren. Niemals weitergeben.
+
+## Message: password_changed
+
+password-changed-subject = Ihr Passwort für { $app } wurde geändert
+password-changed-heading = Ihr Passwort wurde geändert
+password-changed-intro = Das Passwort Ihres Kontos bei { $app } wurde gerade geändert, und alle Geräte wurden abgemeldet.
+password-changed-from = Die Änderung erfolgte über { $from }.
+password-changed-advice = Wenn Sie das waren, müssen Sie nichts weiter tun. Wenn nicht, setzen Sie Ihr Passwort sofort zurück.
+password-changed-button = Bei { $app } anmelden
+password-changed-sms = Ihr Passwort für { $app } wurde gerade geändert und alle Geräte wurden abgemeldet. Nicht Sie? Setzen Sie Ihr Passwort jetzt zurück.
+
+## Message: account_exists
+
+account-exists-subject = Sie haben bereits ein Konto bei { $app }
+account-exists-heading = Sie haben bereits ein Konto
+account-exists-intro = Jemand hat versucht, mit dieser E-Mail-Adresse ein Konto bei { $app } zu erstellen, über { $from }. Sie haben bereits ein Konto, daher wurde nichts geändert.
+account-exists-intro-plain = Jemand hat versucht, mit dieser E-Mail-Adresse ein Konto bei { $app } zu erstellen. Sie haben bereits ein Konto, daher wurde nichts geändert.
+account-exists-button = Bei { $app } anmelden
+account-exists-text-link = Öffnen Sie diesen Link, um sich anzumelden:
+account-exists-ignore = Waren Sie das nicht? Dann ignorieren Sie diese E-Mail: Ihr Konto ist sicher.
+account-exists-sms = Jemand hat versucht, sich mit dieser Nummer bei { $app } zu registrieren, aber Sie haben bereits ein Konto. Es wurde nichts geändert.
+
+## Page: /login
+
+page-login-title = Anmelden
+page-login-intro = Wir senden Ihnen einen Code und einen Link. Kein Passwort nötig.
+page-login-label = E-Mail-Adresse oder Telefonnummer
+page-login-placeholder = sie@example.com oder +49 30 901820
+page-login-submit = Weiter
+page-login-error-identifier = Prüfen Sie die Adresse: Geben Sie eine E-Mail-Adresse ein oder eine Telefonnummer im internationalen Format (mit + und Ländervorwahl).
+
+## Page: /login/code
+
+page-code-title = Code eingeben
+page-code-heading-email = Sehen Sie in Ihr Postfach
+page-code-heading-sms = Sehen Sie auf Ihr Telefon
+page-code-sent = Wir haben einen Code und einen Link an { $masked } gesendet. Sie laufen in { $lifetime } ab.
+page-code-label = 6-stelliger Code
+page-code-submit = Anmelden
+page-code-match-intro = Öffnen Sie den Link auf einem anderen Gerät? Dort werden Sie gebeten, diese Zahl auszuwählen:
+page-code-match-hidden = Auszuwählende Zahl:
+page-code-match-wait = Sobald Sie zustimmen, meldet diese Seite Sie automatisch an – oder mit der Schaltfläche unten.
+page-code-poll-ended = Diese Anmeldung ist beendet: Sie ist abgelaufen, wurde verwendet oder abgebrochen. Beginnen Sie neu, um sich anzumelden.
+page-code-approved-button = Ich habe auf meinem anderen Gerät zugestimmt
+page-code-resend = Neuen Code senden
+page-code-other-address = Andere Adresse verwenden
+page-code-resent = Wir haben einen neuen Code und Link gesendet. Die vorherigen funktionieren nicht mehr.
+page-code-not-approved = Noch nicht bestätigt. Öffnen Sie den Link auf Ihrem anderen Gerät und wählen Sie die hier angezeigte Zahl.
+page-code-error-format = Der Code muss aus 6 Ziffern bestehen.
+
+## Page: /login/link
+
+page-link-title = Anmelden
+page-link-signing-in = Sie werden angemeldet …
+page-link-continue = Weiter zu { $app }
+page-link-request-heading = Anmeldeanfrage
+page-link-request-intro = Jemand möchte sich als { $masked } anmelden.
+page-link-browser = Browser
+page-link-ip = IP-Adresse
+page-link-time = Zeit
+page-link-warning-strong = Bestätigen Sie nur eine Anmeldung, die Sie selbst gestartet haben.
+page-link-warning = Wenn Sie sich nicht gerade anmelden wollten, schließen Sie diese Seite: Ohne Ihre Zustimmung kommt niemand hinein.
+page-link-legend = Wählen Sie zur Bestätigung die Zahl, die das anfragende Gerät anzeigt
+page-link-other-device = Stattdessen auf diesem Gerät anmelden
+page-link-pick-number = Wählen Sie eine der drei Zahlen oder melden Sie sich auf diesem Gerät an.
+
+## Page: /account
+
+page-account-title = Ihr Konto
+page-account-signed-in-as = Angemeldet als { $who }.
+page-account-devices = Ihre Geräte
+page-account-this-device = dieses Gerät
+page-account-device-details = { $ip } · angemeldet { $created } · zuletzt aktiv { $seen }
+page-account-revoke = Dieses Gerät abmelden
+page-account-sign-out = Abmelden
+page-account-sign-out-others = Andere Geräte abmelden
+page-account-sign-out-all = Überall abmelden
+
+## Page: /dev/inbox
+
+page-inbox-title = Entwickler-Postfach
+page-inbox-intro = Jede E-Mail und SMS, die { $app } sendet, solange der Anbieter { $provider } aktiv ist, landet hier, die neueste zuerst. Als JSON:
+page-inbox-empty = Noch keine Nachrichten.
+page-inbox-sign-in = Melden Sie sich an, um eine zu senden.
+page-inbox-to = an { $to }
+
+## Notices and errors shown on pages
+
+notice-back-to-sign-in = Zurück zur Anmeldung
+notice-approved-title = Anmeldung bestätigt
+notice-approved-message = Kehren Sie zu dem Gerät zurück, auf dem Sie die Anmeldung angefordert haben: Es meldet sich gleich von selbst an. Sie können diese Seite schließen.
+notice-cancelled-title = Anmeldung abgebrochen
+notice-cancelled-message = Das war nicht die Zahl, die auf dem anfragenden Gerät angezeigt wurde. Zu Ihrer Sicherheit wurde diese Anmeldung abgebrochen. Wenn Sie es waren, beginnen Sie neu.
+notice-form-title = Das hat nicht funktioniert
+notice-form-message = Das Formular war unvollständig oder zu groß. Gehen Sie zurück und versuchen Sie es erneut.
+notice-csrf-title = Bitte versuchen Sie es erneut
+notice-csrf-message = Dieses Formular ist abgelaufen oder wurde von einer anderen Website gesendet. Laden Sie die Seite neu und versuchen Sie es erneut.
+error-title-expired = Diese Anmeldung ist beendet
+error-title-link-invalid = Dieser Link kann nicht verwendet werden
+error-title-stopped = Anmeldung gestoppt
+error-title-rate-limited = Etwas langsamer, bitte
+error-title-failed = Etwas ist schiefgelaufen
+error-title-generic = Das hat nicht funktioniert
+error-link-invalid = Dieser Anmeldelink wurde bereits verwendet, durch einen neueren ersetzt oder ist ungültig. Beginnen Sie neu, um einen neuen zu erhalten.
+error-invalid-code = Dieser Code ist nicht richtig oder wurde bereits verwendet.
+error-invalid-code-remaining = Dieser Code ist nicht richtig. { $remaining ->
+    [one] Noch 1 Versuch.
+   *[other] Noch { $remaining } Versuche.
+}
+error-expired = Dieser Code oder Link ist abgelaufen oder wurde abgebrochen. Beginnen Sie neu, um einen neuen zu erhalten.
+error-too-many-attempts = Zu viele falsche Codes. Zu Ihrer Sicherheit wurde diese Anmeldung gestoppt; beginnen Sie neu, um einen neuen Code zu erhalten.
+error-rate-limited = Zu viele Anfragen. Versuchen Sie es in { $wait } erneut.
+error-wrong-browser = Diese Anmeldung wurde in einem anderen Browser gestartet. Fahren Sie dort fort oder melden Sie sich hier erneut an.
+error-unauthorized = Sie sind nicht angemeldet.
+error-not-found = Hier gibt es nichts.
+error-unavailable = Der Dienst ist vorübergehend nicht verfügbar. Versuchen Sie es gleich noch einmal.
+error-internal = Bei uns ist etwas schiefgelaufen. Versuchen Sie es gleich noch einmal.
+error-invalid-request = Diese Anfrage war ungültig. Gehen Sie zurück und versuchen Sie es erneut.

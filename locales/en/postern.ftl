@@ -1,0 +1,187 @@
+# Postern — English (the reference catalogue: every other locale has every id of this file).
+# Variables: $app is the product name; $from the browser and OS that asked ("Firefox on
+# Linux"); $lifetime a duration built from the duration-* messages; $expires_at a UTC time.
+
+## Durations
+
+duration-seconds = { $seconds ->
+    [one] 1 second
+   *[other] { $seconds } seconds
+}
+duration-minutes = { $minutes ->
+    [one] 1 minute
+   *[other] { $minutes } minutes
+}
+duration-hours = { $hours ->
+    [one] 1 hour
+   *[other] { $hours } hours
+}
+duration-days = { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}
+
+## Parts shared by every email
+
+email-code-label = Your code
+email-code-line = Your code: { $code }
+email-code-or = Or enter this code:
+email-link-fallback = Or paste this link into your browser:
+email-footer = This is an automated message from { $app }.
+email-footer-support = Questions? Write to { $support }.
+expiry-link-code = The code and the link work once and expire in { $lifetime } ({ $expires_at }).
+expiry-link = The link works once and expires in { $lifetime } ({ $expires_at }).
+expiry-code = The code works once and expires in { $lifetime } ({ $expires_at }).
+
+## Message: sign_in
+
+sign-in-subject = Your sign-in code for { $app }: { $code }
+sign-in-heading = Sign in to { $app }
+sign-in-intro = Someone asked to sign in to { $app } with this email address, from { $from }.
+sign-in-intro-plain = Someone asked to sign in to { $app } with this email address.
+sign-in-button = Sign in to { $app }
+sign-in-text-link = Or open this link to sign in:
+sign-in-ignore = If this wasn't you, ignore this email: nobody can sign in without the code or the link. Never share the code with anyone, including people who say they work for { $app }.
+sign-in-sms = { $code } is your { $app } sign-in code. It expires in { $minutes } min. Didn't ask? Ignore this. Never share it.
+
+## Message: verification
+
+verification-subject = Confirm your email address for { $app }
+verification-heading = Confirm your email address
+verification-intro = Welcome to { $app }! Confirm that this email address is yours to finish creating your account.
+verification-button = Confirm email address
+verification-text-link = Open this link to confirm:
+verification-ignore = If you did not create an account on { $app }, ignore this email: no account is created without this confirmation.
+verification-sms = { $code } is your { $app } verification code. It expires in { $lifetime }.
+verification-sms-link = Confirm your { $app } account (the link expires in { $lifetime }):
+
+## Message: reset_link and reset_code
+
+reset-subject = Reset your { $app } password
+reset-code-subject = Your { $app } password reset code: { $code }
+reset-heading = Reset your password
+reset-intro = Someone asked to reset the password of your { $app } account, from { $from }.
+reset-intro-plain = Someone asked to reset the password of your { $app } account.
+reset-button = Choose a new password
+reset-text-link = Open this link to choose a new password:
+reset-ignore = If this wasn't you, ignore this email: your password stays as it is. Never share the code or the link with anyone.
+reset-sms-link = Reset your { $app } password (the link expires in { $lifetime }). Didn't ask? Ignore this.
+reset-sms-code = { $code } is your { $app } password reset code. It expires in { $lifetime }. Didn't ask? Ignore this. Never share it.
+
+## Message: password_changed
+
+password-changed-subject = Your { $app } password was changed
+password-changed-heading = Your password was changed
+password-changed-intro = The password of your { $app } account was just changed, and every device was signed out.
+password-changed-from = The change was made from { $from }.
+password-changed-advice = If this was you, there is nothing else to do. If it wasn't, reset your password right away.
+password-changed-button = Sign in to { $app }
+password-changed-sms = Your { $app } password was just changed and every device was signed out. Not you? Reset your password now.
+
+## Message: account_exists
+
+account-exists-subject = You already have a { $app } account
+account-exists-heading = You already have an account
+account-exists-intro = Someone tried to create a { $app } account with this email address, from { $from }. You already have an account, so nothing was changed.
+account-exists-intro-plain = Someone tried to create a { $app } account with this email address. You already have an account, so nothing was changed.
+account-exists-button = Sign in to { $app }
+account-exists-text-link = Open this link to sign in:
+account-exists-ignore = If this wasn't you, ignore this email: your account is safe.
+account-exists-sms = Someone tried to sign up to { $app } with this number, but you already have an account. Nothing was changed.
+
+## Page: /login
+
+page-login-title = Sign in
+page-login-intro = We'll send you a code and a link. No password needed.
+page-login-label = Email address or phone number
+page-login-placeholder = you@example.com or +44 20 7946 0958
+page-login-submit = Continue
+page-login-error-identifier = Check the address: enter an email address, or a phone number in international form (starting with + and the country code).
+
+## Page: /login/code
+
+page-code-title = Enter your code
+page-code-heading-email = Check your inbox
+page-code-heading-sms = Check your phone
+page-code-sent = We sent a code and a link to { $masked }. It expires in { $lifetime }.
+page-code-label = 6-digit code
+page-code-submit = Sign in
+page-code-match-intro = Opening the link on another device? It will ask you to pick this number:
+page-code-match-hidden = Number to pick:
+page-code-match-wait = Once you approve, this page signs you in by itself, or with the button below.
+page-code-poll-ended = This sign-in has ended: it expired, was used or was cancelled. Start again to sign in.
+page-code-approved-button = I approved it on my other device
+page-code-resend = Send a new code
+page-code-other-address = Use a different address
+page-code-resent = We sent a new code and link. Earlier ones no longer work.
+page-code-not-approved = Not approved yet. Open the link on your other device and pick the number shown here.
+page-code-error-format = The code must be 6 digits.
+
+## Page: /login/link
+
+page-link-title = Sign in
+page-link-signing-in = Signing you in…
+page-link-continue = Continue to { $app }
+page-link-request-heading = Sign-in request
+page-link-request-intro = Someone asked to sign in as { $masked }.
+page-link-browser = Browser
+page-link-ip = IP address
+page-link-time = Time
+page-link-warning-strong = Only approve a sign-in you started yourself.
+page-link-warning = If you did not just ask to sign in, close this page: nobody gets in without your approval.
+page-link-legend = To approve the device that asked, pick the number it shows
+page-link-other-device = Sign in on this device instead
+page-link-pick-number = Pick one of the three numbers, or sign in on this device.
+
+## Page: /account
+
+page-account-title = Your account
+page-account-signed-in-as = Signed in as { $who }.
+page-account-devices = Your devices
+page-account-this-device = this device
+page-account-device-details = { $ip } · signed in { $created } · last seen { $seen }
+page-account-revoke = Sign out this device
+page-account-sign-out = Sign out
+page-account-sign-out-others = Sign out other devices
+page-account-sign-out-all = Sign out everywhere
+
+## Page: /dev/inbox
+
+page-inbox-title = Dev inbox
+page-inbox-intro = Every email and SMS { $app } sends while the { $provider } provider is active lands here, newest first. As JSON:
+page-inbox-empty = No messages yet.
+page-inbox-sign-in = Sign in to send one.
+page-inbox-to = to { $to }
+
+## Notices and errors shown on pages
+
+notice-back-to-sign-in = Back to sign in
+notice-approved-title = Sign-in approved
+notice-approved-message = Go back to the device where you asked to sign in: it signs in by itself in a moment. You can close this page.
+notice-cancelled-title = Sign-in cancelled
+notice-cancelled-message = That was not the number shown on the device that asked. For your safety this sign-in has been cancelled. If it was you, start again.
+notice-form-title = That didn't work
+notice-form-message = The form was incomplete or too large. Go back and try again.
+notice-csrf-title = Please try again
+notice-csrf-message = This form has expired or was sent from another site. Reload the page and try again.
+error-title-expired = This sign-in has ended
+error-title-link-invalid = This link can't be used
+error-title-stopped = Sign-in stopped
+error-title-rate-limited = Slow down
+error-title-failed = Something went wrong
+error-title-generic = That didn't work
+error-link-invalid = This sign-in link has already been used, was replaced by a newer one, or is not valid. Start again to get a new one.
+error-invalid-code = That code is not right, or it has already been used.
+error-invalid-code-remaining = That code is not right. { $remaining ->
+    [one] 1 attempt left.
+   *[other] { $remaining } attempts left.
+}
+error-expired = This code or link has expired or was cancelled. Start again to get a new one.
+error-too-many-attempts = Too many wrong codes. For your safety this sign-in was stopped; start again to get a new code.
+error-rate-limited = Too many requests. Try again in { $wait }.
+error-wrong-browser = This sign-in was started in another browser. Continue there, or sign in again here.
+error-unauthorized = You are not signed in.
+error-not-found = There is nothing here.
+error-unavailable = The service is temporarily unavailable. Try again in a moment.
+error-internal = Something went wrong on our side. Try again in a moment.
+error-invalid-request = That request was not valid. Go back and try again.

@@ -1,0 +1,185 @@
+# Postern — Español
+
+## Durations
+
+duration-seconds = { $seconds ->
+    [one] 1 segundo
+   *[other] { $seconds } segundos
+}
+duration-minutes = { $minutes ->
+    [one] 1 minuto
+   *[other] { $minutes } minutos
+}
+duration-hours = { $hours ->
+    [one] 1 hora
+   *[other] { $hours } horas
+}
+duration-days = { $days ->
+    [one] 1 día
+   *[other] { $days } días
+}
+
+## Parts shared by every email
+
+email-code-label = Tu código
+email-code-line = Tu código: { $code }
+email-code-or = O introduce este código:
+email-link-fallback = O pega este enlace en tu navegador:
+email-footer = Este es un mensaje automático de { $app }.
+email-footer-support = ¿Tienes preguntas? Escribe a { $support }.
+expiry-link-code = El código y el enlace solo funcionan una vez y caducan en { $lifetime } ({ $expires_at }).
+expiry-link = El enlace solo funciona una vez y caduca en { $lifetime } ({ $expires_at }).
+expiry-code = El código solo funciona una vez y caduca en { $lifetime } ({ $expires_at }).
+
+## Message: sign_in
+
+sign-in-subject = Tu código para iniciar sesión en { $app }: { $code }
+sign-in-heading = Inicia sesión en { $app }
+sign-in-intro = Alguien ha pedido iniciar sesión en { $app } con esta dirección de correo, desde { $from }.
+sign-in-intro-plain = Alguien ha pedido iniciar sesión en { $app } con esta dirección de correo.
+sign-in-button = Iniciar sesión en { $app }
+sign-in-text-link = O abre este enlace para iniciar sesión:
+sign-in-ignore = Si no has sido tú, ignora este correo: nadie puede iniciar sesión sin el código o el enlace. No compartas nunca el código con nadie, ni siquiera con quien diga trabajar para { $app }.
+sign-in-sms = { $code } es tu código para iniciar sesión en { $app }. Caduca en { $minutes } min. ¿No lo has pedido? Ignóralo. No lo compartas nunca.
+
+## Message: verification
+
+verification-subject = Confirma tu dirección de correo para { $app }
+verification-heading = Confirma tu dirección de correo
+verification-intro = ¡Te damos la bienvenida a { $app }! Confirma que esta dirección de correo es tuya para terminar de crear tu cuenta.
+verification-button = Confirmar dirección de correo
+verification-text-link = Abre este enlace para confirmar:
+verification-ignore = Si no has creado una cuenta en { $app }, ignora este correo: no se crea ninguna cuenta sin esta confirmación.
+verification-sms = { $code } es tu código de verificación de { $app }. Caduca en { $lifetime }.
+verification-sms-link = Confirma tu cuenta de { $app } (el enlace caduca en { $lifetime }):
+
+## Message: reset_link and reset_code
+
+reset-subject = Restablece tu contraseña de { $app }
+reset-code-subject = Tu código para restablecer la contraseña de { $app }: { $code }
+reset-heading = Restablece tu contraseña
+reset-intro = Alguien ha pedido restablecer la contraseña de tu cuenta de { $app }, desde { $from }.
+reset-intro-plain = Alguien ha pedido restablecer la contraseña de tu cuenta de { $app }.
+reset-button = Elegir una contraseña nueva
+reset-text-link = Abre este enlace para elegir una contraseña nueva:
+reset-ignore = Si no has sido tú, ignora este correo: tu contraseña sigue siendo la misma. No compartas nunca el código ni el enlace.
+reset-sms-link = Restablece tu contraseña de { $app } (el enlace caduca en { $lifetime }). ¿No lo has pedido? Ignóralo.
+reset-sms-code = { $code } es tu código para restablecer la contraseña de { $app }. Caduca en { $lifetime }. ¿No lo has pedido? Ignóralo. No lo compartas nunca.
+
+## Message: password_changed
+
+password-changed-subject = Se ha cambiado tu contraseña de { $app }
+password-changed-heading = Se ha cambiado tu contraseña
+password-changed-intro = Se acaba de cambiar la contraseña de tu cuenta de { $app } y se ha cerrado la sesión en todos los dispositivos.
+password-changed-from = El cambio se hizo desde { $from }.
+password-changed-advice = Si has sido tú, no tienes que hacer nada más. Si no, restablece tu contraseña ahora mismo.
+password-changed-button = Iniciar sesión en { $app }
+password-changed-sms = Se acaba de cambiar tu contraseña de { $app } y se ha cerrado la sesión en todos los dispositivos. ¿No has sido tú? Restablece tu contraseña ahora.
+
+## Message: account_exists
+
+account-exists-subject = Ya tienes una cuenta de { $app }
+account-exists-heading = Ya tienes una cuenta
+account-exists-intro = Alguien ha intentado crear una cuenta de { $app } con esta dirección de correo, desde { $from }. Ya tienes una cuenta, así que no se ha cambiado nada.
+account-exists-intro-plain = Alguien ha intentado crear una cuenta de { $app } con esta dirección de correo. Ya tienes una cuenta, así que no se ha cambiado nada.
+account-exists-button = Iniciar sesión en { $app }
+account-exists-text-link = Abre este enlace para iniciar sesión:
+account-exists-ignore = Si no has sido tú, ignora este correo: tu cuenta está a salvo.
+account-exists-sms = Alguien ha intentado registrarse en { $app } con este número, pero ya tienes una cuenta. No se ha cambiado nada.
+
+## Page: /login
+
+page-login-title = Iniciar sesión
+page-login-intro = Te enviaremos un código y un enlace. No necesitas contraseña.
+page-login-label = Correo electrónico o número de teléfono
+page-login-placeholder = tu@example.com o +34 912 34 56 78
+page-login-submit = Continuar
+page-login-error-identifier = Revisa la dirección: introduce un correo electrónico, o un número de teléfono en formato internacional (empezando por + y el prefijo del país).
+
+## Page: /login/code
+
+page-code-title = Introduce tu código
+page-code-heading-email = Revisa tu bandeja de entrada
+page-code-heading-sms = Revisa tu teléfono
+page-code-sent = Hemos enviado un código y un enlace a { $masked }. Caducan en { $lifetime }.
+page-code-label = Código de 6 dígitos
+page-code-submit = Iniciar sesión
+page-code-match-intro = ¿Abres el enlace en otro dispositivo? Te pedirá que elijas este número:
+page-code-match-hidden = Número que debes elegir:
+page-code-match-wait = En cuanto lo apruebes, esta página iniciará sesión sola, o con el botón de abajo.
+page-code-poll-ended = Este inicio de sesión ha terminado: caducó, ya se usó o se canceló. Vuelve a empezar para iniciar sesión.
+page-code-approved-button = Ya lo he aprobado en mi otro dispositivo
+page-code-resend = Enviar un código nuevo
+page-code-other-address = Usar otra dirección
+page-code-resent = Hemos enviado un código y un enlace nuevos. Los anteriores ya no funcionan.
+page-code-not-approved = Todavía no se ha aprobado. Abre el enlace en tu otro dispositivo y elige el número que aparece aquí.
+page-code-error-format = El código debe tener 6 dígitos.
+
+## Page: /login/link
+
+page-link-title = Iniciar sesión
+page-link-signing-in = Iniciando sesión…
+page-link-continue = Continuar a { $app }
+page-link-request-heading = Solicitud de inicio de sesión
+page-link-request-intro = Alguien ha pedido iniciar sesión como { $masked }.
+page-link-browser = Navegador
+page-link-ip = Dirección IP
+page-link-time = Hora
+page-link-warning-strong = Aprueba solo un inicio de sesión que hayas empezado tú.
+page-link-warning = Si no acabas de pedir iniciar sesión, cierra esta página: nadie entra sin tu aprobación.
+page-link-legend = Para aprobar el dispositivo que lo pidió, elige el número que muestra
+page-link-other-device = Iniciar sesión en este dispositivo
+page-link-pick-number = Elige uno de los tres números, o inicia sesión en este dispositivo.
+
+## Page: /account
+
+page-account-title = Tu cuenta
+page-account-signed-in-as = Has iniciado sesión como { $who }.
+page-account-devices = Tus dispositivos
+page-account-this-device = este dispositivo
+page-account-device-details = { $ip } · sesión iniciada { $created } · última actividad { $seen }
+page-account-revoke = Cerrar sesión en este dispositivo
+page-account-sign-out = Cerrar sesión
+page-account-sign-out-others = Cerrar sesión en los demás dispositivos
+page-account-sign-out-all = Cerrar sesión en todas partes
+
+## Page: /dev/inbox
+
+page-inbox-title = Bandeja de desarrollo
+page-inbox-intro = Cada correo y SMS que envía { $app } mientras el proveedor { $provider } está activo llega aquí, del más reciente al más antiguo. En JSON:
+page-inbox-empty = Todavía no hay mensajes.
+page-inbox-sign-in = Inicia sesión para enviar uno.
+page-inbox-to = para { $to }
+
+## Notices and errors shown on pages
+
+notice-back-to-sign-in = Volver a iniciar sesión
+notice-approved-title = Inicio de sesión aprobado
+notice-approved-message = Vuelve al dispositivo en el que pediste iniciar sesión: entrará solo en un momento. Puedes cerrar esta página.
+notice-cancelled-title = Inicio de sesión cancelado
+notice-cancelled-message = Ese no era el número que mostraba el dispositivo que lo pidió. Por tu seguridad, se ha cancelado este inicio de sesión. Si eras tú, vuelve a empezar.
+notice-form-title = No ha funcionado
+notice-form-message = El formulario estaba incompleto o era demasiado grande. Vuelve atrás e inténtalo de nuevo.
+notice-csrf-title = Inténtalo de nuevo
+notice-csrf-message = Este formulario ha caducado o se envió desde otro sitio. Recarga la página e inténtalo de nuevo.
+error-title-expired = Este inicio de sesión ha terminado
+error-title-link-invalid = Este enlace no se puede usar
+error-title-stopped = Inicio de sesión detenido
+error-title-rate-limited = Más despacio
+error-title-failed = Algo ha salido mal
+error-title-generic = No ha funcionado
+error-link-invalid = Este enlace de inicio de sesión ya se ha usado, se ha sustituido por uno más reciente o no es válido. Vuelve a empezar para obtener uno nuevo.
+error-invalid-code = Ese código no es correcto, o ya se ha usado.
+error-invalid-code-remaining = Ese código no es correcto. { $remaining ->
+    [one] Te queda 1 intento.
+   *[other] Te quedan { $remaining } intentos.
+}
+error-expired = Este código o enlace ha caducado o se ha cancelado. Vuelve a empezar para obtener uno nuevo.
+error-too-many-attempts = Demasiados códigos incorrectos. Por tu seguridad, se ha detenido este inicio de sesión; vuelve a empezar para obtener un código nuevo.
+error-rate-limited = Demasiadas solicitudes. Vuelve a intentarlo dentro de { $wait }.
+error-wrong-browser = Este inicio de sesión se empezó en otro navegador. Continúa allí o vuelve a iniciar sesión aquí.
+error-unauthorized = No has iniciado sesión.
+error-not-found = Aquí no hay nada.
+error-unavailable = El servicio no está disponible temporalmente. Vuelve a intentarlo en un momento.
+error-internal = Algo ha salido mal por nuestra parte. Vuelve a intentarlo en un momento.
+error-invalid-request = La solicitud no era válida. Vuelve atrás e inténtalo de nuevo.

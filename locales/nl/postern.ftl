@@ -1,0 +1,185 @@
+# Postern — Nederlands
+
+## Durations
+
+duration-seconds = { $seconds ->
+    [one] 1 seconde
+   *[other] { $seconds } seconden
+}
+duration-minutes = { $minutes ->
+    [one] 1 minuut
+   *[other] { $minutes } minuten
+}
+duration-hours = { $hours ->
+    [one] 1 uur
+   *[other] { $hours } uur
+}
+duration-days = { $days ->
+    [one] 1 dag
+   *[other] { $days } dagen
+}
+
+## Parts shared by every email
+
+email-code-label = Je code
+email-code-line = Je code: { $code }
+email-code-or = Of voer deze code in:
+email-link-fallback = Of plak deze link in je browser:
+email-footer = Dit is een automatisch bericht van { $app }.
+email-footer-support = Vragen? Mail naar { $support }.
+expiry-link-code = De code en de link werken één keer en verlopen over { $lifetime } ({ $expires_at }).
+expiry-link = De link werkt één keer en verloopt over { $lifetime } ({ $expires_at }).
+expiry-code = De code werkt één keer en verloopt over { $lifetime } ({ $expires_at }).
+
+## Message: sign_in
+
+sign-in-subject = Je inlogcode voor { $app }: { $code }
+sign-in-heading = Inloggen bij { $app }
+sign-in-intro = Iemand wil met dit e-mailadres inloggen bij { $app }, vanaf { $from }.
+sign-in-intro-plain = Iemand wil met dit e-mailadres inloggen bij { $app }.
+sign-in-button = Inloggen bij { $app }
+sign-in-text-link = Of open deze link om in te loggen:
+sign-in-ignore = Was jij dit niet? Negeer dan deze e-mail: zonder de code of de link kan niemand inloggen. Deel de code nooit met iemand, ook niet met mensen die zeggen dat ze voor { $app } werken.
+sign-in-sms = { $code } is je inlogcode voor { $app }. Hij verloopt over { $minutes } min. Niet aangevraagd? Negeer dit. Deel hem nooit.
+
+## Message: verification
+
+verification-subject = Bevestig je e-mailadres voor { $app }
+verification-heading = Bevestig je e-mailadres
+verification-intro = Welkom bij { $app }! Bevestig dat dit e-mailadres van jou is om je account af te ronden.
+verification-button = E-mailadres bevestigen
+verification-text-link = Open deze link om te bevestigen:
+verification-ignore = Heb je geen account bij { $app } aangemaakt? Negeer dan deze e-mail: zonder deze bevestiging wordt er geen account aangemaakt.
+verification-sms = { $code } is je verificatiecode voor { $app }. Hij verloopt over { $lifetime }.
+verification-sms-link = Bevestig je account bij { $app } (de link verloopt over { $lifetime }):
+
+## Message: reset_link and reset_code
+
+reset-subject = Stel je wachtwoord voor { $app } opnieuw in
+reset-code-subject = Je code om je wachtwoord voor { $app } opnieuw in te stellen: { $code }
+reset-heading = Wachtwoord opnieuw instellen
+reset-intro = Iemand wil het wachtwoord van je account bij { $app } opnieuw instellen, vanaf { $from }.
+reset-intro-plain = Iemand wil het wachtwoord van je account bij { $app } opnieuw instellen.
+reset-button = Nieuw wachtwoord kiezen
+reset-text-link = Open deze link om een nieuw wachtwoord te kiezen:
+reset-ignore = Was jij dit niet? Negeer dan deze e-mail: je wachtwoord blijft ongewijzigd. Deel de code en de link nooit met iemand.
+reset-sms-link = Stel je wachtwoord voor { $app } opnieuw in (de link verloopt over { $lifetime }). Niet aangevraagd? Negeer dit.
+reset-sms-code = { $code } is je code om je wachtwoord voor { $app } opnieuw in te stellen. Hij verloopt over { $lifetime }. Niet aangevraagd? Negeer dit. Deel hem nooit.
+
+## Message: password_changed
+
+password-changed-subject = Je wachtwoord voor { $app } is gewijzigd
+password-changed-heading = Je wachtwoord is gewijzigd
+password-changed-intro = Het wachtwoord van je account bij { $app } is zojuist gewijzigd en alle apparaten zijn uitgelogd.
+password-changed-from = De wijziging is gedaan vanaf { $from }.
+password-changed-advice = Was jij dit? Dan hoef je niets meer te doen. Zo niet, stel je wachtwoord dan meteen opnieuw in.
+password-changed-button = Inloggen bij { $app }
+password-changed-sms = Je wachtwoord voor { $app } is zojuist gewijzigd en alle apparaten zijn uitgelogd. Was jij dit niet? Stel je wachtwoord nu opnieuw in.
+
+## Message: account_exists
+
+account-exists-subject = Je hebt al een account bij { $app }
+account-exists-heading = Je hebt al een account
+account-exists-intro = Iemand probeerde met dit e-mailadres een account bij { $app } aan te maken, vanaf { $from }. Je hebt al een account, dus er is niets gewijzigd.
+account-exists-intro-plain = Iemand probeerde met dit e-mailadres een account bij { $app } aan te maken. Je hebt al een account, dus er is niets gewijzigd.
+account-exists-button = Inloggen bij { $app }
+account-exists-text-link = Open deze link om in te loggen:
+account-exists-ignore = Was jij dit niet? Negeer dan deze e-mail: je account is veilig.
+account-exists-sms = Iemand probeerde zich met dit nummer te registreren bij { $app }, maar je hebt al een account. Er is niets gewijzigd.
+
+## Page: /login
+
+page-login-title = Inloggen
+page-login-intro = We sturen je een code en een link. Geen wachtwoord nodig.
+page-login-label = E-mailadres of telefoonnummer
+page-login-placeholder = jij@example.com of +31 20 123 4567
+page-login-submit = Doorgaan
+page-login-error-identifier = Controleer het adres: vul een e-mailadres in, of een telefoonnummer in internationale notatie (beginnend met + en de landcode).
+
+## Page: /login/code
+
+page-code-title = Voer je code in
+page-code-heading-email = Kijk in je inbox
+page-code-heading-sms = Kijk op je telefoon
+page-code-sent = We hebben een code en een link gestuurd naar { $masked }. Ze verlopen over { $lifetime }.
+page-code-label = Code van 6 cijfers
+page-code-submit = Inloggen
+page-code-match-intro = Open je de link op een ander apparaat? Dan wordt je gevraagd dit getal te kiezen:
+page-code-match-hidden = Te kiezen getal:
+page-code-match-wait = Zodra je goedkeurt, logt deze pagina je vanzelf in, of met de knop hieronder.
+page-code-poll-ended = Deze inlogpoging is beëindigd: verlopen, al gebruikt of geannuleerd. Begin opnieuw om in te loggen.
+page-code-approved-button = Ik heb het op mijn andere apparaat goedgekeurd
+page-code-resend = Nieuwe code sturen
+page-code-other-address = Een ander adres gebruiken
+page-code-resent = We hebben een nieuwe code en link gestuurd. De vorige werken niet meer.
+page-code-not-approved = Nog niet goedgekeurd. Open de link op je andere apparaat en kies het getal dat hier staat.
+page-code-error-format = De code moet uit 6 cijfers bestaan.
+
+## Page: /login/link
+
+page-link-title = Inloggen
+page-link-signing-in = Je wordt ingelogd…
+page-link-continue = Doorgaan naar { $app }
+page-link-request-heading = Inlogverzoek
+page-link-request-intro = Iemand wil inloggen als { $masked }.
+page-link-browser = Browser
+page-link-ip = IP-adres
+page-link-time = Tijd
+page-link-warning-strong = Keur alleen een inlogpoging goed die je zelf bent begonnen.
+page-link-warning = Wilde je niet net inloggen? Sluit dan deze pagina: zonder jouw goedkeuring komt niemand binnen.
+page-link-legend = Kies het getal dat het aanvragende apparaat toont om het goed te keuren
+page-link-other-device = In plaats daarvan op dit apparaat inloggen
+page-link-pick-number = Kies een van de drie getallen, of log in op dit apparaat.
+
+## Page: /account
+
+page-account-title = Je account
+page-account-signed-in-as = Ingelogd als { $who }.
+page-account-devices = Je apparaten
+page-account-this-device = dit apparaat
+page-account-device-details = { $ip } · ingelogd { $created } · laatst gezien { $seen }
+page-account-revoke = Dit apparaat uitloggen
+page-account-sign-out = Uitloggen
+page-account-sign-out-others = Andere apparaten uitloggen
+page-account-sign-out-all = Overal uitloggen
+
+## Page: /dev/inbox
+
+page-inbox-title = Ontwikkelaarsinbox
+page-inbox-intro = Elke e-mail en sms die { $app } verstuurt terwijl de provider { $provider } actief is, komt hier terecht, nieuwste eerst. Als JSON:
+page-inbox-empty = Nog geen berichten.
+page-inbox-sign-in = Log in om er een te versturen.
+page-inbox-to = aan { $to }
+
+## Notices and errors shown on pages
+
+notice-back-to-sign-in = Terug naar inloggen
+notice-approved-title = Inloggen goedgekeurd
+notice-approved-message = Ga terug naar het apparaat waarop je wilde inloggen: dat logt zo vanzelf in. Je kunt deze pagina sluiten.
+notice-cancelled-title = Inloggen geannuleerd
+notice-cancelled-message = Dat was niet het getal dat op het aanvragende apparaat stond. Voor je veiligheid is deze inlogpoging geannuleerd. Was jij het wel? Begin dan opnieuw.
+notice-form-title = Dat is niet gelukt
+notice-form-message = Het formulier was onvolledig of te groot. Ga terug en probeer het opnieuw.
+notice-csrf-title = Probeer het opnieuw
+notice-csrf-message = Dit formulier is verlopen of is vanaf een andere site verstuurd. Laad de pagina opnieuw en probeer het nog eens.
+error-title-expired = Deze inlogpoging is beëindigd
+error-title-link-invalid = Deze link kan niet worden gebruikt
+error-title-stopped = Inloggen gestopt
+error-title-rate-limited = Even rustig aan
+error-title-failed = Er ging iets mis
+error-title-generic = Dat is niet gelukt
+error-link-invalid = Deze inloglink is al gebruikt, vervangen door een nieuwere of niet geldig. Begin opnieuw om een nieuwe te krijgen.
+error-invalid-code = Die code klopt niet, of is al gebruikt.
+error-invalid-code-remaining = Die code klopt niet. { $remaining ->
+    [one] Nog 1 poging over.
+   *[other] Nog { $remaining } pogingen over.
+}
+error-expired = Deze code of link is verlopen of geannuleerd. Begin opnieuw om een nieuwe te krijgen.
+error-too-many-attempts = Te veel verkeerde codes. Voor je veiligheid is deze inlogpoging gestopt; begin opnieuw om een nieuwe code te krijgen.
+error-rate-limited = Te veel verzoeken. Probeer het over { $wait } opnieuw.
+error-wrong-browser = Deze inlogpoging is in een andere browser begonnen. Ga daar verder, of log hier opnieuw in.
+error-unauthorized = Je bent niet ingelogd.
+error-not-found = Hier is niets.
+error-unavailable = De dienst is tijdelijk niet beschikbaar. Probeer het zo opnieuw.
+error-internal = Er ging bij ons iets mis. Probeer het zo opnieuw.
+error-invalid-request = Dat verzoek was niet geldig. Ga terug en probeer het opnieuw.

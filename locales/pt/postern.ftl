@@ -1,0 +1,185 @@
+# Postern — Português
+
+## Durations
+
+duration-seconds = { $seconds ->
+    [one] { $seconds } segundo
+   *[other] { $seconds } segundos
+}
+duration-minutes = { $minutes ->
+    [one] { $minutes } minuto
+   *[other] { $minutes } minutos
+}
+duration-hours = { $hours ->
+    [one] { $hours } hora
+   *[other] { $hours } horas
+}
+duration-days = { $days ->
+    [one] { $days } dia
+   *[other] { $days } dias
+}
+
+## Parts shared by every email
+
+email-code-label = Seu código
+email-code-line = Seu código: { $code }
+email-code-or = Ou digite este código:
+email-link-fallback = Ou cole este link no seu navegador:
+email-footer = Esta é uma mensagem automática de { $app }.
+email-footer-support = Dúvidas? Escreva para { $support }.
+expiry-link-code = O código e o link funcionam uma única vez e expiram em { $lifetime } ({ $expires_at }).
+expiry-link = O link funciona uma única vez e expira em { $lifetime } ({ $expires_at }).
+expiry-code = O código funciona uma única vez e expira em { $lifetime } ({ $expires_at }).
+
+## Message: sign_in
+
+sign-in-subject = Seu código de acesso ao { $app }: { $code }
+sign-in-heading = Entrar no { $app }
+sign-in-intro = Alguém pediu para entrar no { $app } com este endereço de e-mail, a partir de { $from }.
+sign-in-intro-plain = Alguém pediu para entrar no { $app } com este endereço de e-mail.
+sign-in-button = Entrar no { $app }
+sign-in-text-link = Ou abra este link para entrar:
+sign-in-ignore = Se não foi você, ignore este e-mail: ninguém consegue entrar sem o código ou o link. Nunca compartilhe o código com ninguém, nem com quem diga trabalhar para o { $app }.
+sign-in-sms = { $code } é seu código de acesso ao { $app }. Expira em { $minutes } min. Não pediu? Ignore. Nunca compartilhe.
+
+## Message: verification
+
+verification-subject = Confirme seu endereço de e-mail no { $app }
+verification-heading = Confirme seu endereço de e-mail
+verification-intro = Boas-vindas ao { $app }! Confirme que este endereço de e-mail é seu para terminar de criar sua conta.
+verification-button = Confirmar endereço de e-mail
+verification-text-link = Abra este link para confirmar:
+verification-ignore = Se você não criou uma conta no { $app }, ignore este e-mail: nenhuma conta é criada sem esta confirmação.
+verification-sms = { $code } é seu código de verificação do { $app }. Expira em { $lifetime }.
+verification-sms-link = Confirme sua conta no { $app } (o link expira em { $lifetime }):
+
+## Message: reset_link and reset_code
+
+reset-subject = Redefina sua senha do { $app }
+reset-code-subject = Seu código para redefinir a senha do { $app }: { $code }
+reset-heading = Redefinir sua senha
+reset-intro = Alguém pediu para redefinir a senha da sua conta no { $app }, a partir de { $from }.
+reset-intro-plain = Alguém pediu para redefinir a senha da sua conta no { $app }.
+reset-button = Escolher uma nova senha
+reset-text-link = Abra este link para escolher uma nova senha:
+reset-ignore = Se não foi você, ignore este e-mail: sua senha continua a mesma. Nunca compartilhe o código nem o link.
+reset-sms-link = Redefina sua senha do { $app } (o link expira em { $lifetime }). Não pediu? Ignore.
+reset-sms-code = { $code } é seu código para redefinir a senha do { $app }. Expira em { $lifetime }. Não pediu? Ignore. Nunca compartilhe.
+
+## Message: password_changed
+
+password-changed-subject = Sua senha do { $app } foi alterada
+password-changed-heading = Sua senha foi alterada
+password-changed-intro = A senha da sua conta no { $app } acabou de ser alterada, e todos os dispositivos foram desconectados.
+password-changed-from = A alteração foi feita a partir de { $from }.
+password-changed-advice = Se foi você, não precisa fazer mais nada. Se não foi, redefina sua senha imediatamente.
+password-changed-button = Entrar no { $app }
+password-changed-sms = Sua senha do { $app } acabou de ser alterada e todos os dispositivos foram desconectados. Não foi você? Redefina sua senha agora.
+
+## Message: account_exists
+
+account-exists-subject = Você já tem uma conta no { $app }
+account-exists-heading = Você já tem uma conta
+account-exists-intro = Alguém tentou criar uma conta no { $app } com este endereço de e-mail, a partir de { $from }. Você já tem uma conta, então nada foi alterado.
+account-exists-intro-plain = Alguém tentou criar uma conta no { $app } com este endereço de e-mail. Você já tem uma conta, então nada foi alterado.
+account-exists-button = Entrar no { $app }
+account-exists-text-link = Abra este link para entrar:
+account-exists-ignore = Se não foi você, ignore este e-mail: sua conta está segura.
+account-exists-sms = Alguém tentou se cadastrar no { $app } com este número, mas você já tem uma conta. Nada foi alterado.
+
+## Page: /login
+
+page-login-title = Entrar
+page-login-intro = Enviaremos um código e um link. Não precisa de senha.
+page-login-label = E-mail ou número de telefone
+page-login-placeholder = voce@example.com ou +55 11 91234 5678
+page-login-submit = Continuar
+page-login-error-identifier = Verifique o endereço: digite um e-mail, ou um número de telefone no formato internacional (começando com + e o código do país).
+
+## Page: /login/code
+
+page-code-title = Digite seu código
+page-code-heading-email = Confira sua caixa de entrada
+page-code-heading-sms = Confira seu telefone
+page-code-sent = Enviamos um código e um link para { $masked }. Eles expiram em { $lifetime }.
+page-code-label = Código de 6 dígitos
+page-code-submit = Entrar
+page-code-match-intro = Vai abrir o link em outro dispositivo? Ele vai pedir que você escolha este número:
+page-code-match-hidden = Número a escolher:
+page-code-match-wait = Assim que você aprovar, esta página faz o login sozinha, ou com o botão abaixo.
+page-code-poll-ended = Este acesso terminou: expirou, já foi usado ou foi cancelado. Comece de novo para entrar.
+page-code-approved-button = Já aprovei no meu outro dispositivo
+page-code-resend = Enviar um novo código
+page-code-other-address = Usar outro endereço
+page-code-resent = Enviamos um novo código e um novo link. Os anteriores não funcionam mais.
+page-code-not-approved = Ainda não aprovado. Abra o link no seu outro dispositivo e escolha o número mostrado aqui.
+page-code-error-format = O código deve ter 6 dígitos.
+
+## Page: /login/link
+
+page-link-title = Entrar
+page-link-signing-in = Entrando…
+page-link-continue = Continuar para o { $app }
+page-link-request-heading = Pedido de acesso
+page-link-request-intro = Alguém pediu para entrar como { $masked }.
+page-link-browser = Navegador
+page-link-ip = Endereço IP
+page-link-time = Horário
+page-link-warning-strong = Só aprove um acesso que você mesmo iniciou.
+page-link-warning = Se você não acabou de pedir para entrar, feche esta página: ninguém entra sem a sua aprovação.
+page-link-legend = Para aprovar o dispositivo que pediu, escolha o número que ele mostra
+page-link-other-device = Entrar neste dispositivo
+page-link-pick-number = Escolha um dos três números, ou entre neste dispositivo.
+
+## Page: /account
+
+page-account-title = Sua conta
+page-account-signed-in-as = Conectado como { $who }.
+page-account-devices = Seus dispositivos
+page-account-this-device = este dispositivo
+page-account-device-details = { $ip } · entrou em { $created } · visto por último em { $seen }
+page-account-revoke = Desconectar este dispositivo
+page-account-sign-out = Sair
+page-account-sign-out-others = Desconectar os outros dispositivos
+page-account-sign-out-all = Sair de todos os dispositivos
+
+## Page: /dev/inbox
+
+page-inbox-title = Caixa de desenvolvimento
+page-inbox-intro = Todo e-mail e SMS que o { $app } envia enquanto o provedor { $provider } está ativo chega aqui, do mais recente ao mais antigo. Em JSON:
+page-inbox-empty = Nenhuma mensagem ainda.
+page-inbox-sign-in = Entre para enviar uma.
+page-inbox-to = para { $to }
+
+## Notices and errors shown on pages
+
+notice-back-to-sign-in = Voltar para o login
+notice-approved-title = Acesso aprovado
+notice-approved-message = Volte ao dispositivo em que você pediu para entrar: ele entra sozinho em instantes. Você pode fechar esta página.
+notice-cancelled-title = Acesso cancelado
+notice-cancelled-message = Esse não era o número mostrado no dispositivo que pediu. Para sua segurança, este acesso foi cancelado. Se era você, comece de novo.
+notice-form-title = Não funcionou
+notice-form-message = O formulário estava incompleto ou grande demais. Volte e tente novamente.
+notice-csrf-title = Tente novamente
+notice-csrf-message = Este formulário expirou ou foi enviado de outro site. Recarregue a página e tente novamente.
+error-title-expired = Este acesso terminou
+error-title-link-invalid = Este link não pode ser usado
+error-title-stopped = Acesso interrompido
+error-title-rate-limited = Mais devagar
+error-title-failed = Algo deu errado
+error-title-generic = Não funcionou
+error-link-invalid = Este link de acesso já foi usado, foi substituído por um mais recente ou não é válido. Comece de novo para receber um novo.
+error-invalid-code = Esse código não está certo, ou já foi usado.
+error-invalid-code-remaining = Esse código não está certo. { $remaining ->
+    [one] Resta { $remaining } tentativa.
+   *[other] Restam { $remaining } tentativas.
+}
+error-expired = Este código ou link expirou ou foi cancelado. Comece de novo para receber um novo.
+error-too-many-attempts = Códigos errados demais. Para sua segurança, este acesso foi interrompido; comece de novo para receber um novo código.
+error-rate-limited = Pedidos demais. Tente novamente em { $wait }.
+error-wrong-browser = Este acesso foi iniciado em outro navegador. Continue por lá, ou entre novamente aqui.
+error-unauthorized = Você não está conectado.
+error-not-found = Não há nada aqui.
+error-unavailable = O serviço está temporariamente indisponível. Tente novamente em instantes.
+error-internal = Algo deu errado do nosso lado. Tente novamente em instantes.
+error-invalid-request = Esse pedido não era válido. Volte e tente novamente.
