@@ -25,6 +25,7 @@ import json
 import re
 import signal
 import sys
+import warnings
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -132,7 +133,8 @@ def authenticator(expected):
             and auth_data.login.decode() == user
             and auth_data.password.decode() == password
         )
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd answers 535 itself (True would mean "already answered").
+        return AuthResult(success=ok, handled=False)
 
     return check
 
@@ -144,6 +146,7 @@ async def main(args):
     if args.auth:
         # Loopback only: plain-text AUTH is what the tests exercise here.
         kwargs.update(authenticator=authenticator(args.auth), auth_required=True, auth_require_tls=False)
+        warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
     server = await loop.create_server(lambda: SMTP(sink, **kwargs), host=args.host, port=args.port)
     port = server.sockets[0].getsockname()[1]
     stop = asyncio.Event()

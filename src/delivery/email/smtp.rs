@@ -11,10 +11,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use async_trait::async_trait;
 use base64::prelude::{BASE64_STANDARD, Engine};
-use lettre::message::header::HeaderName;
+use lettre::message::header::{self, HeaderName};
 use lettre::message::{
-    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm, DkimSigningKey, Mailbox,
-    MultiPart, SinglePart,
+    Body, DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm, DkimSigningKey, Mailbox,
+    MultiPart,
 };
 use lettre::transport::smtp::{PoolConfig, extension::ClientId};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -134,14 +134,37 @@ impl SmtpSender {
         if let Some(reply_to) = &self.reply_to {
             builder = builder.reply_to(reply_to.clone());
         }
-        let text = outgoing.rendered.text.clone();
-        let built = match &outgoing.rendered.html {
-            Some(html) => builder.multipart(MultiPart::alternative_plain_html(text, html.clone())),
-            None => builder.singlepart(SinglePart::plain(text)),
-        };
-        let message = built.map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))?;
+        // The MIME headers go among the message's own headers (not kept with the body, as
+        // lettre's `multipart()` does) so that the DKIM signature can cover them.
+        let (body, content_type) = mime_body(&outgoing.rendered.text, outgoing.rendered.html.as_deref())?;
+        let message = builder
+            .header(header::MIME_VERSION_1_0)
+            .header(content_type)
+            .body(body)
+            .map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))?;
         Ok((message, message_id))
     }
+}
+
+/// The body and its `Content-Type`: multipart/alternative with the text part first and the
+/// HTML part last (RFC 2046 §5.1.4: the preferred alternative comes last), or text alone.
+fn mime_body(text: &str, html: Option<&str>) -> Result<(Body, header::ContentType), SendError> {
+    let Some(html) = html else { return Ok((Body::new(text.to_owned()), header::ContentType::TEXT_PLAIN)) };
+    let unbuildable = || SendError::Permanent("the message could not be built".to_owned());
+    let part = MultiPart::alternative_plain_html(text.to_owned(), html.to_owned());
+    let content_type = part.headers().get::<header::ContentType>().ok_or_else(unbuildable)?;
+    let formatted = part.formatted();
+    let start = formatted.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(unbuildable)? + 4;
+    // Each part is 7bit, quoted-printable or base64, so the whole is 7bit (RFC 2045 §6.4).
+    // Checked here against RFC 5322 (ASCII without NUL, lines of at most 998 characters):
+    // lettre's own check wants the 76 of a 7bit text and refuses quoted-printable lines.
+    let body = formatted[start..].to_vec();
+    let seven_bit = body.iter().all(|b| b.is_ascii() && *b != 0) && body.split(|b| *b == b'\n').all(|l| l.len() <= 999);
+    if !seven_bit {
+        return Err(unbuildable());
+    }
+    let body = Body::dangerous_pre_encoded(body, header::ContentTransferEncoding::SevenBit);
+    Ok((body, content_type))
 }
 
 #[async_trait]
@@ -346,8 +369,10 @@ fn rsa_key(pkcs1: &[u8]) -> anyhow::Result<DkimSigningKey> {
     if modulus_bits < MIN_RSA_BITS {
         bail!("its RSA key has {modulus_bits} bits; DKIM needs at least {MIN_RSA_BITS} (2048 recommended)");
     }
-    let pem =
-        format!("-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n", BASE64_STANDARD.encode(pkcs1));
+    // The PEM parser under lettre is strict (RFC 7468): 64 characters a line.
+    let b64 = BASE64_STANDARD.encode(pkcs1);
+    let lines: Vec<&str> = b64.as_bytes().chunks(64).filter_map(|c| std::str::from_utf8(c).ok()).collect();
+    let pem = format!("-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n", lines.join("\n"));
     DkimSigningKey::new(&pem, DkimSigningAlgorithm::Rsa).map_err(|e| anyhow::anyhow!("it is not a valid RSA key: {e}"))
 }
 
