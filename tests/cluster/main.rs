@@ -13,8 +13,11 @@ mod common;
 
 mod harness;
 mod proxy;
+#[path = "../support/sink.rs"]
+mod sink;
 
 mod across_instances;
 mod crash;
+mod delivery_crash;
 mod migrations;
 mod outage;

@@ -438,8 +438,68 @@ impl<'a> Der<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::delivery::Rendered;
+    use crate::domain::Channel;
+
+    fn outgoing(to: &str, html: Option<&str>) -> Outgoing {
+        Outgoing {
+            id: "postern-1-2".to_owned(),
+            channel: Channel::Email,
+            kind: "sign_in".to_owned(),
+            to: to.to_owned(),
+            locale: "en".to_owned(),
+            rendered: Rendered {
+                subject: "Your code: 123456\r\nBcc: evil@example.com".to_owned(),
+                text: format!("Your code: 123456 – {}\n", "ünïcode ".repeat(40)),
+                html: html.map(str::to_owned),
+            },
+        }
+    }
+
+    fn sender() -> SmtpSender {
+        let mut settings = DeliverySettings::default();
+        settings.email.smtp_url = Some("smtp://127.0.0.1:2525".to_owned().into());
+        SmtpSender::new(&settings).unwrap()
+    }
+
+    #[tokio::test]
+    async fn text_and_html_make_a_multipart_alternative_with_text_first() {
+        let (message, id) = sender().message(&outgoing("a@example.com", Some("<p>123456</p>"))).unwrap();
+        assert_eq!(id, "<postern-1-2@postern.localhost>");
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+        assert!(head.contains(&format!("Message-ID: {id}\r\n")), "{head}");
+        assert!(head.contains("MIME-Version: 1.0\r\n") && head.contains("Date: "), "{head}");
+        assert!(head.contains("Content-Type: multipart/alternative;"), "{head}");
+        assert!(!head.contains("\r\nBcc:"), "a subject cannot add a header: {head}");
+        let (plain, html) =
+            (body.find("Content-Type: text/plain").unwrap(), body.find("Content-Type: text/html").unwrap());
+        assert!(plain < html, "text first, HTML last");
+        assert_eq!(raw.matches("multipart/alternative").count(), 1);
+    }
+
+    #[tokio::test]
+    async fn text_alone_is_a_single_text_part() {
+        let (message, _) = sender().message(&outgoing("a@example.com", None)).unwrap();
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        let head = raw.split_once("\r\n\r\n").unwrap().0;
+        assert!(head.contains("Content-Type: text/plain; charset=utf-8\r\n"), "{head}");
+        assert!(head.contains("MIME-Version: 1.0\r\n"), "{head}");
+        assert!(!raw.contains("multipart"));
+    }
+
+    #[tokio::test]
+    async fn a_recipient_that_is_not_one_address_is_refused_without_being_named() {
+        for to in ["a@example.com\r\nRCPT TO:<b@example.com>", "a@example.com, b@example.com", "nobody"] {
+            match sender().message(&outgoing(to, None)) {
+                Err(SendError::Permanent(e)) => assert!(!e.contains("example") && !e.contains("nobody"), "{e}"),
+                _ => panic!("{to:?} was accepted"),
+            }
+        }
+    }
 
     #[test]
     fn server_text_loses_addresses_and_control_characters() {
