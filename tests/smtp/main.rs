@@ -10,8 +10,13 @@
 mod common;
 #[path = "../support/sink.rs"]
 mod sink;
+// The real binary as a child process, for what needs its own environment (SSL_CERT_FILE).
+#[allow(dead_code)]
+#[path = "../cluster/harness.rs"]
+mod harness;
 
 mod app;
 mod delivery;
 mod dkim;
 mod failures;
+mod tls;

@@ -42,7 +42,18 @@ pub struct SinkOptions {
     pub auth: Option<String>,
     /// The DKIM public key's DNS TXT record.
     pub dkim_txt: Option<String>,
+    /// TLS with `tests/support/tls/server.pem`: STARTTLS (required before MAIL) or implicit.
+    pub tls: Option<Tls>,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tls {
+    StartTls,
+    Implicit,
+}
+
+/// The CA that issued the sink's certificate (for `SSL_CERT_FILE`).
+pub const TEST_CA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/tls/ca.pem");
 
 pub struct Sink {
     pub port: u16,
@@ -84,6 +95,14 @@ impl Sink {
         }
         if let Some(t) = &opts.dkim_txt {
             cmd.args(["--dkim-txt", t]);
+        }
+        if let Some(tls) = opts.tls {
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/tls");
+            cmd.args(["--tls", if tls == Tls::StartTls { "starttls" } else { "implicit" }])
+                .arg("--tls-cert")
+                .arg(format!("{dir}/server.pem"))
+                .arg("--tls-key")
+                .arg(format!("{dir}/server.key"));
         }
         let mut child = cmd
             .stdin(Stdio::null())

@@ -3,7 +3,7 @@
 one JSON line per accepted message to --out:
 
     {"mail_from", "rcpt_tos", "headers": {lowercased name: value}, "content_type", "parts",
-     "text", "html", "dkim": "pass" | "fail" | "none", "raw"}
+     "text", "html", "dkim": "pass" | "fail" | "none", "tls": bool, "raw"}
 
 Behaviours, for the failure tests:
   --fail-first N --fail-at rcpt|data   answer 451 to the first N RCPT (or DATA) commands
@@ -13,6 +13,10 @@ Behaviours, for the failure tests:
   --dkim-txt TXT                       the DNS TXT record of the signing key (v=DKIM1; ...);
                                        every DKIM lookup answers with it
   --events FILE                        one JSON line per RCPT/DATA answer (to count attempts)
+  --tls starttls|implicit --tls-cert PEM --tls-key PEM
+                                       STARTTLS offered and required before MAIL, or TLS from
+                                       the first byte (smtps); "tls" in each record says if the
+                                       message came over TLS
 
 Prints "ready <port>" on stdout once it listens. Stops on SIGTERM/SIGINT.
 """
@@ -24,6 +28,7 @@ import email.policy
 import json
 import re
 import signal
+import ssl
 import sys
 import warnings
 
@@ -75,6 +80,7 @@ class Sink:
         record = describe(raw, self.args.dkim_txt)
         record["mail_from"] = envelope.mail_from
         record["rcpt_tos"] = list(envelope.rcpt_tos)
+        record["tls"] = server.transport.get_extra_info("ssl_object") is not None
         self.out.write(json.dumps(record) + "\n")
         self.out.flush()
         self.event(command="DATA", code=250, rcpt_tos=envelope.rcpt_tos)
@@ -147,7 +153,17 @@ async def main(args):
         # Loopback only: plain-text AUTH is what the tests exercise here.
         kwargs.update(authenticator=authenticator(args.auth), auth_required=True, auth_require_tls=False)
         warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
-    server = await loop.create_server(lambda: SMTP(sink, **kwargs), host=args.host, port=args.port)
+    server_ssl = None
+    if args.tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls == "starttls":
+            kwargs.update(tls_context=context, require_starttls=True)
+        else:
+            server_ssl = context
+    server = await loop.create_server(
+        lambda: SMTP(sink, **kwargs), host=args.host, port=args.port, ssl=server_ssl
+    )
     port = server.sockets[0].getsockname()[1]
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -169,4 +185,7 @@ if __name__ == "__main__":
     p.add_argument("--data-delay", type=float, default=0.0)
     p.add_argument("--auth")
     p.add_argument("--dkim-txt")
+    p.add_argument("--tls", choices=["starttls", "implicit"])
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
     asyncio.run(main(p.parse_args()))
