@@ -117,3 +117,35 @@ async fn a_server_that_never_answers_data_times_out_and_is_retried() {
     prompt.wait_for(to, 1, Duration::from_secs(10)).await;
     app.wait_for_status(to, "sent", Duration::from_secs(5)).await;
 }
+
+#[tokio::test]
+async fn a_send_cut_off_by_the_timeout_leaves_no_half_used_connection_behind() {
+    // The first DATA is answered after 1.4 s, past the 1 s send_timeout (and before the
+    // retry gives up waiting for the connection to answer NOOP). The connection it
+    // was on is mid-command when the send is abandoned: reused, the next message would
+    // read the late `250` as its own reply. Every later attempt must use a new connection.
+    let sink = Sink::start(&SinkOptions { data_delay: 1.4, data_delay_count: 1, ..Default::default() });
+    let app = spawn(&sink.url(), |s| {
+        s.delivery.send_timeout = Duration::from_secs(1);
+        s.delivery.max_attempts = 1000;
+    })
+    .await;
+    let to = "cut-off@example.com";
+    app.start(to).await;
+    let row = app.wait_for_status(to, "sent", Duration::from_secs(10)).await;
+    assert!(row.attempts >= 2, "{row:?}");
+    // The late answer to the first DATA arrives too (the sink then accepts that copy).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let events = sink.events();
+    let rcpt_peers: Vec<&str> =
+        events.iter().filter(|e| e["command"] == "RCPT").map(|e| e["peer"].as_str().unwrap_or_default()).collect();
+    let cut_off = rcpt_peers[0];
+    assert!(
+        rcpt_peers[1..].iter().all(|p| *p != cut_off),
+        "the connection of the abandoned send was used again: {events:?}"
+    );
+    // Every copy the sink accepted is the same message.
+    let ids: std::collections::BTreeSet<String> =
+        sink.messages().iter().map(|m| crate::sink::header(m, "Message-ID").unwrap_or_default().to_owned()).collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+}

@@ -36,8 +36,10 @@ pub struct SinkOptions {
     pub fail_at_rcpt: bool,
     /// Answer 550 to recipients matching this Python regex.
     pub reject: Option<String>,
-    /// Seconds to wait before answering each DATA.
+    /// Seconds to wait before answering each DATA …
     pub data_delay: f64,
+    /// … or only the first `data_delay_count` (0: every one).
+    pub data_delay_count: u32,
     /// `user:pass` that AUTH must present (AUTH is then required).
     pub auth: Option<String>,
     /// The DKIM public key's DNS TXT record.
@@ -86,7 +88,8 @@ impl Sink {
             .arg(&events)
             .args(["--fail-first", &opts.fail_first.to_string()])
             .args(["--fail-at", if opts.fail_at_rcpt { "rcpt" } else { "data" }])
-            .args(["--data-delay", &opts.data_delay.to_string()]);
+            .args(["--data-delay", &opts.data_delay.to_string()])
+            .args(["--data-delay-count", &opts.data_delay_count.to_string()]);
         if let Some(r) = &opts.reject {
             cmd.args(["--reject", r]);
         }
@@ -149,7 +152,8 @@ impl Sink {
         Self::lines(&self.out)
     }
 
-    /// Every RCPT/DATA answer so far: `{"command","code",…}`.
+    /// Every RCPT/DATA answer so far: `{"command","code","peer",…}` (`peer`: the client's
+    /// address and port, one per connection).
     pub fn events(&self) -> Vec<Value> {
         Self::lines(&self.events)
     }

@@ -9,6 +9,7 @@ Behaviours, for the failure tests:
   --fail-first N --fail-at rcpt|data   answer 451 to the first N RCPT (or DATA) commands
   --reject REGEX                       answer 550 to recipients matching REGEX
   --data-delay S                       wait S seconds before answering each DATA
+  --data-delay-count N                 ... only the first N DATA commands (0: every one)
   --auth USER:PASS                     require AUTH (PLAIN/LOGIN) with these credentials
   --dkim-txt TXT                       the DNS TXT record of the signing key (v=DKIM1; ...);
                                        every DKIM lookup answers with it
@@ -44,6 +45,7 @@ class Sink:
     def __init__(self, args):
         self.args = args
         self.remaining_failures = args.fail_first
+        self.delays_left = args.data_delay_count if args.data_delay_count > 0 else None
         self.reject = re.compile(args.reject) if args.reject else None
         self.out = open(args.out, "a", encoding="utf-8")
         self.events = open(args.events, "a", encoding="utf-8") if args.events else None
@@ -61,20 +63,22 @@ class Sink:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.reject and self.reject.search(address):
-            self.event(command="RCPT", code=550, rcpt=address)
+            self.event(command="RCPT", code=550, rcpt=address, peer=peer(session))
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
         if self.tempfail("rcpt"):
-            self.event(command="RCPT", code=451, rcpt=address)
+            self.event(command="RCPT", code=451, rcpt=address, peer=peer(session))
             return "451 4.3.0 <%s>: Temporary local problem, try again" % address
         envelope.rcpt_tos.append(address)
-        self.event(command="RCPT", code=250, rcpt=address)
+        self.event(command="RCPT", code=250, rcpt=address, peer=peer(session))
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.args.data_delay > 0:
+        if self.args.data_delay > 0 and (self.delays_left is None or self.delays_left > 0):
+            if self.delays_left is not None:
+                self.delays_left -= 1
             await asyncio.sleep(self.args.data_delay)
         if self.tempfail("data"):
-            self.event(command="DATA", code=451, rcpt_tos=envelope.rcpt_tos)
+            self.event(command="DATA", code=451, rcpt_tos=envelope.rcpt_tos, peer=peer(session))
             return "451 4.3.0 Temporary local problem, try again"
         raw = envelope.original_content or b""
         record = describe(raw, self.args.dkim_txt)
@@ -83,8 +87,13 @@ class Sink:
         record["tls"] = server.transport.get_extra_info("ssl_object") is not None
         self.out.write(json.dumps(record) + "\n")
         self.out.flush()
-        self.event(command="DATA", code=250, rcpt_tos=envelope.rcpt_tos)
+        self.event(command="DATA", code=250, rcpt_tos=envelope.rcpt_tos, peer=peer(session))
         return "250 2.0.0 Ok: queued"
+
+
+def peer(session):
+    """The client's address and port: one per connection."""
+    return "%s:%s" % tuple(session.peer[:2]) if session.peer else None
 
 
 def describe(raw, dkim_txt):
@@ -183,6 +192,7 @@ if __name__ == "__main__":
     p.add_argument("--fail-at", choices=["rcpt", "data"], default="data")
     p.add_argument("--reject")
     p.add_argument("--data-delay", type=float, default=0.0)
+    p.add_argument("--data-delay-count", type=int, default=0)
     p.add_argument("--auth")
     p.add_argument("--dkim-txt")
     p.add_argument("--tls", choices=["starttls", "implicit"])

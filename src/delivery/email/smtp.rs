@@ -5,7 +5,7 @@
 //! server does not offer it) or `smtps://user:pass@host` (implicit TLS, port 465).
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -16,6 +16,7 @@ use lettre::message::{
     Body, DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm, DkimSigningKey, Mailbox,
     MultiPart,
 };
+use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::transport::smtp::{PoolConfig, extension::ClientId};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
@@ -28,8 +29,13 @@ pub const SMTP_PROVIDER: &str = "smtp";
 /// Longest piece of server text kept in an error (it is stored and logged).
 const MAX_SERVER_TEXT: usize = 160;
 
+type Transport = AsyncSmtpTransport<Tokio1Executor>;
+
 pub struct SmtpSender {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// Makes a fresh transport (and pool) when the current one may hold a connection in an
+    /// unknown state.
+    builder: AsyncSmtpTransportBuilder,
+    transport: Mutex<Arc<Transport>>,
     from: Mailbox,
     reply_to: Option<Mailbox>,
     /// Right-hand side of every `Message-ID`: the domain of `From`.
@@ -86,12 +92,12 @@ impl SmtpSender {
             }
             builder = builder.hello_name(ClientId::Domain(name.clone()));
         }
-        let transport = builder
-            // lettre's own timeout covers connecting (and each command read); the whole send
-            // is bounded by `send_timeout` below as well.
+        let builder = builder
+            // lettre's own timeout covers connecting only; the whole send is bounded by
+            // `send_timeout` in `send`.
             .timeout(Some(settings.send_timeout))
-            .pool_config(PoolConfig::new().max_size(smtp.pool_max))
-            .build();
+            .pool_config(PoolConfig::new().max_size(smtp.pool_max));
+        let transport = Mutex::new(Arc::new(builder.clone().build()));
 
         let id_domain = from.email.domain().to_owned();
         let dkim = match &smtp.dkim {
@@ -110,7 +116,19 @@ impl SmtpSender {
             }
             None => None,
         };
-        Ok(Self { transport, from, reply_to, id_domain, dkim, send_timeout: settings.send_timeout })
+        Ok(Self { builder, transport, from, reply_to, id_domain, dkim, send_timeout: settings.send_timeout })
+    }
+
+    /// Replaces `used` (unless that was done already) with a new transport. A send cut off
+    /// by the timeout leaves its connection mid-command, and lettre puts it back in the
+    /// pool as healthy: the next message would read the replies meant for this one (a
+    /// late `250` taken for its own, a rejection missed). The old pool, and that
+    /// connection with it, is closed once its last send is done.
+    fn discard(&self, used: &Arc<Transport>) {
+        let mut current = self.transport.lock().unwrap_or_else(PoisonError::into_inner);
+        if Arc::ptr_eq(&current, used) {
+            *current = Arc::new(self.builder.clone().build());
+        }
     }
 
     /// The MIME message for `outgoing`, and its `Message-ID`.
@@ -187,10 +205,14 @@ impl Sender for SmtpSender {
         }
         // lettre bounds connecting only: a server that accepts and then stalls would hold
         // the message (and its lease) forever without this.
-        match tokio::time::timeout(self.send_timeout, self.transport.send(message)).await {
+        let transport = self.transport.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        match tokio::time::timeout(self.send_timeout, transport.send(message)).await {
             Ok(Ok(_response)) => Ok(Some(message_id)),
             Ok(Err(e)) => Err(classify(&e, &outgoing.to)),
-            Err(_) => Err(SendError::Temporary(format!("SMTP send timed out after {:?}", self.send_timeout))),
+            Err(_) => {
+                self.discard(&transport);
+                Err(SendError::Temporary(format!("SMTP send timed out after {:?}", self.send_timeout)))
+            }
         }
     }
 }
