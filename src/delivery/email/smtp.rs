@@ -231,7 +231,8 @@ fn classify(e: &lettre::transport::smtp::Error, recipient: &str) -> SendError {
     }
     let what = if e.is_timeout() {
         "SMTP connection timed out"
-    } else if e.is_tls() {
+    } else if e.is_tls() || detail.contains("certificate") {
+        // lettre reports a certificate that does not verify as a connection error.
         "SMTP TLS error"
     } else if e.is_transport_shutdown() {
         "SMTP transport shut down"
@@ -300,6 +301,13 @@ fn check_url(url: &str) -> anyhow::Result<()> {
         bail!(
             "delivery.email.smtp_url carries credentials over an unencrypted connection: use smtps://… or \
              smtp://…?tls=required"
+        );
+    }
+    if !encrypted && !loopback {
+        // Allowed (a relay on a private network), but the messages carry sign-in codes.
+        tracing::warn!(
+            "delivery.email.smtp_url sends email without enforced TLS to another machine: sign-in codes and links \
+             cross the network readable; prefer smtps:// or ?tls=required"
         );
     }
     Ok(())
