@@ -355,6 +355,14 @@ const MIN_RSA_BITS: usize = 1024;
 /// Ed25519 (`PRIVATE KEY`, PKCS#8, as `openssl genpkey -algorithm ed25519` writes it).
 fn read_dkim_key(path: &Path) -> anyhow::Result<DkimSigningKey> {
     let text = std::fs::read_to_string(path).context("it could not be read")?;
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o077 != 0 {
+            // Whoever can read it can sign mail as the domain.
+            tracing::warn!(file = %path.display(), "the DKIM key file is readable by other users: chmod 600 it");
+        }
+    }
     let (label, der) = pem_block(&text).context("it holds no PEM private key")?;
     match label.as_str() {
         "RSA PRIVATE KEY" => rsa_key(&der),
@@ -379,7 +387,7 @@ fn read_dkim_key(path: &Path) -> anyhow::Result<DkimSigningKey> {
         "ENCRYPTED PRIVATE KEY" => {
             bail!("it is encrypted; store it unencrypted (readable by postern only): openssl pkey -in KEY -out KEY.pem")
         }
-        other => bail!("it holds a {other:?} PEM block, not a private key"),
+        other => bail!("it holds a {other:?} PEM block, not an RSA or Ed25519 private key"),
     }
 }
 
