@@ -82,3 +82,23 @@ async fn a_missing_or_broken_dkim_key_stops_the_server_naming_the_file() {
         assert!(error.contains(why), "{error}");
     }
 }
+
+#[test]
+fn postern_serve_exits_with_an_error_naming_a_missing_dkim_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-key.pem");
+    let db = format!("sqlite://{}", dir.path().join("postern.db").display());
+    let out = crate::harness::postern(&db)
+        .arg("serve")
+        .env("POSTERN_LISTEN", "127.0.0.1:0")
+        .env("POSTERN_DELIVERY__EMAIL__PROVIDER", "smtp")
+        .env("POSTERN_DELIVERY__EMAIL__SMTP_URL", "smtp://127.0.0.1:25")
+        .env("POSTERN_DELIVERY__EMAIL__SMTP__DKIM__DOMAIN", "postern.test")
+        .env("POSTERN_DELIVERY__EMAIL__SMTP__DKIM__SELECTOR", "s2026")
+        .env("POSTERN_DELIVERY__EMAIL__SMTP__DKIM__KEY_FILE", &missing)
+        .output()
+        .expect("run postern serve");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "postern serve started without its DKIM key");
+    assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
+}
