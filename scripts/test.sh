@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
+# The SMTP tests run a real SMTP server (aiosmtpd) and check DKIM with dkimpy.
+bash scripts/ensure-python-deps.sh >/dev/null
 cargo test --all-targets
 if [ -x scripts/browser-test.sh ] || [ -f scripts/browser-test.sh ]; then
   bash scripts/browser-test.sh

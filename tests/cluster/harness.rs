@@ -59,6 +59,18 @@ impl Instance {
     /// Starts `postern serve` on a free port and waits until `/healthz` answers 200.
     /// `public_url` is the address clients use (nginx's); by default the instance's own.
     pub async fn start(name: &str, database_url: &str, public_url: Option<&str>, opts: Options, dir: &Path) -> Self {
+        Self::start_with_env(name, database_url, public_url, opts, dir, &[]).await
+    }
+
+    /// Like `start`, with more `POSTERN_*` variables (they win over the defaults above).
+    pub async fn start_with_env(
+        name: &str,
+        database_url: &str,
+        public_url: Option<&str>,
+        opts: Options,
+        dir: &Path,
+        env: &[(&str, &str)],
+    ) -> Self {
         const TRIES: usize = 3;
         for attempt in 1..=TRIES {
             let port = free_port();
@@ -75,6 +87,7 @@ impl Instance {
                 .env("POSTERN_POSTGRES__MAX_CONNECTIONS", "8")
                 .env("POSTERN_TRUSTED_PROXIES", r#"["127.0.0.1/32"]"#)
                 .env("POSTERN_RATE_LIMITS__ENABLED", if opts.rate_limits { "true" } else { "false" })
+                .envs(env.iter().copied())
                 .stdout(file.try_clone().expect("log file"))
                 .stderr(file)
                 .spawn()
