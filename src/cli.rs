@@ -52,6 +52,9 @@ pub fn run() -> anyhow::Result<()> {
             // The operator's template overrides too: a broken one fails here with its file
             // and line, not at the first message.
             crate::templates::Templates::load(&settings)?;
+            // And the providers as `serve` builds them (webhook secrets, DKIM keys, URLs).
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async { crate::delivery::Senders::from_settings(&settings.delivery).map(drop) })?;
             print!("{}", settings.redacted_summary());
             println!("configuration OK");
             Ok(())

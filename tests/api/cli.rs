@@ -82,3 +82,21 @@ async fn send_test_fails_loudly_when_the_provider_refuses() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("dev provider"));
 }
+
+#[tokio::test]
+async fn config_check_builds_the_providers_and_names_what_is_wrong() {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.args(["config", "check"]).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env("POSTERN_DELIVERY__EMAIL__PROVIDER", "webhook")
+        .env("POSTERN_DELIVERY__EMAIL__WEBHOOK__URL", "http://127.0.0.1:9/hook")
+        .env("POSTERN_DELIVERY__EMAIL__WEBHOOK__SECRET", "not-a-secret");
+    let out = cmd.output().await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("whsec_"), "{stderr}");
+    assert!(!stderr.contains("not-a-secret"), "the secret is never printed: {stderr}");
+    cmd.env("POSTERN_DELIVERY__EMAIL__WEBHOOK__SECRET", SECRET);
+    let out = cmd.output().await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET), "the secret is never printed");
+}
