@@ -29,8 +29,8 @@ pub async fn resend_passwordless(state: &AppState, request_id: &str, client: &Cl
         recipient: request.identifier.as_str().to_owned(),
         kind: KIND_SIGN_IN.to_owned(),
         payload: secrets.payload,
-        // The account's stored locale, else this browser's.
-        locale: None,
+        // The locale the sign-in named, else the account's, else this browser's.
+        locale: request.locale.clone(),
         fallback_locale: client.accept_locale.map(str::to_owned),
         created_at: now,
         expires_at,

@@ -60,6 +60,8 @@ pub struct AuthRequest {
     pub created_at: i64,
     pub last_sent_at: i64,
     pub expires_at: i64,
+    /// The locale the request named, if any.
+    pub locale: Option<String>,
 }
 
 pub struct NewAuthRequest {

@@ -27,6 +27,41 @@ async fn a_sign_in_started_with_locale_de_sends_a_german_message() {
 }}
 
 backend_test! {
+async fn a_resent_message_keeps_the_language_the_sign_in_named() {
+    let app = spawn_app().await;
+    let r = app.post_json(&app.browser, "/v1/passwordless/start", &json!({ "email": "ada@example.com", "locale": "de" })).await;
+    let id = r.json::<serde_json::Value>().await.unwrap()["auth_request_id"].as_str().unwrap().to_owned();
+    app.latest_message("ada@example.com").await;
+    app.clock.advance(std::time::Duration::from_secs(61));
+    // The resend comes from a client without Accept-Language (a server, say).
+    assert_eq!(app.resend(&app.browser, &id).await.status(), 200);
+    let resent = app.wait_for_messages("ada@example.com", 2).await.remove(0);
+    assert!(resent.subject.starts_with("Ihr Anmeldecode für Postern"), "{}", resent.subject);
+}}
+
+backend_test! {
+async fn an_account_keeps_the_language_it_signed_in_with() {
+    let app = spawn_app().await;
+    let r = app.post_json(&app.browser, "/v1/passwordless/start", &json!({ "email": "ada@example.com", "locale": "es" })).await;
+    let id = r.json::<serde_json::Value>().await.unwrap()["auth_request_id"].as_str().unwrap().to_owned();
+    let code = app.latest_message("ada@example.com").await.code();
+    assert_eq!(app.verify(&app.browser, &id, &code).await.status(), 200);
+    // A later sign-in without a locale, from a French browser: the account's Spanish wins.
+    app.clock.advance(std::time::Duration::from_secs(61));
+    let r = app
+        .browser
+        .post(app.url("/v1/passwordless/start"))
+        .header("accept-language", "fr")
+        .json(&json!({ "email": "ada@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let later = app.wait_for_messages("ada@example.com", 2).await.remove(0);
+    assert!(later.subject.starts_with("Tu código para iniciar sesión en Postern"), "{}", later.subject);
+}}
+
+backend_test! {
 async fn without_a_locale_the_message_follows_the_browsers_accept_language() {
     let app = spawn_app().await;
     let r = app

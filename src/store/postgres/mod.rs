@@ -88,7 +88,7 @@ type Tx = Transaction<'static, Postgres>;
 macro_rules! auth_columns {
     () => {
         "id, identifier_kind, identifier, user_id, channel, device_hash, match_number, redirect_to, state, \
-         failed_attempts, requester_ip, requester_agent, created_at, last_sent_at, expires_at, token_hash"
+         failed_attempts, requester_ip, requester_agent, created_at, last_sent_at, expires_at, token_hash, locale"
     };
 }
 
@@ -116,6 +116,7 @@ fn auth_request_from_row(row: &PgRow) -> Result<AuthRequest, sqlx::Error> {
         last_sent_at: row.try_get(13)?,
         expires_at: row.try_get(14)?,
         token_hash: row.try_get(15)?,
+        locale: row.try_get(16)?,
     })
 }
 
@@ -401,7 +402,7 @@ async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<(AuthRequest, Vec<
     .bind(id)
     .fetch_optional(&mut **tx)
     .await?;
-    row.map(|r| Ok((auth_request_from_row(&r)?, r.try_get(16)?, r.try_get(17)?))).transpose()
+    row.map(|r| Ok((auth_request_from_row(&r)?, r.try_get(17)?, r.try_get(18)?))).transpose()
 }
 
 /// The one statement that spends a pending request.

@@ -53,7 +53,7 @@ impl From<rusqlite::Error> for StoreError {
 
 const AUTH_COLUMNS: &str = "id, identifier_kind, identifier, user_id, channel, device_hash, \
      match_number, redirect_to, state, failed_attempts, requester_ip, requester_agent, \
-     created_at, last_sent_at, expires_at, token_hash";
+     created_at, last_sent_at, expires_at, token_hash, locale";
 
 fn auth_request_from_row(row: &Row<'_>) -> rusqlite::Result<AuthRequest> {
     let kind: String = row.get(1)?;
@@ -82,6 +82,7 @@ fn auth_request_from_row(row: &Row<'_>) -> rusqlite::Result<AuthRequest> {
         last_sent_at: row.get(13)?,
         expires_at: row.get(14)?,
         token_hash: row.get(15)?,
+        locale: row.get(16)?,
     })
 }
 
@@ -254,7 +255,7 @@ fn hit_rate_limit(conn: &Connection, limit: &RateLimit) -> Result<(), StoreError
 /// it reads stays true until the job ends).
 fn load_request_for_update(conn: &Connection, id: &str) -> rusqlite::Result<Option<(AuthRequest, Vec<u8>, String)>> {
     conn.prepare_cached(&format!("SELECT {AUTH_COLUMNS}, code_hash, purpose FROM auth_requests WHERE id = ?1"))?
-        .query_row([id], |r| Ok((auth_request_from_row(r)?, r.get(16)?, r.get(17)?)))
+        .query_row([id], |r| Ok((auth_request_from_row(r)?, r.get(17)?, r.get(18)?)))
         .optional()
 }
 
