@@ -120,9 +120,8 @@ async fn a_server_that_never_answers_data_times_out_and_is_retried() {
 
 #[tokio::test]
 async fn a_send_cut_off_by_the_timeout_leaves_no_half_used_connection_behind() {
-    // The first DATA is answered after 1.4 s, past the 1 s send_timeout (and before the
-    // retry gives up waiting for the connection to answer NOOP). The connection it
-    // was on is mid-command when the send is abandoned: reused, the next message would
+    // The first DATA is answered after 1.4 s, past the 1 s send_timeout. The connection
+    // it was on is mid-command when the send is abandoned: reused, the next message would
     // read the late `250` as its own reply. Every later attempt must use a new connection.
     let sink = Sink::start(&SinkOptions { data_delay: 1.4, data_delay_count: 1, ..Default::default() });
     let app = spawn(&sink.url(), |s| {

@@ -19,4 +19,5 @@ mod app;
 mod delivery;
 mod dkim;
 mod failures;
+mod pool;
 mod tls;

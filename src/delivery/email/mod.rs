@@ -6,6 +6,7 @@ pub mod postmark;
 pub mod resend;
 pub mod sendgrid;
 pub mod smtp;
+mod smtp_pool;
 
 use std::sync::Arc;
 

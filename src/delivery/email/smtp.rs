@@ -1,11 +1,12 @@
-//! The `smtp` provider: lettre's async SMTP transport with a connection pool, one MIME
-//! message per outbox message (multipart/alternative: text, then HTML), optionally
-//! DKIM-signed. `delivery.email.smtp_url` picks the security of the connection:
-//! `smtp://host:port` (plain), `smtp://host:587?tls=required` (STARTTLS, refused if the
-//! server does not offer it) or `smtps://user:pass@host` (implicit TLS, port 465).
+//! The `smtp` provider: one MIME message per outbox message (multipart/alternative: text,
+//! then HTML), optionally DKIM-signed, built by lettre and sent by lettre's SMTP client over
+//! connections of our own pool (`smtp_pool`: lettre's transport stalls 40 ms a message).
+//! `delivery.email.smtp_url` picks the security of the connection: `smtp://host:port`
+//! (plain), `smtp://host:587?tls=required` (STARTTLS, refused if the server does not offer
+//! it) or `smtps://user:pass@host` (implicit TLS, port 465).
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -16,11 +17,13 @@ use lettre::message::{
     Body, DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm, DkimSigningKey, Mailbox,
     MultiPart,
 };
-use lettre::transport::smtp::AsyncSmtpTransportBuilder;
-use lettre::transport::smtp::{PoolConfig, extension::ClientId};
-use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::TlsParameters;
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{Address, Message};
 use secrecy::ExposeSecret;
 
+use super::smtp_pool::{Endpoint, Failure, Pool, Security};
 use crate::config::{DeliverySettings, DkimSettings};
 use crate::delivery::{Outgoing, SendError, Sender};
 
@@ -29,13 +32,15 @@ pub const SMTP_PROVIDER: &str = "smtp";
 /// Longest piece of server text kept in an error (it is stored and logged).
 const MAX_SERVER_TEXT: usize = 160;
 
-type Transport = AsyncSmtpTransport<Tokio1Executor>;
+/// Default ports, as lettre's `from_url` has them: SMTP (RFC 5321), submission with
+/// STARTTLS (RFC 6409) and submission over TLS (RFC 8314).
+const SMTP_PORT: u16 = 25;
+const SUBMISSION_PORT: u16 = 587;
+const SUBMISSIONS_PORT: u16 = 465;
 
 pub struct SmtpSender {
-    /// Makes a fresh transport (and pool) when the current one may hold a connection in an
-    /// unknown state.
-    builder: AsyncSmtpTransportBuilder,
-    transport: Mutex<Arc<Transport>>,
+    pool: Arc<Pool>,
+    pool_max: u32,
     from: Mailbox,
     reply_to: Option<Mailbox>,
     /// Right-hand side of every `Message-ID`: the domain of `From`.
@@ -44,7 +49,7 @@ pub struct SmtpSender {
     send_timeout: Duration,
 }
 
-// No `Debug`: the transport holds the SMTP credentials.
+// No `Debug`: the pool holds the SMTP credentials.
 
 pub fn build(settings: &DeliverySettings) -> anyhow::Result<Arc<dyn Sender>> {
     Ok(Arc::new(SmtpSender::new(settings)?))
@@ -73,31 +78,9 @@ impl SmtpSender {
 
         let url = url.expose_secret();
         check_url(url)?;
-        // Never echo the URL (or lettre's view of it) in an error: it may carry the password.
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| {
-            anyhow::anyhow!(
-                "delivery.email.smtp_url is not a usable SMTP URL (smtp://host:port, smtp://host:587?tls=required \
-                 or smtps://user:pass@host): {}",
-                redact(&e.to_string(), None)
-            )
-        })?;
-        if let Some(name) = &smtp.hello_name {
-            // It is sent verbatim in EHLO: a host name or address literal, nothing that could
-            // end the command line (CR/LF) or start another.
-            let valid = !name.is_empty()
-                && name.len() <= 255
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || ".-[]:".contains(c));
-            if !valid {
-                bail!("delivery.email.smtp.hello_name = {name:?} is not a host name");
-            }
-            builder = builder.hello_name(ClientId::Domain(name.clone()));
-        }
-        let builder = builder
-            // lettre's own timeout covers connecting only; the whole send is bounded by
-            // `send_timeout` in `send`.
-            .timeout(Some(settings.send_timeout))
-            .pool_config(PoolConfig::new().max_size(smtp.pool_max));
-        let transport = Mutex::new(Arc::new(builder.clone().build()));
+        let endpoint = parse_url(url, smtp.hello_name.as_deref())?;
+        let pool_max = usize::try_from(smtp.pool_max).unwrap_or(usize::MAX).min(tokio::sync::Semaphore::MAX_PERMITS);
+        let pool = Pool::new(endpoint, pool_max);
 
         let id_domain = from.email.domain().to_owned();
         let dkim = match &smtp.dkim {
@@ -116,19 +99,7 @@ impl SmtpSender {
             }
             None => None,
         };
-        Ok(Self { builder, transport, from, reply_to, id_domain, dkim, send_timeout: settings.send_timeout })
-    }
-
-    /// Replaces `used` (unless that was done already) with a new transport. A send cut off
-    /// by the timeout leaves its connection mid-command, and lettre puts it back in the
-    /// pool as healthy: the next message would read the replies meant for this one (a
-    /// late `250` taken for its own, a rejection missed). The old pool, and that
-    /// connection with it, is closed once its last send is done.
-    fn discard(&self, used: &Arc<Transport>) {
-        let mut current = self.transport.lock().unwrap_or_else(PoisonError::into_inner);
-        if Arc::ptr_eq(&current, used) {
-            *current = Arc::new(self.builder.clone().build());
-        }
+        Ok(Self { pool, pool_max: smtp.pool_max, from, reply_to, id_domain, dkim, send_timeout: settings.send_timeout })
     }
 
     /// The MIME message for `outgoing`, and its `Message-ID`.
@@ -203,16 +174,22 @@ impl Sender for SmtpSender {
             .await
             .map_err(|_| SendError::Temporary("DKIM signing failed".to_owned()))?;
         }
-        // lettre bounds connecting only: a server that accepts and then stalls would hold
-        // the message (and its lease) forever without this.
-        let transport = self.transport.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        match tokio::time::timeout(self.send_timeout, transport.send(message)).await {
-            Ok(Ok(_response)) => Ok(Some(message_id)),
-            Ok(Err(e)) => Err(classify(&e, &outgoing.to)),
-            Err(_) => {
-                self.discard(&transport);
+        // Bounded by `send_timeout` (connecting included): a server that accepts and then
+        // stalls would otherwise hold the message, and its lease, forever.
+        let raw = message.formatted();
+        match self.pool.send(message.envelope(), &raw, self.send_timeout).await {
+            Ok(()) => Ok(Some(message_id)),
+            Err(Failure::Smtp(e)) => Err(classify(&e, &outgoing.to)),
+            Err(Failure::Connect(e)) => {
+                Err(SendError::Temporary(format!("SMTP connection failed: {}", redact(&e.to_string(), None))))
+            }
+            Err(Failure::TimedOut) => {
                 Err(SendError::Temporary(format!("SMTP send timed out after {:?}", self.send_timeout)))
             }
+            Err(Failure::Busy) => Err(SendError::Temporary(format!(
+                "no SMTP connection came free within {:?} (all {} in use: see delivery.email.smtp.pool_max)",
+                self.send_timeout, self.pool_max
+            ))),
         }
     }
 }
@@ -311,6 +288,91 @@ fn check_url(url: &str) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The server, port, security and credentials of `smtp_url`, read as lettre's `from_url`
+/// reads it (lettre 0.11.23): `smtp://host` (port 25, clear text), `smtp://host?tls=required`
+/// (STARTTLS or nothing) or `?tls=opportunistic` (STARTTLS when offered), both on port 587,
+/// and `smtps://host` (TLS from the first byte, port 465; `tls` is not looked at). A path
+/// names the client in EHLO, unless `hello_name` (`delivery.email.smtp.hello_name`) does.
+/// User and password, percent-decoded, are used for AUTH when a password is given. Errors
+/// never show the URL: it may carry the password.
+fn parse_url(url: &str, hello_name: Option<&str>) -> anyhow::Result<Endpoint> {
+    let unusable = |why: &str| {
+        anyhow::anyhow!(
+            "delivery.email.smtp_url is not a usable SMTP URL (smtp://host:port, smtp://host:587?tls=required or \
+             smtps://user:pass@host): {}",
+            redact(why, None)
+        )
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| unusable(&e.to_string()))?;
+    let host = parsed.host_str().filter(|h| !h.is_empty()).ok_or_else(|| unusable("it has no host"))?;
+    // An IPv6 literal has brackets in a URL, not in an address lookup or a TLS name.
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host).to_owned();
+    // Certificates are verified against the system's trust store (`SSL_CERT_FILE` adds a
+    // CA) for the name in the URL, as lettre's `from_url` sets it up.
+    let tls = || TlsParameters::new(host.clone()).map_err(|e| unusable(&e.to_string()));
+    let tls_param = parsed.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+    let (security, default_port) = match (parsed.scheme(), tls_param.as_deref()) {
+        ("smtp", None) => (Security::Plain, SMTP_PORT),
+        ("smtp", Some("required")) => (Security::StartTls { tls: tls()?, required: true }, SUBMISSION_PORT),
+        ("smtp", Some("opportunistic")) => (Security::StartTls { tls: tls()?, required: false }, SUBMISSION_PORT),
+        ("smtps", _) => (Security::Implicit(tls()?), SUBMISSIONS_PORT),
+        (scheme, tls) => return Err(unusable(&format!("unknown scheme {scheme:?} or tls parameter {tls:?}"))),
+    };
+    let hello_name = match hello_name {
+        Some(name) => {
+            if !is_host_name(name) {
+                bail!("delivery.email.smtp.hello_name = {name:?} is not a host name");
+            }
+            ClientId::Domain(name.to_owned())
+        }
+        None if parsed.path().len() > 1 => {
+            let name = parsed.path().trim_matches('/');
+            if !is_host_name(name) {
+                return Err(unusable("its path (the EHLO name) is not a host name"));
+            }
+            ClientId::Domain(name.to_owned())
+        }
+        // This machine's host name.
+        None => ClientId::default(),
+    };
+    let credentials = match parsed.password() {
+        Some(password) => Some(Credentials::new(
+            percent_decode(parsed.username()).ok_or_else(|| unusable("its user name is not UTF-8 once decoded"))?,
+            percent_decode(password).ok_or_else(|| unusable("its password is not UTF-8 once decoded"))?,
+        )),
+        None => None,
+    };
+    Ok(Endpoint { host, port: parsed.port().unwrap_or(default_port), security, credentials, hello_name })
+}
+
+/// A name fit for EHLO, where it is sent verbatim: a host name or address literal, nothing
+/// that could end the command line (CR/LF) or start another.
+fn is_host_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 255 && name.chars().all(|c| c.is_ascii_alphanumeric() || ".-[]:".contains(c))
+}
+
+/// `%XX` sequences decoded (others kept as they are, as the `percent-encoding` crate that
+/// lettre uses does); `None` if the result is not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push(u8::try_from(hi * 16 + lo).ok()?);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Headers the signature covers: the ones a forger would change (RFC 6376 §5.4.1 lists
@@ -571,6 +633,51 @@ mod tests {
             assert!(!err.is_empty(), "{url} should be refused");
             assert!(!err.contains("hunter2"), "{err}");
         }
+    }
+
+    #[test]
+    fn the_url_is_read_as_lettre_reads_it() {
+        let e = parse_url("smtp://relay.example.com", None).unwrap();
+        assert_eq!((e.host.as_str(), e.port), ("relay.example.com", SMTP_PORT));
+        assert!(matches!(e.security, Security::Plain) && e.credentials.is_none());
+        let e = parse_url("smtp://u:p@relay.example.com?tls=required", None).unwrap();
+        assert_eq!(e.port, SUBMISSION_PORT);
+        assert!(matches!(e.security, Security::StartTls { required: true, .. }));
+        let e = parse_url("smtp://relay.example.com:2587?tls=opportunistic", None).unwrap();
+        assert_eq!(e.port, 2587);
+        assert!(matches!(e.security, Security::StartTls { required: false, .. }));
+        let e = parse_url("smtps://relay.example.com", None).unwrap();
+        assert_eq!(e.port, SUBMISSIONS_PORT);
+        assert!(matches!(e.security, Security::Implicit(_)));
+        // As in lettre, `tls` means nothing to smtps://, and an unknown value is refused.
+        assert!(matches!(parse_url("smtps://h.example:2465?tls=none", None).unwrap().security, Security::Implicit(_)));
+        assert!(parse_url("smtp://h.example?tls=bogus", None).is_err());
+        assert!(parse_url("smtp://h.example?tls=Required", None).is_err());
+        // An IPv6 literal loses its brackets.
+        assert_eq!(parse_url("smtp://[::1]:2525", None).unwrap().host, "::1");
+    }
+
+    #[test]
+    fn credentials_are_percent_decoded_and_need_a_password() {
+        let e = parse_url("smtp://tester:s3cr%25t%20pass@127.0.0.1:2525", None).unwrap();
+        assert!(e.credentials == Some(Credentials::new("tester".to_owned(), "s3cr%t pass".to_owned())));
+        let e = parse_url("smtp://us%40er:%C3%A9@127.0.0.1:2525", None).unwrap();
+        assert!(e.credentials == Some(Credentials::new("us@er".to_owned(), "é".to_owned())));
+        // A user without a password is no AUTH (lettre's reading).
+        assert!(parse_url("smtp://tester@127.0.0.1:2525", None).unwrap().credentials.is_none());
+        let err = parse_url("smtp://tester:hunter2%FF@127.0.0.1:2525", None).err().unwrap();
+        assert!(!format!("{err:#}").contains("hunter2"), "{err:#}");
+        assert_eq!(percent_decode("100%zz%4").as_deref(), Some("100%zz%4"));
+    }
+
+    #[test]
+    fn the_ehlo_name_comes_from_the_setting_or_the_path() {
+        let name = |url: &str, setting: Option<&str>| parse_url(url, setting).map(|e| e.hello_name);
+        assert_eq!(name("smtp://h.example/client.example", None).unwrap(), ClientId::Domain("client.example".into()));
+        assert_eq!(name("smtp://h.example/client.example", Some("x.test")).unwrap(), ClientId::Domain("x.test".into()));
+        assert_eq!(name("smtp://h.example", None).unwrap(), ClientId::default());
+        assert!(name("smtp://h.example/bad%0D%0Aname", None).is_err());
+        assert!(name("smtp://h.example", Some("bad\r\nMAIL FROM:<x@y>")).is_err());
     }
 
     #[test]
