@@ -16,6 +16,10 @@ impl Sender for DevInbox {
         DEV_PROVIDER
     }
 
+    fn wants_rendered(&self) -> bool {
+        false
+    }
+
     async fn send(&self, _message: &Outgoing) -> Result<Option<String>, SendError> {
         Ok(None)
     }

@@ -38,7 +38,7 @@ pub struct Payload {
     pub origin_host: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Rendered {
     pub subject: String,
     pub text: String,

@@ -60,6 +60,12 @@ pub trait Sender: Send + Sync + 'static {
     /// Recorded with each delivered message and used as the metrics label.
     fn name(&self) -> &'static str;
 
+    /// Whether `send` needs the rendered message (the dev inbox renders when it is read,
+    /// so rendering on its behalf would be work for nothing).
+    fn wants_rendered(&self) -> bool {
+        true
+    }
+
     /// Delivers one message; returns the provider's message id when it gives one.
     async fn send(&self, message: &Outgoing) -> Result<Option<String>, SendError>;
 }

@@ -12,7 +12,7 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::message::render;
-use super::{Outgoing, Route, SendError, Senders, metrics};
+use super::{Outgoing, Rendered, Route, SendError, Senders, metrics};
 use crate::clock::Clock;
 use crate::config::DeliverySettings;
 use crate::store::{DeliveryResult, DeliveryStatus, OutboxMessage, Store};
@@ -213,12 +213,16 @@ impl Deliverer {
             };
         };
         let locale = crate::i18n::negotiate([message.locale.as_deref()], self.default_locale);
-        let rendered = match render(&self.templates, message.channel, &message.kind, locale, &message.payload) {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!(message = message.seq, error = %e, "a message could not be rendered");
-                return DeliveryStatus::Failed { error: "the message could not be rendered".to_owned() };
+        let rendered = if route.primary.wants_rendered() || route.fallback.is_some() {
+            match render(&self.templates, message.channel, &message.kind, locale, &message.payload) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(message = message.seq, error = %e, "a message could not be rendered");
+                    return DeliveryStatus::Failed { error: "the message could not be rendered".to_owned() };
+                }
             }
+        } else {
+            Rendered::default()
         };
         let outgoing = Outgoing {
             id: format!("postern-{}-{}", message.created_at, message.seq),
@@ -278,7 +282,7 @@ async fn timed_send(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::delivery::{Rendered, Sender};
+    use crate::delivery::Sender;
     use crate::domain::Channel;
 
     /// Answers with a fixed outcome and counts its calls.
