@@ -115,6 +115,12 @@ impl Application {
         let address = listener.local_addr()?;
         // With port 0 the real port is known only now; the default public URL follows it.
         settings.listen = address;
+        if let Some(channel) = settings.delivery.dev_channel_beside_a_real_one() {
+            tracing::warn!(
+                "delivery.{channel}.provider is dev while the other channel has a real provider: its codes and \
+                 links show on /dev/inbox; set delivery.{channel}.provider = \"none\" to switch the channel off"
+            );
+        }
         if !settings.rate_limits.enabled {
             tracing::warn!("rate limits are OFF (rate_limits.enabled = false): use this for benchmarks only");
         }

@@ -110,7 +110,7 @@ impl SmsProvider {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EmailDelivery {
-    /// Unset: `dev` when no channel names a provider, else the channel is off.
+    /// `dev` (the default) delivers into the dev inbox; `none` switches the channel off.
     pub provider: Option<EmailProvider>,
     /// Tried when the primary fails.
     pub fallback: Option<EmailProvider>,
@@ -217,7 +217,7 @@ pub struct WebhookSettings {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SmsDelivery {
-    /// Unset: `dev` when no channel names a provider, else the channel is off.
+    /// `dev` (the default) delivers into the dev inbox; `none` switches the channel off.
     pub provider: Option<SmsProvider>,
     pub fallback: Option<SmsProvider>,
     pub twilio: Option<TwilioSettings>,
@@ -269,26 +269,33 @@ pub struct VonageSettings {
 }
 
 impl DeliverySettings {
-    fn nothing_named(&self) -> bool {
-        self.email.provider.is_none() && self.sms.provider.is_none()
-    }
-
-    /// The email provider in effect: unset means `dev` only in a pure development setup
-    /// (no channel names a provider), so a production deploy never leaks codes into the
-    /// dev inbox by forgetting a channel.
+    /// The email provider in effect (DESIGN.md: `dev` unless configured).
     pub fn email_provider(&self) -> EmailProvider {
-        match self.email.provider {
-            Some(p) => p,
-            None if self.nothing_named() => EmailProvider::Dev,
-            None => EmailProvider::None,
-        }
+        self.email.provider.unwrap_or(EmailProvider::Dev)
     }
 
+    /// The SMS provider in effect (DESIGN.md: `dev` unless configured).
     pub fn sms_provider(&self) -> SmsProvider {
-        match self.sms.provider {
-            Some(p) => p,
-            None if self.nothing_named() => SmsProvider::Dev,
-            None => SmsProvider::None,
+        self.sms.provider.unwrap_or(SmsProvider::Dev)
+    }
+
+    /// The channel left on `dev` while the other has a real provider: its codes would
+    /// show on `/dev/inbox` of a production deploy, so startup warns about it (set the
+    /// channel's provider to `none` to switch it off).
+    pub fn dev_channel_beside_a_real_one(&self) -> Option<&'static str> {
+        let real = |email: bool| {
+            if email {
+                !matches!(self.email_provider(), EmailProvider::Dev | EmailProvider::None)
+            } else {
+                !matches!(self.sms_provider(), SmsProvider::Dev | SmsProvider::None)
+            }
+        };
+        if self.sms_provider() == SmsProvider::Dev && real(true) {
+            Some("sms")
+        } else if self.email_provider() == EmailProvider::Dev && real(false) {
+            Some("email")
+        } else {
+            None
         }
     }
 
@@ -444,4 +451,22 @@ fn check_fallback(primary: &str, fallback: &str, channel: &str) -> anyhow::Resul
 
 fn is_http_url(u: &str) -> bool {
     (u.starts_with("https://") || u.starts_with("http://")) && u.len() > "https://".len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_channel_defaults_to_dev_and_a_dev_channel_beside_a_real_one_is_named() {
+        let mut d = DeliverySettings::default();
+        assert_eq!((d.email_provider(), d.sms_provider()), (EmailProvider::Dev, SmsProvider::Dev));
+        assert_eq!(d.dev_channel_beside_a_real_one(), None);
+        d.email.provider = Some(EmailProvider::Smtp);
+        assert_eq!(d.sms_provider(), SmsProvider::Dev, "DESIGN.md: dev unless configured");
+        assert_eq!(d.dev_channel_beside_a_real_one(), Some("sms"));
+        d.sms.provider = Some(SmsProvider::None);
+        assert_eq!(d.dev_channel_beside_a_real_one(), None);
+        assert!(!d.channel_enabled(crate::domain::Channel::Sms));
+    }
 }

@@ -73,8 +73,10 @@ async fn send_test_fails_loudly_when_the_provider_refuses() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("500"), "{stderr}");
-    // Nothing configured for SMS (email names a provider): a clear refusal.
-    let out = send_test(&env, "+4915112345678").await;
+    // SMS switched off: a clear refusal.
+    let mut off = env.clone();
+    off.push(("POSTERN_DELIVERY__SMS__PROVIDER", "none"));
+    let out = send_test(&off, "+4915112345678").await;
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no provider is configured for sms"));
     // The dev provider sends nothing, and says so.

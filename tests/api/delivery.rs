@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
-use postern::config::EmailProvider;
+use postern::config::SmsProvider;
 
 async fn start_phone(app: &TestApp, phone: &str) -> reqwest::Response {
     app.post_json(&app.browser, "/v1/passwordless/start", &json!({ "phone": phone })).await
@@ -17,8 +17,7 @@ async fn error_of(r: reqwest::Response) -> (u16, Value) {
 
 backend_test! {
 async fn a_channel_without_a_provider_is_a_clear_invalid_request() {
-    // Naming a provider for email only switches SMS off (nothing falls back to the dev inbox).
-    let app = spawn_app_with(|s| s.delivery.email.provider = Some(EmailProvider::Dev)).await;
+    let app = spawn_app_with(|s| s.delivery.sms.provider = Some(SmsProvider::None)).await;
     let (status, body) = error_of(start_phone(&app, "+4915112345678").await).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_request");
