@@ -83,11 +83,6 @@ impl Webhook {
     }
 }
 
-/// `{"error":"…","message":"…"}` or the like, if the receiver says why.
-fn describe(v: &serde_json::Value) -> Option<String> {
-    http_api::describe_code_and_message(v)
-}
-
 #[async_trait]
 impl Sender for Webhook {
     fn name(&self) -> &'static str {
@@ -119,7 +114,8 @@ impl Sender for Webhook {
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
             .body(body);
-        let answer = http_api::send(NAME, request, describe).await?;
+        // Errors look like `{"error":"…","message":"…"}` or the like, if the receiver says why.
+        let answer = http_api::send(NAME, request, http_api::describe_code_and_message).await?;
         Ok(answer.json_str("id"))
     }
 }

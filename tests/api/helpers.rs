@@ -82,29 +82,16 @@ pub struct Message {
 impl Message {
     /// The first run of exactly six digits: the code comes before the link and the date.
     pub fn code(&self) -> String {
-        let bytes = self.text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-            if run == 6 {
-                return self.text[i..i + 6].to_owned();
-            }
-            i += run.max(1);
-        }
-        panic!("no 6-digit code in {:?}", self.text);
+        crate::common::code_of(&self.text)
     }
 
     /// The HTML part with entities decoded where templates escape them.
     pub fn html_decoded(&self) -> String {
-        self.html.clone().unwrap_or_default().replace("&#x2f;", "/").replace("&amp;", "&").replace("&#x3d;", "=")
+        crate::common::html_decoded(self.html.as_deref().unwrap_or_default())
     }
 
     pub fn link(&self) -> String {
-        self.text
-            .split_whitespace()
-            .find(|w| w.contains("/login/link?token="))
-            .expect("the message carries a link")
-            .to_owned()
+        crate::common::link_of(&self.text)
     }
 
     pub fn token(&self) -> String {

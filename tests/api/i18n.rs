@@ -6,10 +6,13 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::common::html_decoded;
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
-fn decoded(html: &str) -> String {
-    html.replace("&#x2f;", "/").replace("&amp;", "&").replace("&#x3d;", "=")
+/// Starts a sign-in for ada@example.com from a browser that speaks `accept_language`.
+async fn start_from(app: &TestApp, accept_language: &str) -> reqwest::Response {
+    let start = app.browser.post(app.url("/v1/passwordless/start")).header("accept-language", accept_language);
+    start.json(&json!({ "email": "ada@example.com" })).send().await.unwrap()
 }
 
 backend_test! {
@@ -48,14 +51,7 @@ async fn an_account_keeps_the_language_it_signed_in_with() {
     assert_eq!(app.verify(&app.browser, &id, &code).await.status(), 200);
     // A later sign-in without a locale, from a French browser: the account's Spanish wins.
     app.clock.advance(std::time::Duration::from_secs(61));
-    let r = app
-        .browser
-        .post(app.url("/v1/passwordless/start"))
-        .header("accept-language", "fr")
-        .json(&json!({ "email": "ada@example.com" }))
-        .send()
-        .await
-        .unwrap();
+    let r = start_from(&app, "fr").await;
     assert_eq!(r.status(), 200);
     let later = app.wait_for_messages("ada@example.com", 2).await.remove(0);
     assert!(later.subject.starts_with("Tu código para iniciar sesión en Postern"), "{}", later.subject);
@@ -64,14 +60,7 @@ async fn an_account_keeps_the_language_it_signed_in_with() {
 backend_test! {
 async fn without_a_locale_the_message_follows_the_browsers_accept_language() {
     let app = spawn_app().await;
-    let r = app
-        .browser
-        .post(app.url("/v1/passwordless/start"))
-        .header("accept-language", "fr-CH, fr;q=0.9, en;q=0.5")
-        .json(&json!({ "email": "ada@example.com" }))
-        .send()
-        .await
-        .unwrap();
+    let r = start_from(&app, "fr-CH, fr;q=0.9, en;q=0.5").await;
     assert_eq!(r.status(), 200);
     let m = app.latest_message("ada@example.com").await;
     assert!(m.subject.starts_with("Votre code de connexion à Postern"), "{}", m.subject);
@@ -81,14 +70,7 @@ async fn without_a_locale_the_message_follows_the_browsers_accept_language() {
 backend_test! {
 async fn an_unsupported_browser_language_gets_the_default_locale() {
     let app = spawn_app_with(|s| s.default_locale = "nl".to_owned()).await;
-    let r = app
-        .browser
-        .post(app.url("/v1/passwordless/start"))
-        .header("accept-language", "ja")
-        .json(&json!({ "email": "ada@example.com" }))
-        .send()
-        .await
-        .unwrap();
+    let r = start_from(&app, "ja").await;
     assert_eq!(r.status(), 200);
     let m = app.latest_message("ada@example.com").await;
     assert!(m.subject.starts_with("Je inlogcode voor Postern"), "{}", m.subject);
@@ -110,7 +92,7 @@ async fn the_login_page_speaks_the_browsers_language_unless_the_query_names_one(
     let r = app.browser.get(app.url("/login?locale=es")).header("accept-language", "de").send().await.unwrap();
     let html = r.text().await.unwrap();
     assert!(html.contains("<html lang=\"es\">") && html.contains("Iniciar sesión"), "?locale= wins");
-    assert!(decoded(&html).contains("action=\"/login?locale=es\""), "and is carried to the form");
+    assert!(html_decoded(&html).contains("action=\"/login?locale=es\""), "and is carried to the form");
 
     let (_, html) = app.page(&app.browser, "/login?locale=xx").await;
     assert!(html.contains("<html lang=\"en\">") && html.contains("Email address or phone number"));
@@ -167,7 +149,7 @@ async fn the_theme_colours_are_served_as_css_custom_properties() {
     let app_css = app.browser.get(app.url("/assets/app.css")).send().await.unwrap().text().await.unwrap();
     assert!(app_css.contains("background: var(--brand)") && app_css.contains("color: var(--button-text)"));
     let (_, login) = app.page(&app.browser, "/login").await;
-    assert!(decoded(&login).contains("<link rel=\"stylesheet\" href=\"/assets/theme.css\">"));
+    assert!(html_decoded(&login).contains("<link rel=\"stylesheet\" href=\"/assets/theme.css\">"));
 }}
 
 backend_test! {
@@ -180,7 +162,7 @@ async fn the_logo_is_on_the_pages_and_in_the_email_and_allowed_by_the_csp() {
     let r = app.browser.get(app.url("/login")).send().await.unwrap();
     let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(csp.contains("img-src 'self' data: https://cdn.example.com;"), "{csp}");
-    let html = decoded(&r.text().await.unwrap());
+    let html = html_decoded(&r.text().await.unwrap());
     assert!(html.contains("<img class=\"logo\" src=\"https://cdn.example.com/brand/logo.png\" alt=\"Postern\">"), "{html}");
 
     app.start_ok(&app.browser, "ada@example.com").await;

@@ -443,13 +443,7 @@ pub async fn wait_for_message(client: &Client, base: &str, to: &str, count: usiz
     }
 }
 
-/// The code of a sign-in message: the six digits after "Your code: ".
-pub fn code_of(text: &str) -> String {
-    let at = text.find("Your code: ").unwrap_or_else(|| panic!("no code in {text:?}")) + "Your code: ".len();
-    let code: String = text[at..].chars().take_while(char::is_ascii_digit).collect();
-    assert_eq!(code.len(), 6, "not a 6-digit code in {text:?}");
-    code
-}
+pub use crate::common::code_of;
 
 /// The value of the `postern_session` cookie a response sets.
 pub fn session_token(r: &Response) -> Option<String> {

@@ -113,3 +113,28 @@ impl Drop for TestDb {
         .join();
     }
 }
+
+/// The sign-in code of a message text: the first run of exactly six digits (the code comes
+/// before the link and the date, in every language).
+pub fn code_of(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if run == 6 {
+            return text[i..i + 6].to_owned();
+        }
+        i += run.max(1);
+    }
+    panic!("no 6-digit code in {text:?}");
+}
+
+/// The sign-in link of a message text.
+pub fn link_of(text: &str) -> String {
+    text.split_whitespace().find(|w| w.contains("/login/link?token=")).expect("a sign-in link").to_owned()
+}
+
+/// HTML with the entities the templates write in URLs decoded.
+pub fn html_decoded(html: &str) -> String {
+    html.replace("&#x2f;", "/").replace("&#x3d;", "=").replace("&#x3f;", "?").replace("&amp;", "&")
+}

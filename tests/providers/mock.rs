@@ -119,16 +119,7 @@ pub struct Received {
 impl Received {
     /// The first run of exactly six digits in the text: the code.
     pub fn code(&self) -> String {
-        let bytes = self.text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-            if run == 6 {
-                return self.text[i..i + 6].to_owned();
-            }
-            i += run.max(1);
-        }
-        panic!("no 6-digit code in {:?}", self.text);
+        crate::common::code_of(&self.text)
     }
 }
 

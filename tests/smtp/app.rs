@@ -149,20 +149,4 @@ pub struct OutboxRow {
     pub provider_message_id: Option<String>,
 }
 
-/// The six digits after "Your code: " in the text part.
-pub fn code_of(text: &str) -> String {
-    let at = text.find("Your code: ").unwrap_or_else(|| panic!("no code in {text:?}")) + "Your code: ".len();
-    let code: String = text[at..].chars().take_while(char::is_ascii_digit).collect();
-    assert_eq!(code.len(), 6, "not a 6-digit code in {text:?}");
-    code
-}
-
-/// The sign-in link of the text part.
-pub fn link_of(text: &str) -> String {
-    text.split_whitespace().find(|w| w.contains("/login/link?token=")).expect("a sign-in link").to_owned()
-}
-
-/// HTML with the entities the templates write in URLs decoded.
-pub fn html_decoded(html: &str) -> String {
-    html.replace("&#x2f;", "/").replace("&#x3d;", "=").replace("&#x3f;", "?").replace("&amp;", "&")
-}
+pub use crate::common::{code_of, html_decoded, link_of};

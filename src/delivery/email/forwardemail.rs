@@ -38,11 +38,6 @@ pub fn build(settings: &DeliverySettings, http: &reqwest::Client) -> anyhow::Res
     }))
 }
 
-/// `{"statusCode":400,"error":"Bad Request","message":"…"}`
-fn describe(v: &serde_json::Value) -> Option<String> {
-    http_api::describe_code_and_message(v)
-}
-
 #[async_trait]
 impl Sender for ForwardEmail {
     fn name(&self) -> &'static str {
@@ -64,7 +59,8 @@ impl Sender for ForwardEmail {
             body["replyTo"] = json!(reply_to);
         }
         let request = self.http.post(&self.endpoint).basic_auth(self.api_key.expose_secret(), Some("")).json(&body);
-        let answer = http_api::send(NAME, request, describe).await?;
+        // Errors look like `{"statusCode":400,"error":"Bad Request","message":"…"}`
+        let answer = http_api::send(NAME, request, http_api::describe_code_and_message).await?;
         Ok(answer.json_str("id"))
     }
 }

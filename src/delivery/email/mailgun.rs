@@ -38,11 +38,6 @@ pub fn build(settings: &DeliverySettings, http: &reqwest::Client) -> anyhow::Res
     }))
 }
 
-/// `{"message":"…"}`
-fn describe(v: &serde_json::Value) -> Option<String> {
-    http_api::describe_code_and_message(v)
-}
-
 #[async_trait]
 impl Sender for Mailgun {
     fn name(&self) -> &'static str {
@@ -68,7 +63,8 @@ impl Sender for Mailgun {
             form.push(("h:Reply-To", reply_to));
         }
         let request = self.http.post(&self.endpoint).basic_auth("api", Some(self.api_key.expose_secret())).form(&form);
-        let answer = http_api::send(NAME, request, describe).await?;
+        // Errors look like `{"message":"…"}`
+        let answer = http_api::send(NAME, request, http_api::describe_code_and_message).await?;
         Ok(answer.json_str("id"))
     }
 }

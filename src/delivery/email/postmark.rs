@@ -40,11 +40,6 @@ pub fn build(settings: &DeliverySettings, http: &reqwest::Client) -> anyhow::Res
     }))
 }
 
-/// `{"ErrorCode":406,"Message":"…"}`
-fn describe(v: &serde_json::Value) -> Option<String> {
-    http_api::describe_code_and_message(v)
-}
-
 #[async_trait]
 impl Sender for Postmark {
     fn name(&self) -> &'static str {
@@ -77,7 +72,8 @@ impl Sender for Postmark {
             .header("Accept", "application/json")
             .header("X-Postmark-Server-Token", self.server_token.expose_secret())
             .json(&body);
-        let answer = http_api::send(NAME, request, describe).await?;
+        // Errors look like `{"ErrorCode":406,"Message":"…"}`
+        let answer = http_api::send(NAME, request, http_api::describe_code_and_message).await?;
         // A 200 always carries `ErrorCode: 0`; anything else would be a refusal.
         if let Some(code) = answer.json().and_then(|v| v.get("ErrorCode").and_then(serde_json::Value::as_i64))
             && code != 0

@@ -37,11 +37,6 @@ pub fn build(settings: &DeliverySettings, http: &reqwest::Client) -> anyhow::Res
     }))
 }
 
-/// `{"statusCode":422,"name":"validation_error","message":"…"}`
-fn describe(v: &serde_json::Value) -> Option<String> {
-    http_api::describe_code_and_message(v)
-}
-
 #[async_trait]
 impl Sender for Resend {
     fn name(&self) -> &'static str {
@@ -70,7 +65,8 @@ impl Sender for Resend {
             .bearer_auth(self.api_key.expose_secret())
             .header("Idempotency-Key", &message.id)
             .json(&body);
-        match http_api::send(NAME, request, describe).await {
+        // Errors look like `{"statusCode":422,"name":"validation_error","message":"…"}`
+        match http_api::send(NAME, request, http_api::describe_code_and_message).await {
             Ok(answer) => Ok(answer.json_str("id")),
             // 409 `concurrent_idempotent_requests`: the first attempt (one that timed out
             // here) is still being processed by Resend; asking again later is right.

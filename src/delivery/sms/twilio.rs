@@ -53,11 +53,6 @@ pub fn build(settings: &DeliverySettings, http: &reqwest::Client) -> anyhow::Res
     }))
 }
 
-/// `{"code":21211,"message":"The 'To' number … is not a valid phone number.","status":400}`
-fn describe(v: &serde_json::Value) -> Option<String> {
-    http_api::describe_code_and_message(v)
-}
-
 #[async_trait]
 impl Sender for Twilio {
     fn name(&self) -> &'static str {
@@ -72,7 +67,8 @@ impl Sender for Twilio {
             .post(&self.endpoint)
             .basic_auth(&self.account_sid, Some(self.auth_token.expose_secret()))
             .form(&form);
-        let answer = http_api::send(NAME, request, describe).await?;
+        // Errors look like `{"code":21211,"message":"The 'To' number … is not a valid phone number.","status":400}`
+        let answer = http_api::send(NAME, request, http_api::describe_code_and_message).await?;
         Ok(answer.json_str("sid"))
     }
 }
