@@ -26,6 +26,8 @@ use crate::templates::Templates;
 
 pub struct Application {
     listener: TcpListener,
+    /// `metrics.listen`: a second listener serving only `/metrics`.
+    metrics_listener: Option<TcpListener>,
     router: Router,
     worker: OutboxWorker,
     shutdown: CancellationToken,
@@ -115,11 +117,11 @@ impl Application {
         let address = listener.local_addr()?;
         // With port 0 the real port is known only now; the default public URL follows it.
         settings.listen = address;
-        if let Some(channel) = settings.delivery.dev_channel_beside_a_real_one() {
-            tracing::warn!(
-                "delivery.{channel}.provider is dev while the other channel has a real provider: its codes and \
-                 links show on /dev/inbox; set delivery.{channel}.provider = \"none\" to switch the channel off"
-            );
+        // Checked again here (settings built in code skip `Settings::validate`): the dev
+        // inbox never faces a production setup (issue 10, finding 1).
+        settings.delivery.check_dev_provider(&settings.public_url())?;
+        if settings.dev_inbox_enabled() {
+            tracing::warn!("the dev provider is active: every code and link shows on /dev/inbox (development only)");
         }
         if !settings.rate_limits.enabled {
             tracing::warn!("rate limits are OFF (rate_limits.enabled = false): use this for benchmarks only");
@@ -153,8 +155,14 @@ impl Application {
             delivered,
             policy: Policy::from_settings(&state.settings.delivery),
         };
+        let metrics_listener = match state.settings.metrics.listen {
+            Some(at) => Some(
+                TcpListener::bind(at).await.with_context(|| format!("failed to listen on {at} (metrics.listen)"))?,
+            ),
+            None => None,
+        };
         let router = http::router(state.clone());
-        Ok(Self { listener, router, worker, shutdown: CancellationToken::new(), address, state })
+        Ok(Self { listener, metrics_listener, router, worker, shutdown: CancellationToken::new(), address, state })
     }
 
     pub fn port(&self) -> u16 {
@@ -163,6 +171,11 @@ impl Application {
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The address of the `metrics.listen` listener, when there is one.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// Cancelling this token stops the server gracefully.
@@ -176,6 +189,16 @@ impl Application {
         let cleanup =
             tokio::spawn(run_cleanup(self.state.store.clone(), self.state.clock.clone(), worker_stop.clone()));
         let worker = tokio::spawn(self.worker.run(worker_stop.clone()));
+        if let Some(listener) = self.metrics_listener {
+            let stop = worker_stop.clone();
+            tracing::info!(address = ?listener.local_addr().ok(), "serving /metrics on its own listener");
+            tokio::spawn(async move {
+                let served = axum::serve(listener, http::metrics_router()).with_graceful_shutdown(stop.cancelled_owned());
+                if let Err(e) = served.await {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            });
+        }
         tracing::info!(address = %self.address, public_url = %self.state.public_url, "postern is listening");
         // The signal is seen once and shared: it starts the graceful drain, and the grace
         // period after which connections that are still open are dropped.

@@ -205,6 +205,7 @@ fn base_env(app_name: &str, theme: &ThemeSettings) -> Environment<'static> {
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") || name.ends_with(".mjml") { AutoEscape::Html } else { AutoEscape::None }
     });
+    env.set_formatter(html_attribute_safe_formatter);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build() {
         env.set_syntax(syntax);
@@ -214,6 +215,37 @@ fn base_env(app_name: &str, theme: &ThemeSettings) -> Environment<'static> {
     env.add_global("locales", Value::from(minijinja::value::Serde(LOCALES)));
     env.add_function("t", t);
     env
+}
+
+/// Auto-escaping that escapes exactly `&`, `<`, `>`, `"` and `'`: enough for element
+/// content and quoted attributes (OWASP XSS Prevention, rules 1 and 2), and it leaves `/`
+/// alone. minijinja's default also writes `/` as `&#x2f;`, which turned every link into
+/// `http:&#x2f;&#x2f;…`: harmless in browsers, but mail gateways that rewrite or scan
+/// links and people copying one saw an obfuscated URL (issue 10, finding 12).
+fn html_attribute_safe_formatter(out: &mut minijinja::Output, state: &mut State, value: &Value) -> Result<(), Error> {
+    if !matches!(state.auto_escape(), AutoEscape::Html) || value.is_safe() {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    if value.is_none() || value.is_undefined() {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    out.write_str(&escape_html(&value.to_string())).map_err(Error::from)
+}
+
+/// The five characters that matter in HTML text and quoted attributes.
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
 }
 
 /// Placeholders for arguments that are already HTML (`{% set x %}<strong>…</strong>{% endset %}`):
@@ -251,7 +283,7 @@ fn t(state: &State, id: &str, kwargs: Kwargs) -> Result<Value, Error> {
     if !html {
         return Ok(Value::from(text));
     }
-    let mut escaped = minijinja::HtmlEscape(&text).to_string();
+    let mut escaped = escape_html(&text);
     for (i, value) in safe.iter().enumerate() {
         escaped = escaped.replace(&marker(i), value);
     }

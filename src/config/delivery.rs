@@ -35,6 +35,10 @@ pub struct DeliverySettings {
     /// Longest time one provider call may take (connect, send, answer).
     #[serde(with = "humantime_serde")]
     pub send_timeout: Duration,
+    /// Acknowledges running the `dev` provider (and its public `/dev/inbox`, which lists
+    /// every code and link) where it would otherwise be refused: beside a real provider,
+    /// or with a `public_url` that is not loopback. For shared staging setups only.
+    pub allow_insecure_dev_inbox: bool,
 }
 
 impl Default for DeliverySettings {
@@ -50,6 +54,7 @@ impl Default for DeliverySettings {
             retry_max: Duration::from_secs(10 * 60),
             concurrency: 64,
             send_timeout: Duration::from_secs(10),
+            allow_insecure_dev_inbox: false,
         }
     }
 }
@@ -231,7 +236,28 @@ pub struct SmsDelivery {
     /// SMS per hour in all; when spent, SMS sending stops (circuit open) until the
     /// budget refills, and an error is logged and counted in metrics.
     pub hourly_budget: u32,
+    /// libphonenumber number types SMS are never sent to (snake_case names such as
+    /// `premium_rate`). The default refuses every type a sender can be charged for or that
+    /// cannot receive a text (OWASP SMS pumping / toll fraud).
+    pub refused_number_types: Vec<phonenumber::Type>,
 }
+
+/// Number types that cost the sender (premium-rate, shared-cost, personal and universal
+/// access numbers route through charged services) or cannot take an SMS (pagers, voicemail
+/// access, emergency and short codes, carrier services): the toll-fraud targets of SMS
+/// pumping (OWASP Forgot Password and SMS abuse guidance).
+pub const DEFAULT_REFUSED_NUMBER_TYPES: [phonenumber::Type; 10] = [
+    phonenumber::Type::PremiumRate,
+    phonenumber::Type::SharedCost,
+    phonenumber::Type::PersonalNumber,
+    phonenumber::Type::Uan,
+    phonenumber::Type::Pager,
+    phonenumber::Type::Voicemail,
+    phonenumber::Type::Emergency,
+    phonenumber::Type::ShortCode,
+    phonenumber::Type::Carrier,
+    phonenumber::Type::NoInternational,
+];
 
 impl Default for SmsDelivery {
     fn default() -> Self {
@@ -244,6 +270,7 @@ impl Default for SmsDelivery {
             allowed_countries: Vec::new(),
             per_country_per_hour: 500,
             hourly_budget: 1000,
+            refused_number_types: DEFAULT_REFUSED_NUMBER_TYPES.to_vec(),
         }
     }
 }
@@ -269,34 +296,57 @@ pub struct VonageSettings {
 }
 
 impl DeliverySettings {
-    /// The email provider in effect (DESIGN.md: `dev` unless configured).
+    /// The email provider in effect: the configured one; unconfigured, `dev` while no
+    /// channel has a real provider, else off (issue 10: a production setup never falls
+    /// back to the dev inbox by omission).
     pub fn email_provider(&self) -> EmailProvider {
-        self.email.provider.unwrap_or(EmailProvider::Dev)
-    }
-
-    /// The SMS provider in effect (DESIGN.md: `dev` unless configured).
-    pub fn sms_provider(&self) -> SmsProvider {
-        self.sms.provider.unwrap_or(SmsProvider::Dev)
-    }
-
-    /// The channel left on `dev` while the other has a real provider: its codes would
-    /// show on `/dev/inbox` of a production deploy, so startup warns about it (set the
-    /// channel's provider to `none` to switch it off).
-    pub fn dev_channel_beside_a_real_one(&self) -> Option<&'static str> {
-        let real = |email: bool| {
-            if email {
-                !matches!(self.email_provider(), EmailProvider::Dev | EmailProvider::None)
-            } else {
-                !matches!(self.sms_provider(), SmsProvider::Dev | SmsProvider::None)
-            }
-        };
-        if self.sms_provider() == SmsProvider::Dev && real(true) {
-            Some("sms")
-        } else if self.email_provider() == EmailProvider::Dev && real(false) {
-            Some("email")
-        } else {
-            None
+        match self.email.provider {
+            Some(provider) => provider,
+            None if self.any_real_provider() => EmailProvider::None,
+            None => EmailProvider::Dev,
         }
+    }
+
+    /// The SMS provider in effect, by the same rule as `email_provider`.
+    pub fn sms_provider(&self) -> SmsProvider {
+        match self.sms.provider {
+            Some(provider) => provider,
+            None if self.any_real_provider() => SmsProvider::None,
+            None => SmsProvider::Dev,
+        }
+    }
+
+    /// Whether either channel is configured with a provider that really sends.
+    fn any_real_provider(&self) -> bool {
+        let email_real = !matches!(self.email.provider, None | Some(EmailProvider::Dev | EmailProvider::None));
+        let sms_real = !matches!(self.sms.provider, None | Some(SmsProvider::Dev | SmsProvider::None));
+        email_real || sms_real
+    }
+
+    /// Refuses the `dev` provider where its inbox would face real users: beside a real
+    /// provider, or behind a public URL that is not loopback, unless the operator set
+    /// `delivery.allow_insecure_dev_inbox` (issue 10, finding 1: `/dev/inbox.json` lists
+    /// every code and link, so anyone could sign in as anyone).
+    pub fn check_dev_provider(&self, public_url: &str) -> anyhow::Result<()> {
+        if !self.dev_inbox_enabled() || self.allow_insecure_dev_inbox {
+            return Ok(());
+        }
+        let channel = if self.email_provider() == EmailProvider::Dev { "email" } else { "sms" };
+        if self.any_real_provider() {
+            bail!(
+                "delivery.{channel}.provider = \"dev\" beside a real provider would publish this channel's codes \
+                 and links on /dev/inbox: configure a real provider for it, or \"none\" to switch it off \
+                 (or set delivery.allow_insecure_dev_inbox = true for a test setup)"
+            );
+        }
+        if !is_loopback_url(public_url) {
+            bail!(
+                "the dev provider (delivery.{channel}.provider) publishes every code and link on /dev/inbox, and \
+                 public_url {public_url} is not a loopback address: configure a real provider, or set \
+                 delivery.allow_insecure_dev_inbox = true if this server is for testing only"
+            );
+        }
+        Ok(())
     }
 
     /// Whether requests may ask for `channel` (a provider is configured for it).
@@ -420,6 +470,7 @@ impl DeliverySettings {
             "delivery.email.provider = {}\ndelivery.email.fallback = {}\ndelivery.email.from = {}\n\
              delivery.sms.provider = {}\ndelivery.sms.fallback = {}\ndelivery.sms.allowed_countries = {:?}\n\
              delivery.sms.per_country_per_hour = {}\ndelivery.sms.hourly_budget = {}\n\
+             delivery.sms.refused_number_types = {:?}\ndelivery.allow_insecure_dev_inbox = {}\n\
              delivery.max_attempts = {}\ndelivery.retry_base = {:?}\ndelivery.retry_max = {:?}\n\
              delivery.concurrency = {}\ndelivery.send_timeout = {:?}\n",
             self.email_provider().as_str(),
@@ -430,6 +481,8 @@ impl DeliverySettings {
             self.sms.allowed_countries,
             self.sms.per_country_per_hour,
             self.sms.hourly_budget,
+            self.sms.refused_number_types,
+            self.allow_insecure_dev_inbox,
             self.max_attempts,
             self.retry_base,
             self.retry_max,
@@ -449,6 +502,23 @@ fn check_fallback(primary: &str, fallback: &str, channel: &str) -> anyhow::Resul
     Ok(())
 }
 
+/// `http://127.0.0.1:8080`, `http://[::1]`, `http://localhost`, `http://x.localhost`:
+/// addresses only this machine can reach.
+pub fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    let host = host.to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 fn is_http_url(u: &str) -> bool {
     (u.starts_with("https://") || u.starts_with("http://")) && u.len() > "https://".len()
 }
@@ -458,15 +528,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_channel_defaults_to_dev_and_a_dev_channel_beside_a_real_one_is_named() {
+    fn dev_is_the_default_only_while_no_channel_has_a_real_provider() {
         let mut d = DeliverySettings::default();
         assert_eq!((d.email_provider(), d.sms_provider()), (EmailProvider::Dev, SmsProvider::Dev));
-        assert_eq!(d.dev_channel_beside_a_real_one(), None);
         d.email.provider = Some(EmailProvider::Smtp);
-        assert_eq!(d.sms_provider(), SmsProvider::Dev, "DESIGN.md: dev unless configured");
-        assert_eq!(d.dev_channel_beside_a_real_one(), Some("sms"));
-        d.sms.provider = Some(SmsProvider::None);
-        assert_eq!(d.dev_channel_beside_a_real_one(), None);
+        assert_eq!(d.sms_provider(), SmsProvider::None, "an unconfigured channel beside a real one is off");
+        assert!(!d.dev_inbox_enabled());
         assert!(!d.channel_enabled(crate::domain::Channel::Sms));
+        let mut d = DeliverySettings::default();
+        d.sms.provider = Some(SmsProvider::Twilio);
+        assert_eq!(d.email_provider(), EmailProvider::None);
+    }
+
+    #[test]
+    fn loopback_urls_are_recognised() {
+        for url in ["http://127.0.0.1:8080", "http://[::1]:80/x", "http://localhost", "https://auth.localhost:3000"] {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in ["https://auth.example.com", "http://0.0.0.0:8080", "http://10.0.0.1", "http://localhost.evil.example"]
+        {
+            assert!(!is_loopback_url(url), "{url}");
+        }
     }
 }

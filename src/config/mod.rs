@@ -56,6 +56,30 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub sqlite: SqliteSettings,
     pub postgres: PostgresSettings,
+    pub metrics: MetricsSettings,
+}
+
+/// `[metrics]`: where `/metrics` is served. Counters say how many people sign in and
+/// which providers fail, so they are not public by default (issue 10, finding 11).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// A separate address (e.g. `127.0.0.1:9464`) serving only `/metrics`; when set, the
+    /// main listener does not serve it.
+    pub listen: Option<SocketAddr>,
+    /// When set, `/metrics` on the main listener needs `Authorization: Bearer <token>`.
+    pub bearer_token: Option<SecretString>,
+}
+
+/// Where `/metrics` is answered on the main listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// Open to anyone: only while the public URL is loopback (a developer's machine).
+    Open,
+    /// Behind `metrics.bearer_token`.
+    Token,
+    /// Not on the main listener (served on `metrics.listen`, or nowhere).
+    Off,
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,6 +209,7 @@ impl Default for Settings {
             delivery: DeliverySettings::default(),
             sqlite: SqliteSettings::default(),
             postgres: PostgresSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -308,6 +333,12 @@ impl Settings {
             bail!("sqlite.readers and sqlite.max_batch must be at least 1");
         }
         self.delivery.validate()?;
+        self.delivery.check_dev_provider(&self.public_url())?;
+        if let Some(token) = &self.metrics.bearer_token
+            && token.expose_secret().len() < 16
+        {
+            bail!("metrics.bearer_token must be at least 16 characters");
+        }
         self.theme.validate()?;
         if crate::i18n::supported(&self.default_locale).is_none() {
             bail!("default_locale {:?} is not one of {:?}", self.default_locale, crate::i18n::LOCALES);
@@ -357,6 +388,21 @@ impl Settings {
         self.delivery.dev_inbox_enabled()
     }
 
+    /// How the main listener answers `/metrics`: a separate listener takes it away, a
+    /// token guards it, and without either it is open only on a loopback public URL, so
+    /// a production setup never publishes its counters by omission.
+    pub fn metrics_access(&self) -> MetricsAccess {
+        if self.metrics.listen.is_some() {
+            MetricsAccess::Off
+        } else if self.metrics.bearer_token.is_some() {
+            MetricsAccess::Token
+        } else if delivery::is_loopback_url(&self.public_url()) {
+            MetricsAccess::Open
+        } else {
+            MetricsAccess::Off
+        }
+    }
+
     /// What `postern config check` prints: every setting, secrets redacted.
     pub fn redacted_summary(&self) -> String {
         let smtp = self.delivery.email.smtp_url.as_ref().map(|s| redact_url(s.expose_secret()));
@@ -365,7 +411,8 @@ impl Settings {
              trusted_proxies = {:?}\nredirect_allowlist = {:?}\nlog = {:?}\nhttp = {:?}\n\
              passwordless = {:?}\nsessions = {:?}\nrate_limits = {:?}\n\
              {}delivery.email.smtp_url = {}\ntheme = {:?}\ndefault_locale = {}\ntemplates_dir = {:?}\n\
-             sqlite = {:?}\npostgres = {:?}\nmigrate_on_start = {}\n",
+             sqlite = {:?}\npostgres = {:?}\nmigrate_on_start = {}\nmetrics.listen = {:?}\n\
+             metrics.bearer_token = {}\nmetrics on the main listener = {:?}\n",
             self.listen,
             self.public_url(),
             redact_url(self.database_url.expose_secret()),
@@ -386,6 +433,9 @@ impl Settings {
             self.sqlite,
             self.postgres,
             self.migrate_on_start,
+            self.metrics.listen,
+            if self.metrics.bearer_token.is_some() { "(set, redacted)" } else { "(none)" },
+            self.metrics_access(),
         )
     }
 }
@@ -395,15 +445,65 @@ pub enum Database {
     Postgres(String),
 }
 
-/// `scheme://user:pass@host` → `scheme://user:***@host`.
-fn redact_url(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://")
-        && let Some((cred, host)) = rest.rsplit_once('@')
-    {
-        let user = cred.split(':').next().unwrap_or("");
-        return format!("{scheme}://{user}:***@{host}");
+/// A URL with every credential replaced by `***`: the password of `user:pass@`, and the
+/// value of every query parameter whose name says it holds a secret
+/// (`postgres://host/db?user=u&password=…`, `sslpassword`, `?token=`, …) — issue 10,
+/// finding 8: `config check` output ends up in tickets and chat.
+pub fn redact_url(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match base.split_once("://") {
+        Some((scheme, rest)) => {
+            // The userinfo ends at the last `@` before the path.
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(authority_end);
+            match authority.rsplit_once('@') {
+                Some((cred, host)) if cred.contains(':') => {
+                    let user = cred.split(':').next().unwrap_or("");
+                    format!("{scheme}://{user}:***@{host}{path}")
+                }
+                _ => base.to_owned(),
+            }
+        }
+        None => base.to_owned(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if is_secret_param(name) => format!("{name}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
     }
-    url.to_owned()
+    out
+}
+
+/// Parameter names that carry credentials, compared after percent-decoding and
+/// lowercasing so `Pass%77ord` is caught too.
+fn is_secret_param(name: &str) -> bool {
+    let mut decoded = Vec::with_capacity(name.len());
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                decoded.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    let name = String::from_utf8_lossy(&decoded).to_ascii_lowercase();
+    ["pass", "pwd", "secret", "token", "key", "auth", "credential"].iter().any(|s| name.contains(s))
 }
 
 /// Environment values are typed like TOML scalars when they parse as one (`true`, `30`),
@@ -498,6 +598,23 @@ mod tests {
         assert!(!out.contains("hunter2"));
         assert!(out.contains("smtps://me:***@mail.example.com"));
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn every_credential_form_in_a_url_is_redacted() {
+        let cases = [
+            ("postgres://host/db?user=u&password=hunter2", "postgres://host/db?user=u&password=***"),
+            ("postgres://u:hunter2@host:5432/db?sslmode=require", "postgres://u:***@host:5432/db?sslmode=require"),
+            ("postgres://host/db?sslpassword=hunter2&sslmode=verify-full", "postgres://host/db?sslpassword=***&sslmode=verify-full"),
+            ("postgres://host/db?Pass%77ord=hunter2", "postgres://host/db?Pass%77ord=***"),
+            ("smtp://relay:25?auth_token=hunter2", "smtp://relay:25?auth_token=***"),
+            ("postgres://u:p%40ss:hunter2@host/db", "postgres://u:***@host/db"),
+            ("sqlite://postern.db", "sqlite://postern.db"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(redact_url(url), want, "{url}");
+            assert!(!redact_url(url).contains("hunter2"), "{url}");
+        }
     }
 
     #[test]

@@ -63,6 +63,14 @@ impl PhoneNumber {
         }
     }
 
+    /// libphonenumber's type of the number (mobile, premium-rate, …).
+    pub fn number_type(&self) -> phonenumber::Type {
+        match phonenumber::parse(None, &self.0) {
+            Ok(parsed) => parsed.number_type(&phonenumber::metadata::DATABASE),
+            Err(_) => phonenumber::Type::Unknown,
+        }
+    }
+
     /// `+44•••••••89`: the country code and the last two digits.
     pub fn masked(&self) -> String {
         let digits: Vec<char> = self.0.chars().collect();

@@ -14,6 +14,7 @@ use std::net::IpAddr;
 
 use crate::crypto::{self, Hash};
 use crate::state::AppState;
+use crate::config::SignupPolicy;
 use crate::store::SignedIn;
 
 /// Who is asking, as far as the network can tell.
@@ -23,6 +24,22 @@ pub struct Client {
     pub user_agent: String,
     /// The best supported locale of the browser's `Accept-Language`, if any.
     pub accept_locale: Option<&'static str>,
+    /// The session this browser's cookie names, if any: a new sign-in replaces it.
+    pub prior_session: Option<PriorSession>,
+}
+
+/// The id and secret hash of the session cookie a browser sent (never the secret itself,
+/// so it cannot end up in a log through `Debug`).
+#[derive(Debug, Clone)]
+pub struct PriorSession {
+    pub id: String,
+    pub token_hash: Hash,
+}
+
+impl PriorSession {
+    pub fn from_cookie(token: &str) -> Option<Self> {
+        crypto::split_token(token).map(|(id, token_hash)| Self { id: id.to_owned(), token_hash })
+    }
 }
 
 /// A browser's binding to the sign-ins it started: the hash of a random value kept in a
@@ -51,6 +68,11 @@ pub struct Issued {
 /// the same code in another request has another hash.
 pub fn code_hash(state: &AppState, request_id: &str, code: &str) -> Hash {
     crypto::hmac(&state.server_key[..], &[b"sign-in code", request_id.as_bytes(), code.as_bytes()])
+}
+
+/// `signup = "open"`: a verified identifier without an account gets one.
+pub fn signup_open(state: &AppState) -> bool {
+    state.settings.signup == SignupPolicy::Open
 }
 
 pub fn link_url(state: &AppState, token: &str) -> String {

@@ -68,15 +68,22 @@ fn for_sms(state: &AppState, phone: &PhoneNumber, now: i64) -> [RateLimit; 2] {
     ]
 }
 
-/// SMS go only to the countries the operator allows (all when the list is empty).
-pub fn check_sms_country(state: &AppState, identifier: &Identifier) -> AppResult<()> {
-    let allowed = &state.settings.delivery.sms.allowed_countries;
+/// SMS go only to the countries the operator allows (all when the list is empty), and
+/// never to number types that charge the sender: premium-rate, shared-cost and the like
+/// (`delivery.sms.refused_number_types`; OWASP SMS pumping / toll fraud, issue 10,
+/// finding 9). Both are facts about the number, not about an account: saying so reveals
+/// nothing.
+pub fn check_sms_destination(state: &AppState, identifier: &Identifier) -> AppResult<()> {
+    let sms = &state.settings.delivery.sms;
     let Identifier::Phone(phone) = identifier else { return Ok(()) };
-    if allowed.is_empty() {
+    if sms.refused_number_types.contains(&phone.number_type()) {
+        return Err(AppError::invalid("SMS to this kind of number (premium-rate, shared-cost, …) is not available"));
+    }
+    if sms.allowed_countries.is_empty() {
         return Ok(());
     }
     match phone.country().1 {
-        Some(region) if allowed.contains(&region) => Ok(()),
+        Some(region) if sms.allowed_countries.contains(&region) => Ok(()),
         _ => Err(AppError::invalid("SMS to this country is not available")),
     }
 }

@@ -7,7 +7,7 @@ use crate::crypto::{self, Hash};
 use crate::domain::user_agent;
 use crate::error::{AppError, AppResult};
 use crate::flows::sessions::new_session;
-use crate::flows::{Client, DeviceBinding, Issued};
+use crate::flows::{Client, DeviceBinding, Issued, signup_open};
 use crate::state::AppState;
 use crate::store::{AuthRequest, AuthState, LinkAction, LinkOutcome, RedeemLink};
 
@@ -16,7 +16,7 @@ pub struct LinkView {
     pub request: AuthRequest,
     /// Opened in the browser that asked: one click signs in.
     pub same_browser: bool,
-    /// Three numbers, one of them the waiting browser's, in a fixed order per link.
+    /// Three numbers, one of them the waiting browser's, fixed per request.
     pub choices: [u8; 3],
     pub requested_from: String,
 }
@@ -47,31 +47,27 @@ pub async fn inspect_link(state: &AppState, token: &str, device: Option<DeviceBi
         return Err(AppError::Expired);
     }
     let same_browser = device.is_some_and(|d| d.matches(&request.device_hash));
-    let choices = number_choices(state, &hash, request.match_number);
+    let choices = number_choices(state, &request.id, request.match_number);
     let requested_from = user_agent::describe(&request.requester_agent);
     Ok(LinkView { request, same_browser, choices, requested_from })
 }
 
-/// Two decoys derived from the link (so a reload shows the same three numbers) and the
-/// real number in a position that also depends on the link.
-fn number_choices(state: &AppState, token_hash: &Hash, real: u8) -> [u8; 3] {
-    let seed = crypto::hmac(&state.server_key[..], &[b"match choices", token_hash]);
-    let mut decoys = Vec::with_capacity(2);
-    for b in seed.iter() {
-        let n = 10 + b % 90;
+/// The three numbers of the approval page: the real one and two decoys, in an order and
+/// with decoys derived from the request (not from its link), so a reload and every
+/// resent link show the same three: if each link drew its own decoys, the choices of
+/// several links would intersect to the real number (issue 10, finding 6). Every draw
+/// is uniform (rejection sampling), so no number is likelier to be a decoy than another.
+fn number_choices(state: &AppState, request_id: &str, real: u8) -> [u8; 3] {
+    let mut draws = UniformDraws::new(&state.server_key[..], request_id);
+    let mut decoys: Vec<u8> = Vec::with_capacity(2);
+    while decoys.len() < 2 {
+        let n = 10 + draws.below(90);
         if n != real && !decoys.contains(&n) {
             decoys.push(n);
-            if decoys.len() == 2 {
-                break;
-            }
         }
     }
-    while decoys.len() < 2 {
-        let n = if real < 50 { real + 10 + decoys.len() as u8 } else { real - 10 - decoys.len() as u8 };
-        decoys.push(n);
-    }
-    let mut out = [decoys[0], decoys[1], decoys[0]];
-    let pos = (seed[31] % 3) as usize;
+    let mut out = [decoys[0], decoys[1], decoys[1]];
+    let pos = usize::from(draws.below(3));
     out[pos] = real;
     let mut rest = decoys.into_iter();
     for (i, slot) in out.iter_mut().enumerate() {
@@ -80,6 +76,44 @@ fn number_choices(state: &AppState, token_hash: &Hash, real: u8) -> [u8; 3] {
         }
     }
     out
+}
+
+/// A deterministic stream of uniform small numbers: bytes of HMAC(server key, request id,
+/// block), each kept only below the largest multiple of the bound (no modulo bias).
+struct UniformDraws<'a> {
+    key: &'a [u8],
+    request_id: &'a str,
+    block: u64,
+    bytes: Hash,
+    at: usize,
+}
+
+impl<'a> UniformDraws<'a> {
+    fn new(key: &'a [u8], request_id: &'a str) -> Self {
+        let mut draws = Self { key, request_id, block: 0, bytes: [0; 32], at: 32 };
+        draws.refill();
+        draws
+    }
+
+    fn refill(&mut self) {
+        self.bytes = crypto::hmac(self.key, &[b"match choices", self.request_id.as_bytes(), &self.block.to_be_bytes()]);
+        self.block += 1;
+        self.at = 0;
+    }
+
+    fn below(&mut self, bound: u8) -> u8 {
+        let limit = 256 - (256 % u16::from(bound));
+        loop {
+            if self.at == self.bytes.len() {
+                self.refill();
+            }
+            let b = self.bytes[self.at];
+            self.at += 1;
+            if u16::from(b) < limit {
+                return b % bound;
+            }
+        }
+    }
 }
 
 #[tracing::instrument(skip_all)]
@@ -93,7 +127,7 @@ pub async fn redeem_link(state: &AppState, token: &str, choice: Choice, client: 
         }
         Choice::Approve { picked } => (LinkAction::Approve { picked }, None),
     };
-    match state.store.redeem_link(RedeemLink { request_id: id.to_owned(), token_hash: hash, action, now }).await? {
+    match state.store.redeem_link(RedeemLink { request_id: id.to_owned(), token_hash: hash, action, now, signup_open: signup_open(state) }).await? {
         LinkOutcome::SignedIn(signed_in) => {
             tracing::info!(user_id = %signed_in.user.id, "signed in with a link");
             let token = issued_token.ok_or_else(|| anyhow::anyhow!("a link signed in without a session token"))?;
@@ -103,5 +137,29 @@ pub async fn redeem_link(state: &AppState, token: &str, choice: Choice, client: 
         LinkOutcome::WrongNumber => Err(AppError::TooManyAttempts { retry_after_secs: 1 }),
         LinkOutcome::Expired => Err(AppError::Expired),
         LinkOutcome::Invalid => Err(AppError::InvalidCode { remaining: None }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UniformDraws;
+
+    #[test]
+    fn uniform_draws_are_unbiased_and_deterministic() {
+        let mut counts = [0u32; 90];
+        for i in 0..2000 {
+            let id = format!("request-{i}");
+            let mut a = UniformDraws::new(b"key", &id);
+            let mut b = UniformDraws::new(b"key", &id);
+            for _ in 0..40 {
+                let (x, y) = (a.below(90), b.below(90));
+                assert_eq!(x, y, "the same request draws the same numbers");
+                counts[usize::from(x)] += 1;
+            }
+        }
+        // 80,000 draws over 90 values: about 889 each. With `b % 90` the values 0..75
+        // would get 3/256 and the rest 2/256 of the draws (about 1,055 against 703).
+        let (min, max) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
+        assert!(*min > 760 && *max < 1020, "counts between {min} and {max}");
     }
 }

@@ -1,16 +1,20 @@
 //! `POST /v1/passwordless/resend`: new link and code for the same request. The old ones
-//! die; the failed-attempt count and the match number stay.
+//! die; the failed-attempt count, the match number and its decoys stay.
 
-use crate::config::SignupPolicy;
 use crate::delivery::message::KIND_SIGN_IN;
 use crate::error::{AppError, AppResult};
 use crate::flows::start_passwordless::{Started, lifetime_ms, new_secrets, resend_after_secs};
-use crate::flows::{Client, rate_limits};
+use crate::flows::{Client, DeviceBinding, rate_limits};
 use crate::state::AppState;
 use crate::store::{AuthState, NewMessage, RotatedSecrets, Rotation};
 
 #[tracing::instrument(skip_all)]
-pub async fn resend_passwordless(state: &AppState, request_id: &str, client: &Client) -> AppResult<Started> {
+pub async fn resend_passwordless(
+    state: &AppState,
+    request_id: &str,
+    device: Option<DeviceBinding>,
+    client: &Client,
+) -> AppResult<Started> {
     let now = state.now();
     let request =
         state.store.auth_request(request_id).await?.ok_or_else(|| AppError::invalid("unknown auth_request_id"))?;
@@ -36,7 +40,7 @@ pub async fn resend_passwordless(state: &AppState, request_id: &str, client: &Cl
         expires_at,
     };
     let rotated = RotatedSecrets { code_hash: secrets.code_hash, token_hash: secrets.token_hash, now, expires_at };
-    let open = state.settings.signup == SignupPolicy::Open;
+    let open = crate::flows::signup_open(state);
     match state
         .store
         .rotate_auth_request(&request.id, rotated, message, open, limits)
@@ -51,6 +55,9 @@ pub async fn resend_passwordless(state: &AppState, request_id: &str, client: &Cl
         expires_at,
         channel: request.channel,
         resend_after_secs: resend_after_secs(state),
-        match_number: request.match_number,
+        // The number is for the browser that asked (its device cookie) and nobody else:
+        // whoever else knows the request id (the first half of the emailed token) must not
+        // learn it (issue 10, finding 6).
+        match_number: device.is_some_and(|d| d.matches(&request.device_hash)).then_some(request.match_number),
     })
 }

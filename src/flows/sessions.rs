@@ -7,15 +7,18 @@ use crate::error::{AppError, AppResult};
 use crate::flows::Client;
 use crate::flows::start_passwordless::truncate;
 use crate::state::AppState;
-use crate::store::{NewSession, Session, User};
+use crate::store::{NewSession, ReplacedSession, Session, User};
 
-/// A fresh session (a new id at every sign-in: no session fixation) and its secret.
+/// A fresh session (a new id at every sign-in: no session fixation) and its secret. The
+/// session the browser held before is revoked when this one is created (issue 10,
+/// finding 10: signing in as someone else must not leave the first account signed in).
 pub fn new_session(state: &AppState, client: &Client, now: i64) -> (NewSession, String) {
     let s = &state.settings.sessions;
     let id = crypto::new_id();
     let secret = crypto::random_token();
     let token = crypto::join_token(&id, &secret);
     let session = NewSession {
+        replaces: client.prior_session.as_ref().map(|p| ReplacedSession { id: p.id.clone(), token_hash: p.token_hash }),
         id,
         token_hash: crypto::sha256(secret.as_bytes()),
         created_at: now,

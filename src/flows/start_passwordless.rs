@@ -2,7 +2,6 @@
 //! a code, committed with its secrets, delivered later by the outbox worker.
 
 use crate::clock::ms;
-use crate::config::SignupPolicy;
 use crate::crypto;
 use crate::delivery::message::{KIND_SIGN_IN, Payload};
 use crate::domain::{Channel, Identifier, RedirectTo, user_agent};
@@ -24,7 +23,8 @@ pub struct Started {
     pub expires_at: i64,
     pub channel: Channel,
     pub resend_after_secs: u64,
-    pub match_number: u8,
+    /// The number the waiting browser shows; only ever given to that browser.
+    pub match_number: Option<u8>,
 }
 
 /// Lifetime of a sign-in secret sent over `channel` (DESIGN.md: 10 min, SMS codes 5 min).
@@ -111,7 +111,7 @@ pub async fn start_passwordless(
     if !state.settings.delivery.channel_enabled(channel) {
         return Err(AppError::invalid(format!("channel {} is not configured on this server", channel.as_str())));
     }
-    rate_limits::check_sms_country(state, &input.identifier)?;
+    rate_limits::check_sms_destination(state, &input.identifier)?;
     tracing::Span::current().record("channel", channel.as_str());
     let redirect_to = match input.redirect_to.as_deref() {
         Some(r) => RedirectTo::parse(r, &state.settings.redirect_allowlist).map_err(AppError::invalid)?,
@@ -151,10 +151,10 @@ pub async fn start_passwordless(
         created_at: now,
         expires_at,
     };
-    let open = state.settings.signup == SignupPolicy::Open;
+    let open = crate::flows::signup_open(state);
     let queued = state.store.start_auth_request(request, message, open, limits).await.map_err(rate_limits::observe)?;
     state.outbox.hand_off(queued);
-    Ok(Started { auth_request_id: id, expires_at, channel, resend_after_secs: resend_after_secs(state), match_number })
+    Ok(Started { auth_request_id: id, expires_at, channel, resend_after_secs: resend_after_secs(state), match_number: Some(match_number) })
 }
 
 pub fn truncate(s: &str, max: usize) -> String {

@@ -4,7 +4,7 @@ use crate::clock::ms;
 use crate::domain::OtpCode;
 use crate::error::{AppError, AppResult, retry_after_secs};
 use crate::flows::sessions::new_session;
-use crate::flows::{Client, Issued, code_hash};
+use crate::flows::{Client, Issued, code_hash, signup_open};
 use crate::state::AppState;
 use crate::store::{CodeOutcome, RedeemCode};
 
@@ -19,6 +19,7 @@ pub async fn verify_code(state: &AppState, request_id: &str, code: &OtpCode, cli
             request_id: request_id.to_owned(),
             code_hash: code_hash(state, request_id, code.as_str()),
             now,
+            signup_open: signup_open(state),
             max_attempts: p.max_attempts,
             account_max_failures: p.account_max_failures,
             account_lockout_ms: ms(p.account_lockout),

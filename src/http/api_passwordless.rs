@@ -82,7 +82,7 @@ async fn verify(
     check_request_id(&body.auth_request_id)?;
     let issued = verify_code(&state, &body.auth_request_id, &code, &client).await?;
     let view = SignedInView::new(&issued.signed_in.user, &issued.signed_in.session);
-    Ok((jar.add(cookies::session_cookie(&state, issued.token)), Json(view)))
+    Ok((cookies::signed_in(&state, jar, issued.token), Json(view)))
 }
 
 pub fn check_request_id(id: &str) -> AppResult<()> {
@@ -101,10 +101,12 @@ struct ResendBody {
 async fn resend(
     State(state): State<AppState>,
     client: Client,
+    jar: CookieJar,
     ApiJson(body): ApiJson<ResendBody>,
 ) -> AppResult<Json<StartedView>> {
     check_request_id(&body.auth_request_id)?;
-    let started = resend_passwordless(&state, &body.auth_request_id, &client).await?;
+    let device = cookies::existing_device(&state, &jar);
+    let started = resend_passwordless(&state, &body.auth_request_id, device, &client).await?;
     Ok(Json(started.into()))
 }
 
@@ -130,7 +132,7 @@ async fn status(
         Status::Approved(issued) => {
             let view = SignedInView::new(&issued.signed_in.user, &issued.signed_in.session);
             let body = json!({ "status": "approved", "user": view.user, "session": view.session, "redirect_to": issued.signed_in.redirect_to });
-            (jar.add(cookies::session_cookie(&state, issued.token)), Json(body))
+            (cookies::signed_in(&state, jar, issued.token), Json(body))
         }
     })
 }

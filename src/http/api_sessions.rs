@@ -3,7 +3,7 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use axum_extra::extract::cookie::CookieJar;
@@ -13,7 +13,8 @@ use serde_json::json;
 use crate::error::{AppError, AppResult};
 use crate::flows::sessions::{LogoutScope, current_session, list_sessions, logout, revoke_session};
 use crate::http::views::{SessionView, SignedInView};
-use crate::http::{cookies, csrf};
+use crate::http::cookies;
+use crate::http::csrf::CookieChange;
 use crate::state::AppState;
 use crate::store::{Session, User};
 
@@ -52,39 +53,23 @@ struct LogoutBody {
     scope: Option<LogoutScope>,
 }
 
-/// Cookie-authenticated changes refuse requests another site made this browser send.
-fn refuse_cross_site(headers: &HeaderMap) -> AppResult<()> {
-    if csrf::is_cross_site(headers) {
-        return Err(AppError::invalid("cross-site requests are not accepted here"));
-    }
-    Ok(())
-}
-
 async fn logout_handler(
     State(state): State<AppState>,
+    _: CookieChange,
     auth: Authenticated,
     jar: CookieJar,
-    headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<(StatusCode, CookieJar)> {
-    refuse_cross_site(&headers)?;
     let scope = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutScope::Current
     } else {
-        let is_json = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        if !is_json {
-            return Err(AppError::invalid("send the body as JSON with Content-Type: application/json"));
-        }
         let parsed: LogoutBody = serde_json::from_slice(&body)
             .map_err(|e| AppError::invalid(format!("the request body is not valid: {e}")))?;
         parsed.scope.unwrap_or(LogoutScope::Current)
     };
     logout(&state, &auth.session, scope).await?;
     let jar = match scope {
-        LogoutScope::Current | LogoutScope::All => jar.add(cookies::removal(&state, cookies::SESSION)),
+        LogoutScope::Current | LogoutScope::All => cookies::signed_out(&state, jar),
         LogoutScope::Others => jar,
     };
     Ok((StatusCode::NO_CONTENT, jar))
@@ -98,11 +83,10 @@ async fn sessions(State(state): State<AppState>, auth: Authenticated) -> AppResu
 
 async fn delete_session(
     State(state): State<AppState>,
+    _: CookieChange,
     auth: Authenticated,
-    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    refuse_cross_site(&headers)?;
     revoke_session(&state, &auth.user.id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -36,9 +36,27 @@ pub fn get(state: &AppState, jar: &CookieJar, base: &str) -> Option<String> {
     jar.get(&name(state, base)).map(|c| c.value().to_owned()).filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
-pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
     let secs = state.settings.sessions.absolute_lifetime.as_secs() as i64;
     build(state, SESSION, token, Duration::seconds(secs))
+}
+
+/// The cookies of a new sign-in: the session, and the CSRF cookie dropped so the next
+/// page issues one bound to the new session (OWASP CSRF: rotate the token when the
+/// session changes; issue 10, finding 10).
+pub fn signed_in(state: &AppState, jar: CookieJar, token: String) -> CookieJar {
+    jar.add(session_cookie(state, token)).add(removal(state, CSRF))
+}
+
+/// The cookies of a sign-out: no session, and a CSRF cookie that is not reused.
+pub fn signed_out(state: &AppState, jar: CookieJar) -> CookieJar {
+    jar.add(removal(state, SESSION)).add(removal(state, CSRF))
+}
+
+/// The id of the session this browser's cookie names (unchecked: it only binds CSRF
+/// tokens to the session, it proves nothing).
+pub fn session_id(state: &AppState, jar: &CookieJar) -> Option<String> {
+    get(state, jar, SESSION).and_then(|t| t.split_once('.').map(|(id, _)| id.to_owned()))
 }
 
 /// This browser's device binding, creating the cookie when it has none.

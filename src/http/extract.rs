@@ -12,7 +12,8 @@ use ipnet::IpNet;
 use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
-use crate::flows::Client;
+use crate::flows::{Client, PriorSession};
+use crate::http::cookies;
 use crate::state::AppState;
 
 impl FromRequestParts<AppState> for Client {
@@ -37,7 +38,14 @@ impl FromRequestParts<AppState> for Client {
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
             .and_then(crate::i18n::from_accept_language);
-        Ok(Client { ip: client_ip(peer, &parts.headers, &state.trusted_proxies), user_agent, accept_locale })
+        let jar = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers);
+        let prior_session = cookies::get(state, &jar, cookies::SESSION).and_then(|t| PriorSession::from_cookie(&t));
+        Ok(Client {
+            ip: client_ip(peer, &parts.headers, &state.trusted_proxies),
+            user_agent,
+            accept_locale,
+            prior_session,
+        })
     }
 }
 

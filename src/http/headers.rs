@@ -57,6 +57,22 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     response
 }
 
+/// A client's `X-Request-Id` is kept only when it is a short run of safe characters;
+/// anything else is dropped and a new id is made. The id is written into every log line,
+/// so spaces, quotes or braces in it could forge log entries (OWASP Logging: log
+/// injection; issue 10, finding 7).
+pub async fn sanitize_request_id(mut req: Request, next: Next) -> Response {
+    let safe = |v: &HeaderValue| {
+        let b = v.as_bytes();
+        !b.is_empty() && b.len() <= 64 && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    };
+    let headers = req.headers_mut();
+    if headers.get_all("x-request-id").iter().count() > 1 || headers.get("x-request-id").is_some_and(|v| !safe(v)) {
+        headers.remove("x-request-id");
+    }
+    next.run(req).await
+}
+
 /// Errors that did not come from a handler (and so are not JSON or HTML yet) get
 /// Postern's `{"error","message"}` body.
 pub async fn json_errors(req: Request, next: Next) -> Response {

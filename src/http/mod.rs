@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.http.body_limit;
     app.fallback(not_found).with_state(state.clone()).layer(
         ServiceBuilder::new()
+            .layer(middleware::from_fn(headers::sanitize_request_id))
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 // The path only: query strings carry link tokens and must not be logged.
@@ -54,6 +55,11 @@ pub fn router(state: AppState) -> Router {
             .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
             .layer(DefaultBodyLimit::max(body_limit)),
     )
+}
+
+/// The router of `metrics.listen`: `/metrics` and nothing else.
+pub fn metrics_router() -> Router {
+    Router::new().route("/metrics", axum::routing::get(ops::metrics)).fallback(not_found)
 }
 
 async fn not_found() -> impl IntoResponse {

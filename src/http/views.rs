@@ -70,7 +70,9 @@ pub struct StartedView {
     pub channel: &'static str,
     /// Seconds before another message may be requested.
     pub resend_after: u64,
-    pub match_number: u8,
+    /// Only for the browser that started the sign-in (its device cookie); `null` for
+    /// anyone else (issue 10, finding 6).
+    pub match_number: Option<u8>,
 }
 
 impl From<Started> for StartedView {

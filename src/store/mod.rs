@@ -37,27 +37,29 @@ pub trait Store: Send + Sync + 'static {
     async fn server_key(&self, now: i64) -> Result<[u8; 32], StoreError>;
 
     /// Consumes the rate limits, then records the request and queues its message, all in
-    /// one transaction, and returns the queued message. The account, if any, is looked up
-    /// inside the transaction; with `message_for_unknown == false` an identifier with no
-    /// account gets a request that can never be verified and no message.
+    /// one transaction, and returns the message to hand to the worker. The account, if
+    /// any, is looked up inside the transaction; an identifier that may not sign in
+    /// (`rules::may_sign_in`: closed sign-up and no account, or a disabled account) gets
+    /// a request whose secrets are unusable and a `suppressed` message row instead: the
+    /// same rows written, nothing sent, nothing returned.
     async fn start_auth_request(
         &self,
         new: NewAuthRequest,
         message: NewMessage,
-        message_for_unknown: bool,
+        signup_open: bool,
         limits: Vec<RateLimit>,
     ) -> Result<Option<OutboxMessage>, StoreError>;
 
     async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError>;
 
     /// Replaces the code and link of a pending, unexpired request and queues the new
-    /// message. The failure count is kept.
+    /// message, by the same rule as `start_auth_request`. The failure count is kept.
     async fn rotate_auth_request(
         &self,
         id: &str,
         secrets: RotatedSecrets,
         message: NewMessage,
-        send_to_unknown: bool,
+        signup_open: bool,
         limits: Vec<RateLimit>,
     ) -> Result<Rotation, StoreError>;
 

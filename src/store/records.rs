@@ -116,6 +116,10 @@ pub struct RateLimit {
 }
 
 pub struct NewSession {
+    /// The session this browser held until now (from its cookie): revoked in the same
+    /// unit of work, so signing in as someone else leaves no session behind (issue 10,
+    /// finding 10). Revoked only when the cookie's secret matches.
+    pub replaces: Option<ReplacedSession>,
     pub id: String,
     pub token_hash: Hash,
     pub created_at: i64,
@@ -123,6 +127,11 @@ pub struct NewSession {
     pub idle_expires_at: i64,
     pub ip: String,
     pub user_agent: String,
+}
+
+pub struct ReplacedSession {
+    pub id: String,
+    pub token_hash: Hash,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +159,8 @@ pub struct RedeemCode {
     pub request_id: String,
     pub code_hash: Hash,
     pub now: i64,
+    /// `signup = "open"`: an identifier without an account may be signed up.
+    pub signup_open: bool,
     pub max_attempts: u32,
     pub account_max_failures: u32,
     pub account_lockout_ms: i64,
@@ -181,6 +192,7 @@ pub struct RedeemLink {
     pub token_hash: Hash,
     pub action: LinkAction,
     pub now: i64,
+    pub signup_open: bool,
 }
 
 #[derive(Debug)]

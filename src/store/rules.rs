@@ -2,14 +2,35 @@
 //! that SQLite and PostgreSQL differ only in SQL, never in rules.
 
 use crate::crypto;
-use crate::store::{AuthRequest, AuthState, CodeOutcome, LinkAction, LinkOutcome, RateLimit, RedeemCode};
+use crate::store::{AuthRequest, AuthState, CodeOutcome, LinkAction, LinkOutcome, RateLimit, RedeemCode, RedeemLink};
 
-/// An account's standing for code verification.
-pub struct Account {
-    pub id: String,
-    pub failed_code_count: i64,
-    pub code_locked_until: Option<i64>,
-    pub disabled: bool,
+/// What a unit of work knows about the identifier behind a request.
+pub struct Holder {
+    /// The account holding the identifier: `(id, disabled)`.
+    pub account: Option<(String, bool)>,
+    /// Consecutive wrong codes for the identifier (account or not) since its last success.
+    pub failures: i64,
+    /// Codes for the identifier are refused until then.
+    pub locked_until: Option<i64>,
+}
+
+/// Whether a verified request for this identifier may end in a session: an enabled
+/// account, or no account while sign-up is open. Start uses it to decide whether a
+/// message goes out, and verification to decide whether a right secret signs in, so
+/// `signup = "closed"` holds at both ends (issue 10, finding 2).
+pub fn may_sign_in(account: Option<&(String, bool)>, signup_open: bool) -> bool {
+    match account {
+        Some((_, disabled)) => !disabled,
+        None => signup_open,
+    }
+}
+
+/// The hash stored in place of a code or link that must not exist (a closed sign-up's
+/// unknown identifier, a disabled account): 256 random bits that no secret hashes to, so
+/// the request holds no usable secret at all, while start does the same work (same rows
+/// written) as for a real one (issue 10, findings 2 and 4).
+pub fn unusable_hash() -> crypto::Hash {
+    crypto::random_key()
 }
 
 /// GCRA (generic cell rate algorithm): one stored "theoretical arrival time" per key.
@@ -24,20 +45,14 @@ pub fn gcra(stored_tat: Option<i64>, limit: &RateLimit) -> Result<i64, i64> {
 pub enum CodeStep {
     /// Answer without writing.
     Done(CodeOutcome),
-    /// Record a wrong code: the request's new failure count and state, and the account's
-    /// new (count, locked_until) when there is an account.
-    Wrong { failed: u32, state: AuthState, account: Option<(String, i64, Option<i64>)>, outcome: CodeOutcome },
-    /// The code is right: spend the request and sign in.
+    /// Record a wrong code: the request's new failure count and state, and the
+    /// identifier's new consecutive-failure count and lock.
+    Wrong { failed: u32, state: AuthState, failures: i64, locked_until: Option<i64>, outcome: CodeOutcome },
+    /// The code is right: spend the request, sign in, and end the run of failures.
     Consume,
 }
 
-pub fn decide_code(
-    req: &AuthRequest,
-    purpose: &str,
-    stored_hash: &[u8],
-    account: Option<&Account>,
-    r: &RedeemCode,
-) -> CodeStep {
+pub fn decide_code(req: &AuthRequest, purpose: &str, stored_hash: &[u8], holder: &Holder, r: &RedeemCode) -> CodeStep {
     if purpose != "signin" {
         return CodeStep::Done(CodeOutcome::Invalid);
     }
@@ -56,36 +71,31 @@ pub fn decide_code(
     if r.now >= req.expires_at {
         return CodeStep::Done(CodeOutcome::Expired);
     }
-    if let Some(a) = account {
-        if a.disabled {
-            return CodeStep::Done(CodeOutcome::Invalid);
-        }
-        if let Some(until) = a.code_locked_until.filter(|u| *u > r.now) {
-            return CodeStep::Done(CodeOutcome::AccountLocked { retry_after_ms: until - r.now });
-        }
+    if let Some(until) = holder.locked_until.filter(|u| *u > r.now) {
+        return CodeStep::Done(CodeOutcome::AccountLocked { retry_after_ms: until - r.now });
     }
-    if crypto::constant_time_eq(stored_hash, &r.code_hash) {
+    // A right code for an identifier that may not sign in (closed sign-up, disabled
+    // account) counts as a wrong one: the answer is the same as for any wrong guess.
+    let right = crypto::constant_time_eq(stored_hash, &r.code_hash);
+    if right && may_sign_in(holder.account.as_ref(), r.signup_open) {
         return CodeStep::Consume;
     }
     let failed = req.failed_attempts + 1;
     let state = if failed >= r.max_attempts { AuthState::Dead } else { AuthState::Pending };
-    // NIST 800-63B §5.2.2: at most 100 consecutive failures per account, then the account
-    // refuses codes for a while (a throttle, not a permanent lock-out an attacker could
-    // turn against the owner).
-    let account = account.map(|a| {
-        let count = a.failed_code_count + 1;
-        if count >= i64::from(r.account_max_failures) {
-            (a.id.clone(), 0, Some(r.now + r.account_lockout_ms))
-        } else {
-            (a.id.clone(), count, None)
-        }
-    });
+    // NIST 800-63B §3.2.2 / 5.2.2: at most `account_max_failures` (≤ 100) consecutive
+    // failures. They are counted per identifier, so an unknown address locks exactly like
+    // a known account (no enumeration), and the count is not reset by the lock: once it
+    // is reached, every further failure locks again, so an attacker gets one guess per
+    // lockout period until the owner signs in (a throttle, not a permanent lock-out an
+    // attacker could turn against the owner). Issue 10, finding 3.
+    let failures = holder.failures + 1;
+    let locked_until = (failures >= i64::from(r.account_max_failures)).then(|| r.now + r.account_lockout_ms);
     let outcome = if state == AuthState::Dead {
         CodeOutcome::TooManyAttempts
     } else {
         CodeOutcome::WrongCode { remaining: r.max_attempts - failed }
     };
-    CodeStep::Wrong { failed, state, account, outcome }
+    CodeStep::Wrong { failed, state, failures, locked_until, outcome }
 }
 
 pub enum LinkStep {
@@ -99,15 +109,14 @@ pub enum LinkStep {
 pub fn decide_link(
     req: &AuthRequest,
     purpose: &str,
-    disabled: bool,
-    presented_token_hash: &[u8],
-    action: &LinkAction,
-    now: i64,
+    account: Option<&(String, bool)>,
+    r: &RedeemLink,
 ) -> LinkStep {
-    if !crypto::constant_time_eq(&req.token_hash, presented_token_hash) {
+    let (action, now) = (&r.action, r.now);
+    if !crypto::constant_time_eq(&req.token_hash, &r.token_hash) {
         return LinkStep::Done(LinkOutcome::Invalid);
     }
-    if purpose != "signin" || req.state != AuthState::Pending || disabled {
+    if purpose != "signin" || req.state != AuthState::Pending || !may_sign_in(account, r.signup_open) {
         return LinkStep::Done(LinkOutcome::Invalid);
     }
     if now >= req.expires_at {

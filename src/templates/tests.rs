@@ -6,8 +6,9 @@ use super::*;
 use crate::delivery::message::{Payload, render, samples};
 use crate::domain::Channel;
 
+/// Attribute-decoding of `&amp;` alone: every other character of a URL is written as is.
 fn decoded(html: &str) -> String {
-    html.replace("&#x2f;", "/").replace("&amp;", "&").replace("&#x3d;", "=")
+    html.replace("&amp;", "&")
 }
 
 fn payload_json(p: &Payload) -> String {
@@ -98,7 +99,7 @@ fn the_app_name_stays_text_in_html_and_is_not_escaped_in_plain_text() {
     let email = render(&templates, Channel::Email, "sign_in", "en", &p).unwrap();
     let html = email.html.unwrap();
     assert!(!html.contains("<script"), "{html}");
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(email.subject.contains("<script>alert(1)</script>"), "a subject is text, not HTML");
     let page = templates.render("login.html", minijinja::context! { locale => "en", csrf => "x", identifier => "", redirect_to => "", error => None::<String>, locale_query => "" }).unwrap();
     assert!(!page.contains("<script>alert") && page.contains("&lt;script&gt;"));

@@ -105,6 +105,7 @@ async fn start(store: &Arc<dyn Store>, address: &str, now: i64) -> Req {
 fn session(now: i64) -> NewSession {
     let token = crypto::random_token();
     NewSession {
+        replaces: None,
         id: crypto::new_id(),
         token_hash: crypto::sha256(token.as_bytes()),
         created_at: now,
@@ -120,6 +121,7 @@ fn redeem(req: &Req, code: Hash, now: i64) -> RedeemCode {
         request_id: req.id.clone(),
         code_hash: code,
         now,
+        signup_open: true,
         max_attempts: 5,
         account_max_failures: 100,
         account_lockout_ms: 60 * MINUTE,
@@ -276,14 +278,14 @@ backend_test! {
 async fn approval_needs_the_right_number_and_is_claimed_once() {
     let f = store().await;
     let wrong = start(&f.store, "ada@example.com", NOW).await;
-    let forged = f.store.redeem_link(RedeemLink { request_id: wrong.id.clone(), token_hash: hash("forged"), action: LinkAction::Approve { picked: 42 }, now: NOW }).await.unwrap();
+    let forged = f.store.redeem_link(RedeemLink { request_id: wrong.id.clone(), token_hash: hash("forged"), action: LinkAction::Approve { picked: 42 }, now: NOW, signup_open: true }).await.unwrap();
     assert!(matches!(forged, LinkOutcome::Invalid), "the link's secret must match");
-    let outcome = f.store.redeem_link(RedeemLink { request_id: wrong.id.clone(), token_hash: wrong.token, action: LinkAction::Approve { picked: 41 }, now: NOW }).await.unwrap();
+    let outcome = f.store.redeem_link(RedeemLink { request_id: wrong.id.clone(), token_hash: wrong.token, action: LinkAction::Approve { picked: 41 }, now: NOW, signup_open: true }).await.unwrap();
     assert!(matches!(outcome, LinkOutcome::WrongNumber));
     assert_eq!(f.store.auth_request(&wrong.id).await.unwrap().unwrap().state, AuthState::Dead);
 
     let right = start(&f.store, "ada@example.com", NOW).await;
-    let outcome = f.store.redeem_link(RedeemLink { request_id: right.id.clone(), token_hash: right.token, action: LinkAction::Approve { picked: 42 }, now: NOW }).await.unwrap();
+    let outcome = f.store.redeem_link(RedeemLink { request_id: right.id.clone(), token_hash: right.token, action: LinkAction::Approve { picked: 42 }, now: NOW, signup_open: true }).await.unwrap();
     assert!(matches!(outcome, LinkOutcome::Approved));
     let first = f.store.claim_approved(&right.id, session(NOW), NOW + 1).await.unwrap();
     assert_eq!(first.unwrap().user.email.as_deref(), Some("ada@example.com"));

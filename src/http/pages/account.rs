@@ -106,7 +106,7 @@ async fn logout_submit(
     match scope {
         LogoutScope::Others => Redirect::to("/account").into_response(),
         LogoutScope::Current | LogoutScope::All => {
-            (jar.add(cookies::removal(&state, cookies::SESSION)), Redirect::to("/login")).into_response()
+            (cookies::signed_out(&state, jar), Redirect::to("/login")).into_response()
         }
     }
 }

@@ -88,7 +88,7 @@ async fn submit(
     match redeem_link(&state, &token, choice, &client).await {
         Ok(Redeemed::SignedIn(issued)) => {
             let to = issued.signed_in.redirect_to.clone();
-            (jar.add(cookies::session_cookie(&state, issued.token)), Redirect::to(&to)).into_response()
+            (cookies::signed_in(&state, jar, issued.token), Redirect::to(&to)).into_response()
         }
         Ok(Redeemed::Approved) => notice(
             &state,

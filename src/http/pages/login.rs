@@ -135,6 +135,10 @@ async fn code_page(
         // Approved on another device while this page was away: collect it now.
         return Redirect::to(&format!("/login/approved?id={}{}", request.id, locale.query(false))).into_response();
     }
+    // Only the browser that asked sees the number to match (issue 10, finding 6): the
+    // request id is the first half of the emailed link, so knowing it proves nothing.
+    let same_browser = cookies::existing_device(state, &jar).is_some_and(|d| d.matches(&request.device_hash));
+    let match_number = same_browser.then_some(request.match_number);
     let (jar, csrf) = csrf::issue(state, jar);
     let lifetime_minutes = minutes(request.expires_at - state.now());
     let lifetime = crate::i18n::duration(locale.locale, lifetime_minutes);
@@ -148,7 +152,7 @@ async fn code_page(
             auth_request_id => request.id,
             masked => request.identifier.masked(),
             channel => request.channel.as_str(),
-            match_number => request.match_number,
+            match_number,
             redirect_to => request.redirect_to,
             lifetime_minutes,
             lifetime,
@@ -210,7 +214,7 @@ async fn code_submit(
     match verify_code(&state, &id, &code, &client).await {
         Ok(issued) => {
             let to = issued.signed_in.redirect_to.clone();
-            (jar.add(cookies::session_cookie(&state, issued.token)), Redirect::to(&to)).into_response()
+            (cookies::signed_in(&state, jar, issued.token), Redirect::to(&to)).into_response()
         }
         Err(e @ AppError::InvalidCode { remaining: Some(_) }) => {
             code_page(&state, locale, jar, e.status(), &id, None, Some(error_message(locale, &e))).await
@@ -240,7 +244,8 @@ async fn resend_submit(
         Ok(id) => id,
         Err(page) => return page,
     };
-    match resend_passwordless(&state, &id, &client).await {
+    let device = cookies::existing_device(&state, &jar);
+    match resend_passwordless(&state, &id, device, &client).await {
         Ok(_) => Redirect::to(&format!("/login/code?id={id}&sent=1{}", locale.query(false))).into_response(),
         // Post/redirect/get: a reload must not send the form again.
         Err(AppError::RateLimited { retry_after_secs }) => {
@@ -267,7 +272,7 @@ async fn approved(
     match poll_status(&state, &id, device, &client).await {
         Ok(Status::Approved(issued)) => {
             let to = issued.signed_in.redirect_to.clone();
-            (jar.add(cookies::session_cookie(&state, issued.token)), Redirect::to(&to)).into_response()
+            (cookies::signed_in(&state, jar, issued.token), Redirect::to(&to)).into_response()
         }
         Ok(Status::Pending { .. }) => {
             let notice = locale.t("page-code-not-approved");

@@ -4,8 +4,11 @@
 use anyhow::Context;
 use sqlx::PgPool;
 
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("migrations/0001_init.sql")), (2, include_str!("migrations/0002_delivery.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_delivery.sql")),
+    (3, include_str!("migrations/0003_code_failures.sql")),
+];
 
 /// Any fixed number works; this one spells "postern" in ASCII, shortened to fit.
 const LOCK_KEY: i64 = 0x706f_7374_6572;

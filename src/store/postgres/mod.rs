@@ -12,7 +12,7 @@ use sqlx::{Postgres, Row, Transaction};
 
 use crate::crypto;
 use crate::domain::{Channel, Identifier};
-use crate::store::rules::{self, Account, CodeStep, LinkStep};
+use crate::store::rules::{self, CodeStep, Holder, LinkStep};
 use crate::store::{
     AuthRequest, AuthState, CodeOutcome, DeliveryResult, DeliveryStatus, LinkAction, LinkOutcome, NewAuthRequest,
     NewMessage, NewSession, OutboxMessage, RETENTION_MS, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Rotation,
@@ -171,26 +171,19 @@ fn outbox_from_row(row: &PgRow) -> Result<OutboxMessage, sqlx::Error> {
     })
 }
 
-/// The account behind an identifier, locked for the rest of the transaction.
-async fn account(tx: &mut Tx, identifier: &Identifier) -> Result<Option<Account>, sqlx::Error> {
-    let sql = match identifier {
-        Identifier::Email(_) => {
-            "SELECT id, failed_code_count, code_locked_until, disabled_at FROM users WHERE email = $1 FOR UPDATE"
-        }
-        Identifier::Phone(_) => {
-            "SELECT id, failed_code_count, code_locked_until, disabled_at FROM users WHERE phone = $1 FOR UPDATE"
-        }
+/// The account behind an identifier and the identifier's run of wrong codes, its row
+/// locked for the rest of the transaction (two wrong codes at once both count).
+async fn holder(tx: &mut Tx, identifier: &Identifier) -> Result<Holder, sqlx::Error> {
+    let account = find_user(tx, identifier).await?;
+    let row = sqlx::query("SELECT failed_count, locked_until FROM code_failures WHERE identifier = $1 FOR UPDATE")
+        .bind(identifier.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let (failures, locked_until) = match row {
+        Some(r) => (i64::from(r.try_get::<i32, _>(0)?), r.try_get(1)?),
+        None => (0, None),
     };
-    let row = sqlx::query(sql).bind(identifier.as_str()).fetch_optional(&mut **tx).await?;
-    row.map(|r| {
-        Ok(Account {
-            id: r.try_get(0)?,
-            failed_code_count: i64::from(r.try_get::<i32, _>(1)?),
-            code_locked_until: r.try_get(2)?,
-            disabled: r.try_get::<Option<i64>, _>(3)?.is_some(),
-        })
-    })
-    .transpose()
+    Ok(Holder { account, failures, locked_until })
 }
 
 /// The locale the request named becomes the account's.
@@ -206,7 +199,7 @@ async fn upsert_verified_user(
              VALUES ($1, $2, $3, $3, $3, (SELECT locale FROM auth_requests WHERE id = $4))
              ON CONFLICT (email) DO UPDATE SET
                  email_verified_at = COALESCE(users.email_verified_at, excluded.email_verified_at),
-                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at,
+                 updated_at = excluded.updated_at,
                  locale = COALESCE(excluded.locale, users.locale)
              RETURNING id, email, phone, created_at, disabled_at"
         }
@@ -215,7 +208,7 @@ async fn upsert_verified_user(
              VALUES ($1, $2, $3, $3, $3, (SELECT locale FROM auth_requests WHERE id = $4))
              ON CONFLICT (phone) DO UPDATE SET
                  phone_verified_at = COALESCE(users.phone_verified_at, excluded.phone_verified_at),
-                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at,
+                 updated_at = excluded.updated_at,
                  locale = COALESCE(excluded.locale, users.locale)
              RETURNING id, email, phone, created_at, disabled_at"
         }
@@ -238,6 +231,16 @@ async fn sign_in(
     s: &NewSession,
 ) -> Result<SignedIn, sqlx::Error> {
     let user = upsert_verified_user(tx, identifier, request_id, s.created_at).await?;
+    // A success ends the identifier's run of consecutive failures.
+    sqlx::query("DELETE FROM code_failures WHERE identifier = $1").bind(identifier.as_str()).execute(&mut **tx).await?;
+    if let Some(old) = &s.replaces {
+        sqlx::query("UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND token_hash = $2 AND revoked_at IS NULL")
+            .bind(&old.id)
+            .bind(&old.token_hash[..])
+            .bind(s.created_at)
+            .execute(&mut **tx)
+            .await?;
+    }
     sqlx::query(
         "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at, expires_at, ip, user_agent)
          VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
@@ -268,20 +271,24 @@ async fn sign_in(
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
 
-/// Binds a message's nine columns in the order both inserts use: channel, recipient,
-/// kind, payload, status, attempts, lease_until, created_at (also next_attempt_at),
-/// expires_at. A message committed with a lease is already its instance's (`sending`,
-/// one attempt).
-fn bind_message<'q>(query: PgQuery<'q>, m: &'q NewMessage) -> PgQuery<'q> {
-    let (status, attempts) = if m.lease_until.is_some() { ("sending", 1) } else { ("queued", 0) };
+/// Binds a message's columns in the order both inserts use: channel, recipient, kind,
+/// payload, status, attempts, lease_until, created_at (also next_attempt_at), expires_at,
+/// locale, fallback locale. A message committed with a lease is already its instance's
+/// (`sending`, one attempt); one that must not go out is `suppressed`, without payload.
+fn bind_message<'q>(query: PgQuery<'q>, m: &'q NewMessage, deliver: bool) -> PgQuery<'q> {
+    let (status, attempts, lease_until, payload) = match (deliver, m.lease_until) {
+        (false, _) => ("suppressed", 0, None, ""),
+        (true, Some(lease)) => ("sending", 1, Some(lease), m.payload.as_str()),
+        (true, None) => ("queued", 0, None, m.payload.as_str()),
+    };
     query
         .bind(m.channel.as_str())
         .bind(&m.recipient)
         .bind(&m.kind)
-        .bind(&m.payload)
+        .bind(payload)
         .bind(status)
         .bind(attempts)
-        .bind(m.lease_until)
+        .bind(lease_until)
         .bind(m.created_at)
         .bind(m.expires_at)
         .bind(&m.locale)
@@ -289,7 +296,13 @@ fn bind_message<'q>(query: PgQuery<'q>, m: &'q NewMessage) -> PgQuery<'q> {
 }
 
 /// Queues a message; its locale is the request's, else the account's, else the browser's.
-async fn insert_message(tx: &mut Tx, m: &NewMessage, user_id: Option<&str>) -> Result<OutboxMessage, sqlx::Error> {
+/// Unless `deliver` the row is `suppressed` (written, never sent) and `None` comes back.
+async fn insert_message(
+    tx: &mut Tx,
+    m: &NewMessage,
+    user_id: Option<&str>,
+    deliver: bool,
+) -> Result<Option<OutboxMessage>, sqlx::Error> {
     let row = bind_message(
         sqlx::query(concat!(
             "INSERT INTO outbox (channel, recipient, kind, payload, status, attempts, lease_until, next_attempt_at,
@@ -299,41 +312,54 @@ async fn insert_message(tx: &mut Tx, m: &NewMessage, user_id: Option<&str>) -> R
             outbox_columns!()
         )),
         m,
+        deliver,
     )
     .bind(user_id)
     .fetch_one(&mut **tx)
     .await?;
-    outbox_from_row(&row)
+    Ok(deliver.then(|| outbox_from_row(&row)).transpose()?)
 }
 
-/// Records a request and (for an enabled account, or an unknown identifier when
-/// `message_for_unknown`) queues its message, in one statement: the account lookup, both
-/// inserts and the decision are one CTE. Returns the queued message's row, if any.
+/// Records a request and queues its message in one statement: the account lookup, the
+/// decision (`rules::may_sign_in`, written here in SQL: an enabled account, or no account
+/// and `$26` = sign-up open), both inserts. A request that may not sign in gets the
+/// unusable hashes `$27`/`$28` and a `suppressed` message: the same rows as any other.
+/// Returns the message to hand off, if any.
 macro_rules! start_sql {
     ($column:literal) => {
         concat!(
             "WITH u AS (SELECT id, disabled_at, locale FROM users WHERE ",
             $column,
             " = $3),
+             ok AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN EXISTS (SELECT 1 FROM u WHERE disabled_at IS NULL)
+                                ELSE $26 END AS deliver),
              req AS (
                  INSERT INTO auth_requests (id, purpose, identifier_kind, identifier, user_id, channel, code_hash,
                      token_hash, device_hash, match_number, redirect_to, locale, state, requester_ip,
                      requester_agent, created_at, last_sent_at, expires_at)
-                 VALUES ($1, 'signin', $2, $3, (SELECT id FROM u), $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12,
-                     $13, $13, $14)
-                 RETURNING id)
-             INSERT INTO outbox (channel, recipient, kind, payload, status, attempts, lease_until, next_attempt_at,
-                 expires_at, created_at, locale)
-             SELECT $15, $16, $17, $18, $19, $20, $21, $22, $23, $22, COALESCE($24, (SELECT locale FROM u), $25) FROM req
-             WHERE CASE WHEN EXISTS (SELECT 1 FROM u) THEN EXISTS (SELECT 1 FROM u WHERE disabled_at IS NULL)
-                        ELSE $26 END
-             RETURNING ",
-            outbox_columns!()
+                 SELECT $1, 'signin', $2, $3, (SELECT id FROM u), $4,
+                     CASE WHEN ok.deliver THEN $5 ELSE $27 END, CASE WHEN ok.deliver THEN $6 ELSE $28 END,
+                     $7, $8, $9, $10, 'pending', $11, $12, $13, $13, $14
+                 FROM ok
+                 RETURNING id),
+             m AS (
+                 INSERT INTO outbox (channel, recipient, kind, payload, status, attempts, lease_until, next_attempt_at,
+                     expires_at, created_at, locale)
+                 SELECT $15, $16, $17, CASE WHEN ok.deliver THEN $18 ELSE '' END,
+                     CASE WHEN ok.deliver THEN $19 ELSE 'suppressed' END, CASE WHEN ok.deliver THEN $20 ELSE 0 END,
+                     CASE WHEN ok.deliver THEN $21 END, $22, $23, $22, COALESCE($24, (SELECT locale FROM u), $25)
+                 FROM req, ok
+                 RETURNING ",
+            outbox_columns!(),
+            ", status)
+             SELECT ",
+            outbox_columns!(),
+            " FROM m WHERE status <> 'suppressed'"
         )
     };
 }
 
-fn start_statement<'q>(new: &'q NewAuthRequest, m: &'q NewMessage, message_for_unknown: bool) -> PgQuery<'q> {
+fn start_statement<'q>(new: &'q NewAuthRequest, m: &'q NewMessage, signup_open: bool) -> PgQuery<'q> {
     let sql = match new.identifier {
         Identifier::Email(_) => start_sql!("email"),
         Identifier::Phone(_) => start_sql!("phone"),
@@ -353,7 +379,10 @@ fn start_statement<'q>(new: &'q NewAuthRequest, m: &'q NewMessage, message_for_u
         .bind(&new.requester_agent)
         .bind(new.created_at)
         .bind(new.expires_at);
-    bind_message(query, m).bind(message_for_unknown)
+    bind_message(query, m, true)
+        .bind(signup_open)
+        .bind(rules::unusable_hash().to_vec())
+        .bind(rules::unusable_hash().to_vec())
 }
 
 /// GCRA in one atomic statement: the update happens only while the key is within its
@@ -456,20 +485,20 @@ impl Store for PgStore {
         &self,
         new: NewAuthRequest,
         message: NewMessage,
-        message_for_unknown: bool,
+        signup_open: bool,
         limits: Vec<RateLimit>,
     ) -> Result<Option<OutboxMessage>, StoreError> {
         // Without rate limits the start is one statement in its own implicit transaction:
         // one round trip instead of five.
         if limits.is_empty() {
-            let row = start_statement(&new, &message, message_for_unknown).fetch_optional(&self.pool).await?;
+            let row = start_statement(&new, &message, signup_open).fetch_optional(&self.pool).await?;
             return Ok(row.map(|r| outbox_from_row(&r)).transpose()?);
         }
         let mut tx = self.begin().await?;
         for limit in &limits {
             hit_rate_limit(&mut tx, limit).await?;
         }
-        let row = start_statement(&new, &message, message_for_unknown).fetch_optional(&mut *tx).await?;
+        let row = start_statement(&new, &message, signup_open).fetch_optional(&mut *tx).await?;
         tx.commit().await?;
         Ok(row.map(|r| outbox_from_row(&r)).transpose()?)
     }
@@ -491,36 +520,36 @@ impl Store for PgStore {
         id: &str,
         s: RotatedSecrets,
         message: NewMessage,
-        send_to_unknown: bool,
+        signup_open: bool,
         limits: Vec<RateLimit>,
     ) -> Result<Rotation, StoreError> {
         let mut tx = self.begin().await?;
+        let Some((req, _, _)) = lock_request(&mut tx, id).await? else { return Ok(Rotation::Refused) };
+        let user = find_user(&mut tx, &req.identifier).await?;
+        let deliver = rules::may_sign_in(user.as_ref(), signup_open);
+        let (code_hash, token_hash) =
+            if deliver { (s.code_hash, s.token_hash) } else { (rules::unusable_hash(), rules::unusable_hash()) };
         // The failed-attempt count is deliberately left alone.
         let rotated = sqlx::query(
             "UPDATE auth_requests SET code_hash = $2, token_hash = $3, expires_at = $4, last_sent_at = $5,
                  send_count = send_count + 1
-             WHERE id = $1 AND state = 'pending' AND expires_at > $5
-             RETURNING identifier_kind, identifier",
+             WHERE id = $1 AND state = 'pending' AND expires_at > $5",
         )
         .bind(id)
-        .bind(&s.code_hash[..])
-        .bind(&s.token_hash[..])
+        .bind(&code_hash[..])
+        .bind(&token_hash[..])
         .bind(s.expires_at)
         .bind(s.now)
-        .fetch_optional(&mut *tx)
+        .execute(&mut *tx)
         .await?;
-        let Some(row) = rotated else { return Ok(Rotation::Refused) };
+        if rotated.rows_affected() != 1 {
+            return Ok(Rotation::Refused);
+        }
         for limit in &limits {
             hit_rate_limit(&mut tx, limit).await?;
         }
-        let identifier = Identifier::from_db(row.try_get(0)?, row.try_get(1)?).ok_or_else(|| bad("identifier"))?;
-        let user = find_user(&mut tx, &identifier).await?;
-        let deliver = match &user {
-            Some((_, disabled)) => !disabled,
-            None => send_to_unknown,
-        };
         let user_id = user.map(|(id, _)| id);
-        let message = if deliver { Some(insert_message(&mut tx, &message, user_id.as_deref()).await?) } else { None };
+        let message = insert_message(&mut tx, &message, user_id.as_deref(), deliver).await?;
         tx.commit().await?;
         Ok(Rotation::Rotated { message })
     }
@@ -530,24 +559,28 @@ impl Store for PgStore {
         let Some((req, code_hash, purpose)) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(CodeOutcome::Invalid);
         };
-        let account = account(&mut tx, &req.identifier).await?;
-        let outcome = match rules::decide_code(&req, &purpose, &code_hash, account.as_ref(), &r) {
+        let holder = holder(&mut tx, &req.identifier).await?;
+        let outcome = match rules::decide_code(&req, &purpose, &code_hash, &holder, &r) {
             CodeStep::Done(outcome) => return Ok(outcome),
-            CodeStep::Wrong { failed, state, account, outcome } => {
+            CodeStep::Wrong { failed, state, failures, locked_until, outcome } => {
                 sqlx::query("UPDATE auth_requests SET failed_attempts = $2, state = $3 WHERE id = $1")
                     .bind(&req.id)
                     .bind(i32::try_from(failed).unwrap_or(i32::MAX))
                     .bind(state.as_str())
                     .execute(&mut *tx)
                     .await?;
-                if let Some((user_id, count, locked_until)) = account {
-                    sqlx::query("UPDATE users SET failed_code_count = $2, code_locked_until = $3 WHERE id = $1")
-                        .bind(user_id)
-                        .bind(i32::try_from(count).unwrap_or(i32::MAX))
-                        .bind(locked_until)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                sqlx::query(
+                    "INSERT INTO code_failures (identifier, failed_count, locked_until, updated_at)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (identifier) DO UPDATE SET failed_count = excluded.failed_count,
+                         locked_until = excluded.locked_until, updated_at = excluded.updated_at",
+                )
+                .bind(req.identifier.as_str())
+                .bind(i32::try_from(failures).unwrap_or(i32::MAX))
+                .bind(locked_until)
+                .bind(r.now)
+                .execute(&mut *tx)
+                .await?;
                 outcome
             }
             CodeStep::Consume => {
@@ -568,8 +601,8 @@ impl Store for PgStore {
         let Some((req, _, purpose)) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(LinkOutcome::Invalid);
         };
-        let disabled = matches!(find_user(&mut tx, &req.identifier).await?, Some((_, true)));
-        let outcome = match rules::decide_link(&req, &purpose, disabled, &r.token_hash, &r.action, r.now) {
+        let account = find_user(&mut tx, &req.identifier).await?;
+        let outcome = match rules::decide_link(&req, &purpose, account.as_ref(), &r) {
             LinkStep::Done(outcome) => return Ok(outcome),
             LinkStep::Kill => {
                 spend(&mut tx, &req.id, AuthState::Dead, r.now).await?;
@@ -806,9 +839,21 @@ impl Store for PgStore {
         .rows_affected();
         deleted += sqlx::query(
             "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox
-             WHERE status IN ('sent', 'failed') AND created_at < $1 LIMIT $2)",
+             WHERE status IN ('sent', 'failed', 'suppressed') AND created_at < $1 LIMIT $2)",
         )
         .bind(now - RETENTION_MS)
+        .bind(batch)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        // A run of wrong codes is forgotten a retention period after its last failure,
+        // once no lock is running.
+        deleted += sqlx::query(
+            "DELETE FROM code_failures WHERE identifier IN (SELECT identifier FROM code_failures
+             WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $2) LIMIT $3)",
+        )
+        .bind(now - RETENTION_MS)
+        .bind(now)
         .bind(batch)
         .execute(&self.pool)
         .await?

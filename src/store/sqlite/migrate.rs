@@ -3,8 +3,11 @@
 use anyhow::Context;
 use rusqlite::Connection;
 
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("migrations/0001_init.sql")), (2, include_str!("migrations/0002_delivery.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_delivery.sql")),
+    (3, include_str!("migrations/0003_code_failures.sql")),
+];
 
 /// Applies what is missing; returns the versions applied now.
 pub fn run_migrations(conn: &mut Connection) -> anyhow::Result<Vec<i64>> {

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::crypto;
 use crate::domain::{Channel, Identifier};
-use crate::store::rules::{self, Account, CodeStep, LinkStep};
+use crate::store::rules::{self, CodeStep, Holder, LinkStep};
 use crate::store::{
     AuthRequest, AuthState, CodeOutcome, DeliveryResult, DeliveryStatus, LinkAction, LinkOutcome, NewAuthRequest,
     NewMessage, NewSession, OutboxMessage, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Rotation, Session,
@@ -139,8 +139,7 @@ fn find_user(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Opt
         .optional()
 }
 
-/// Finds or creates the account for a verified identifier, marks it verified and clears
-/// its failure count (a successful verification ends a run of consecutive failures). The
+/// Finds or creates the account for a verified identifier and marks it verified. The
 /// locale the request named becomes the account's.
 fn upsert_verified_user(
     conn: &Connection,
@@ -154,7 +153,7 @@ fn upsert_verified_user(
              VALUES (?1, ?2, ?3, ?3, ?3, (SELECT locale FROM auth_requests WHERE id = ?4))
              ON CONFLICT (email) DO UPDATE SET
                  email_verified_at = COALESCE(users.email_verified_at, excluded.email_verified_at),
-                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at,
+                 updated_at = excluded.updated_at,
                  locale = COALESCE(excluded.locale, users.locale)
              RETURNING id, email, phone, created_at, disabled_at"
         }
@@ -163,7 +162,7 @@ fn upsert_verified_user(
              VALUES (?1, ?2, ?3, ?3, ?3, (SELECT locale FROM auth_requests WHERE id = ?4))
              ON CONFLICT (phone) DO UPDATE SET
                  phone_verified_at = COALESCE(users.phone_verified_at, excluded.phone_verified_at),
-                 failed_code_count = 0, code_locked_until = NULL, updated_at = excluded.updated_at,
+                 updated_at = excluded.updated_at,
                  locale = COALESCE(excluded.locale, users.locale)
              RETURNING id, email, phone, created_at, disabled_at"
         }
@@ -175,6 +174,12 @@ fn upsert_verified_user(
 }
 
 fn insert_session(conn: &Connection, user_id: &str, s: &NewSession) -> Result<Session, StoreError> {
+    if let Some(old) = &s.replaces {
+        conn.prepare_cached(
+            "UPDATE sessions SET revoked_at = ?3 WHERE id = ?1 AND token_hash = ?2 AND revoked_at IS NULL",
+        )?
+        .execute(params![old.id, &old.token_hash[..], s.created_at])?;
+    }
     conn.prepare_cached(
         "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at, expires_at, ip, user_agent)
          VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8)",
@@ -201,6 +206,8 @@ fn sign_in(
     session: &NewSession,
 ) -> Result<SignedIn, StoreError> {
     let user = upsert_verified_user(conn, identifier, request_id, session.created_at)?;
+    // A success ends the identifier's run of consecutive failures.
+    conn.prepare_cached("DELETE FROM code_failures WHERE identifier = ?1")?.execute([identifier.as_str()])?;
     let session = insert_session(conn, &user.id, session)?;
     Ok(SignedIn { user, session, redirect_to })
 }
@@ -208,8 +215,19 @@ fn sign_in(
 const OUTBOX_COLUMNS: &str = "seq, channel, recipient, kind, payload, attempts, created_at, expires_at, locale";
 
 /// Queues a message; its locale is the request's, else the account's, else the browser's.
-fn insert_message(conn: &Connection, m: &NewMessage, user_id: Option<&str>) -> rusqlite::Result<OutboxMessage> {
-    let (status, attempts) = if m.lease_until.is_some() { ("sending", 1) } else { ("queued", 0) };
+/// Unless `deliver`, the row is written `suppressed` without its payload and never sent
+/// (the same write as a real message, so both take the same time), and `None` comes back.
+fn insert_message(
+    conn: &Connection,
+    m: &NewMessage,
+    user_id: Option<&str>,
+    deliver: bool,
+) -> rusqlite::Result<Option<OutboxMessage>> {
+    let (status, attempts, lease_until, payload) = match (deliver, m.lease_until) {
+        (false, _) => ("suppressed", 0, None, ""),
+        (true, Some(lease)) => ("sending", 1, Some(lease), m.payload.as_str()),
+        (true, None) => ("queued", 0, None, m.payload.as_str()),
+    };
     conn.prepare_cached(&format!(
         "INSERT INTO outbox (channel, recipient, kind, payload, status, attempts, lease_until, next_attempt_at,
              expires_at, created_at, locale)
@@ -222,10 +240,10 @@ fn insert_message(conn: &Connection, m: &NewMessage, user_id: Option<&str>) -> r
             m.channel.as_str(),
             m.recipient,
             m.kind,
-            m.payload,
+            payload,
             status,
             attempts,
-            m.lease_until,
+            lease_until,
             m.created_at,
             m.expires_at,
             m.locale,
@@ -234,6 +252,7 @@ fn insert_message(conn: &Connection, m: &NewMessage, user_id: Option<&str>) -> r
         ],
         outbox_from_row,
     )
+    .map(|message| deliver.then_some(message))
 }
 
 /// The writer thread serialises jobs, so read-then-write here is atomic.
@@ -259,25 +278,15 @@ fn load_request_for_update(conn: &Connection, id: &str) -> rusqlite::Result<Opti
         .optional()
 }
 
-fn account(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Option<Account>> {
-    let sql = match identifier {
-        Identifier::Email(_) => {
-            "SELECT id, failed_code_count, code_locked_until, disabled_at FROM users WHERE email = ?1"
-        }
-        Identifier::Phone(_) => {
-            "SELECT id, failed_code_count, code_locked_until, disabled_at FROM users WHERE phone = ?1"
-        }
-    };
-    conn.prepare_cached(sql)?
-        .query_row([identifier.as_str()], |r| {
-            Ok(Account {
-                id: r.get(0)?,
-                failed_code_count: r.get(1)?,
-                code_locked_until: r.get(2)?,
-                disabled: r.get::<_, Option<i64>>(3)?.is_some(),
-            })
-        })
-        .optional()
+/// The account behind an identifier and the identifier's run of wrong codes.
+fn holder(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Holder> {
+    let account = find_user(conn, identifier)?;
+    let failures = conn
+        .prepare_cached("SELECT failed_count, locked_until FROM code_failures WHERE identifier = ?1")?
+        .query_row([identifier.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (failures, locked_until) = failures.unwrap_or((0, None));
+    Ok(Holder { account, failures, locked_until })
 }
 
 /// The one statement that spends a pending request: of two concurrent redemptions only
@@ -305,16 +314,18 @@ fn redeem_code_job(conn: &Connection, r: RedeemCode) -> Result<CodeOutcome, Stor
     let Some((req, code_hash, purpose)) = load_request_for_update(conn, &r.request_id)? else {
         return Ok(CodeOutcome::Invalid);
     };
-    let account = account(conn, &req.identifier)?;
-    match rules::decide_code(&req, &purpose, &code_hash, account.as_ref(), &r) {
+    let holder = holder(conn, &req.identifier)?;
+    match rules::decide_code(&req, &purpose, &code_hash, &holder, &r) {
         CodeStep::Done(outcome) => Ok(outcome),
-        CodeStep::Wrong { failed, state, account, outcome } => {
+        CodeStep::Wrong { failed, state, failures, locked_until, outcome } => {
             conn.prepare_cached("UPDATE auth_requests SET failed_attempts = ?2, state = ?3 WHERE id = ?1")?
                 .execute(params![req.id, failed, state.as_str()])?;
-            if let Some((user_id, count, locked_until)) = account {
-                conn.prepare_cached("UPDATE users SET failed_code_count = ?2, code_locked_until = ?3 WHERE id = ?1")?
-                    .execute(params![user_id, count, locked_until])?;
-            }
+            conn.prepare_cached(
+                "INSERT INTO code_failures (identifier, failed_count, locked_until, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (identifier) DO UPDATE SET failed_count = excluded.failed_count,
+                     locked_until = excluded.locked_until, updated_at = excluded.updated_at",
+            )?
+            .execute(params![req.identifier.as_str(), failures, locked_until, r.now])?;
             Ok(outcome)
         }
         CodeStep::Consume => {
@@ -330,8 +341,8 @@ fn redeem_link_job(conn: &Connection, r: RedeemLink) -> Result<LinkOutcome, Stor
     let Some((req, _, purpose)) = load_request_for_update(conn, &r.request_id)? else {
         return Ok(LinkOutcome::Invalid);
     };
-    let disabled = matches!(find_user(conn, &req.identifier)?, Some((_, true)));
-    match rules::decide_link(&req, &purpose, disabled, &r.token_hash, &r.action, r.now) {
+    let account = find_user(conn, &req.identifier)?;
+    match rules::decide_link(&req, &purpose, account.as_ref(), &r) {
         LinkStep::Done(outcome) => Ok(outcome),
         LinkStep::Kill => {
             spend(conn, &req.id, AuthState::Dead, r.now)?;
@@ -378,7 +389,7 @@ impl Store for SqliteStore {
         &self,
         new: NewAuthRequest,
         message: NewMessage,
-        message_for_unknown: bool,
+        signup_open: bool,
         limits: Vec<RateLimit>,
     ) -> Result<Option<OutboxMessage>, StoreError> {
         self.db
@@ -387,6 +398,9 @@ impl Store for SqliteStore {
                     hit_rate_limit(c, limit)?;
                 }
                 let user = find_user(c, &new.identifier)?;
+                let deliver = rules::may_sign_in(user.as_ref(), signup_open);
+                let (code_hash, token_hash) =
+                    if deliver { (new.code_hash, new.token_hash) } else { (rules::unusable_hash(), rules::unusable_hash()) };
                 let user_id = user.as_ref().map(|(id, _)| id.clone());
                 c.prepare_cached(
                     "INSERT INTO auth_requests (id, purpose, identifier_kind, identifier, user_id, channel, code_hash,
@@ -400,8 +414,8 @@ impl Store for SqliteStore {
                     new.identifier.as_str(),
                     user_id,
                     new.channel.as_str(),
-                    &new.code_hash[..],
-                    &new.token_hash[..],
+                    &code_hash[..],
+                    &token_hash[..],
                     &new.device_hash[..],
                     new.match_number,
                     new.redirect_to,
@@ -411,11 +425,7 @@ impl Store for SqliteStore {
                     new.created_at,
                     new.expires_at,
                 ])?;
-                let deliver = match user {
-                    Some((_, disabled)) => !disabled,
-                    None => message_for_unknown,
-                };
-                Ok(if deliver { Some(insert_message(c, &message, user_id.as_deref())?) } else { None })
+                Ok(insert_message(c, &message, user_id.as_deref(), deliver)?)
             })
             .await
     }
@@ -438,12 +448,19 @@ impl Store for SqliteStore {
         id: &str,
         s: RotatedSecrets,
         message: NewMessage,
-        send_to_unknown: bool,
+        signup_open: bool,
         limits: Vec<RateLimit>,
     ) -> Result<Rotation, StoreError> {
         let id = id.to_owned();
         self.db
             .write(move |c| {
+                let Some((req, _, _)) = load_request_for_update(c, &id)? else {
+                    return Ok(Rotation::Refused);
+                };
+                let user = find_user(c, &req.identifier)?;
+                let deliver = rules::may_sign_in(user.as_ref(), signup_open);
+                let (code_hash, token_hash) =
+                    if deliver { (s.code_hash, s.token_hash) } else { (rules::unusable_hash(), rules::unusable_hash()) };
                 // The failed-attempt count is deliberately left alone: a resend must never
                 // buy an attacker five more guesses.
                 let rotated = c
@@ -452,23 +469,15 @@ impl Store for SqliteStore {
                              send_count = send_count + 1
                          WHERE id = ?1 AND state = 'pending' AND expires_at > ?5",
                     )?
-                    .execute(params![id, &s.code_hash[..], &s.token_hash[..], s.expires_at, s.now])?;
+                    .execute(params![id, &code_hash[..], &token_hash[..], s.expires_at, s.now])?;
                 if rotated != 1 {
                     return Ok(Rotation::Refused);
                 }
                 for limit in &limits {
                     hit_rate_limit(c, limit)?;
                 }
-                let Some((req, _, _)) = load_request_for_update(c, &id)? else {
-                    return Ok(Rotation::Refused);
-                };
-                let user = find_user(c, &req.identifier)?;
-                let deliver = match &user {
-                    Some((_, disabled)) => !disabled,
-                    None => send_to_unknown,
-                };
                 let user_id = user.map(|(id, _)| id);
-                let message = if deliver { Some(insert_message(c, &message, user_id.as_deref())?) } else { None };
+                let message = insert_message(c, &message, user_id.as_deref(), deliver)?;
                 Ok(Rotation::Rotated { message })
             })
             .await
@@ -678,12 +687,20 @@ impl Store for SqliteStore {
                 deleted += c
                     .prepare_cached(
                         "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox
-                         WHERE status IN ('sent', 'failed') AND created_at < ?1 LIMIT ?2)",
+                         WHERE status IN ('sent', 'failed', 'suppressed') AND created_at < ?1 LIMIT ?2)",
                     )?
                     .execute(params![old, batch])?;
                 deleted += c
                     .prepare_cached("DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE tat < ?1 LIMIT ?2)")?
                     .execute(params![now, batch])?;
+                // A run of wrong codes is forgotten a retention period after its last
+                // failure, once no lock is running.
+                deleted += c
+                    .prepare_cached(
+                        "DELETE FROM code_failures WHERE identifier IN (SELECT identifier FROM code_failures
+                         WHERE updated_at < ?1 AND (locked_until IS NULL OR locked_until < ?2) LIMIT ?3)",
+                    )?
+                    .execute(params![old, now, batch])?;
                 Ok(deleted as u64)
             })
             .await
