@@ -193,7 +193,8 @@ impl Application {
             let stop = worker_stop.clone();
             tracing::info!(address = ?listener.local_addr().ok(), "serving /metrics on its own listener");
             tokio::spawn(async move {
-                let served = axum::serve(listener, http::metrics_router()).with_graceful_shutdown(stop.cancelled_owned());
+                let served =
+                    axum::serve(listener, http::metrics_router()).with_graceful_shutdown(stop.cancelled_owned());
                 if let Err(e) = served.await {
                     tracing::error!(error = %e, "the metrics listener failed");
                 }

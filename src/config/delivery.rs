@@ -545,7 +545,8 @@ mod tests {
         for url in ["http://127.0.0.1:8080", "http://[::1]:80/x", "http://localhost", "https://auth.localhost:3000"] {
             assert!(is_loopback_url(url), "{url}");
         }
-        for url in ["https://auth.example.com", "http://0.0.0.0:8080", "http://10.0.0.1", "http://localhost.evil.example"]
+        for url in
+            ["https://auth.example.com", "http://0.0.0.0:8080", "http://10.0.0.1", "http://localhost.evil.example"]
         {
             assert!(!is_loopback_url(url), "{url}");
         }

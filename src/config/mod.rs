@@ -563,6 +563,7 @@ mod tests {
             None,
             &env(&[
                 ("POSTERN_LISTEN", "0.0.0.0:9000"),
+                ("POSTERN_PUBLIC_URL", "http://localhost:9000"),
                 ("POSTERN_RATE_LIMITS__ENABLED", "false"),
                 ("POSTERN_PASSWORDLESS__LINK_LIFETIME", "15m"),
                 ("POSTERN_DATABASE_URL", "sqlite:///tmp/x.db"),
@@ -605,7 +606,10 @@ mod tests {
         let cases = [
             ("postgres://host/db?user=u&password=hunter2", "postgres://host/db?user=u&password=***"),
             ("postgres://u:hunter2@host:5432/db?sslmode=require", "postgres://u:***@host:5432/db?sslmode=require"),
-            ("postgres://host/db?sslpassword=hunter2&sslmode=verify-full", "postgres://host/db?sslpassword=***&sslmode=verify-full"),
+            (
+                "postgres://host/db?sslpassword=hunter2&sslmode=verify-full",
+                "postgres://host/db?sslpassword=***&sslmode=verify-full",
+            ),
             ("postgres://host/db?Pass%77ord=hunter2", "postgres://host/db?Pass%77ord=***"),
             ("smtp://relay:25?auth_token=hunter2", "smtp://relay:25?auth_token=***"),
             ("postgres://u:p%40ss:hunter2@host/db", "postgres://u:***@host/db"),

@@ -99,6 +99,20 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    fn number_types_tell_premium_rate_and_shared_cost_from_mobile() {
+        use phonenumber::Type;
+        for (number, want) in [
+            ("+19002345678", Type::PremiumRate),
+            ("+449098790000", Type::PremiumRate),
+            ("+448454640000", Type::SharedCost),
+            ("+447911123456", Type::Mobile),
+            ("+4915112345678", Type::Mobile),
+        ] {
+            assert_eq!(PhoneNumber::parse(number).unwrap().number_type(), want, "{number}");
+        }
+    }
+
+    #[test]
     fn the_country_of_a_number_is_its_calling_code_and_region() {
         assert_eq!(PhoneNumber::parse("+44 20 7946 0958").unwrap().country(), (44, Some("GB".to_owned())));
         assert_eq!(PhoneNumber::parse("+1 415 555 2671").unwrap().country(), (1, Some("US".to_owned())));

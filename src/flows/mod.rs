@@ -12,9 +12,9 @@ pub mod verify_code;
 
 use std::net::IpAddr;
 
+use crate::config::SignupPolicy;
 use crate::crypto::{self, Hash};
 use crate::state::AppState;
-use crate::config::SignupPolicy;
 use crate::store::SignedIn;
 
 /// Who is asking, as far as the network can tell.

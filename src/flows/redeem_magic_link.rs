@@ -43,6 +43,11 @@ pub async fn inspect_link(state: &AppState, token: &str, device: Option<DeviceBi
     if !crypto::constant_time_eq(&request.token_hash, &hash) || request.state != AuthState::Pending {
         return Err(AppError::InvalidCode { remaining: None });
     }
+    // With sign-up closed, a link issued to an address that had no account (while sign-up
+    // was open) leads nowhere; spending it is refused by the store's rule as well.
+    if request.user_id.is_none() && !signup_open(state) {
+        return Err(AppError::InvalidCode { remaining: None });
+    }
     if state.now() >= request.expires_at {
         return Err(AppError::Expired);
     }
@@ -127,7 +132,17 @@ pub async fn redeem_link(state: &AppState, token: &str, choice: Choice, client: 
         }
         Choice::Approve { picked } => (LinkAction::Approve { picked }, None),
     };
-    match state.store.redeem_link(RedeemLink { request_id: id.to_owned(), token_hash: hash, action, now, signup_open: signup_open(state) }).await? {
+    match state
+        .store
+        .redeem_link(RedeemLink {
+            request_id: id.to_owned(),
+            token_hash: hash,
+            action,
+            now,
+            signup_open: signup_open(state),
+        })
+        .await?
+    {
         LinkOutcome::SignedIn(signed_in) => {
             tracing::info!(user_id = %signed_in.user.id, "signed in with a link");
             let token = issued_token.ok_or_else(|| anyhow::anyhow!("a link signed in without a session token"))?;

@@ -154,7 +154,13 @@ pub async fn start_passwordless(
     let open = crate::flows::signup_open(state);
     let queued = state.store.start_auth_request(request, message, open, limits).await.map_err(rate_limits::observe)?;
     state.outbox.hand_off(queued);
-    Ok(Started { auth_request_id: id, expires_at, channel, resend_after_secs: resend_after_secs(state), match_number: Some(match_number) })
+    Ok(Started {
+        auth_request_id: id,
+        expires_at,
+        channel,
+        resend_after_secs: resend_after_secs(state),
+        match_number: Some(match_number),
+    })
 }
 
 pub fn truncate(s: &str, max: usize) -> String {

@@ -2,8 +2,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use axum_extra::extract::cookie::CookieJar;
@@ -12,9 +12,9 @@ use serde_json::json;
 
 use crate::error::{AppError, AppResult};
 use crate::flows::sessions::{LogoutScope, current_session, list_sessions, logout, revoke_session};
-use crate::http::views::{SessionView, SignedInView};
 use crate::http::cookies;
 use crate::http::csrf::CookieChange;
+use crate::http::views::{SessionView, SignedInView};
 use crate::state::AppState;
 use crate::store::{Session, User};
 

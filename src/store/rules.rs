@@ -106,12 +106,7 @@ pub enum LinkStep {
     Kill,
 }
 
-pub fn decide_link(
-    req: &AuthRequest,
-    purpose: &str,
-    account: Option<&(String, bool)>,
-    r: &RedeemLink,
-) -> LinkStep {
+pub fn decide_link(req: &AuthRequest, purpose: &str, account: Option<&(String, bool)>, r: &RedeemLink) -> LinkStep {
     let (action, now) = (&r.action, r.now);
     if !crypto::constant_time_eq(&req.token_hash, &r.token_hash) {
         return LinkStep::Done(LinkOutcome::Invalid);

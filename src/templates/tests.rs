@@ -300,3 +300,49 @@ fn every_page_renders_in_every_locale() {
         }
     }
 }
+
+/// Every `href="…"` of an HTML document, attribute-decoded of `&amp;` alone.
+fn hrefs(html: &str) -> Vec<String> {
+    html.match_indices("href=\"")
+        .map(|(i, m)| {
+            let rest = &html[i + m.len()..];
+            rest[..rest.find('"').unwrap()].replace("&amp;", "&")
+        })
+        .collect()
+}
+
+#[test]
+fn the_html_part_carries_the_text_parts_link_byte_for_byte() {
+    let templates = Templates::built_in().unwrap();
+    // A link with every character a real one may carry: `/`, `?`, `=`, `&`, `.`, `-`, `_`.
+    let link = "https://auth.example.com/base/login/link?token=AZaz09-_.AZaz09-_&locale=pt-BR";
+    for kind in KINDS {
+        for locale in LOCALES {
+            for mut p in samples(kind) {
+                if p.link.is_none() {
+                    continue;
+                }
+                p.link = Some(link.to_owned());
+                let email = render(&templates, Channel::Email, kind, locale, &payload_json(&p)).unwrap();
+                assert!(email.text.contains(link), "{kind}/{locale}: the text part has the link as is");
+                let html = email.html.unwrap();
+                assert!(hrefs(&html).iter().any(|h| h == link), "{kind}/{locale}: no href is exactly the link");
+                assert!(!html.contains("&#x2f;") && !html.contains("&#x3d;"), "{kind}/{locale}: entity-encoded URL");
+            }
+        }
+    }
+}
+
+#[test]
+fn pages_write_urls_without_entity_encoded_slashes() {
+    let templates = Templates::built_in().unwrap();
+    let page = templates
+        .render(
+            "login.html",
+            minijinja::context! { locale => "en", csrf => "x", identifier => "a/b", redirect_to => "/account?x=1&y=2", error => None::<String>, locale_query => "?locale=de" },
+        )
+        .unwrap();
+    assert!(page.contains("value=\"/account?x=1&amp;y=2\""), "{page}");
+    assert!(page.contains("action=\"/login?locale=de\""), "{page}");
+    assert!(!page.contains("&#x2f;"), "{page}");
+}

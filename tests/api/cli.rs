@@ -102,3 +102,23 @@ async fn config_check_builds_the_providers_and_names_what_is_wrong() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET), "the secret is never printed");
 }
+
+#[tokio::test]
+async fn config_check_never_prints_a_password_given_as_a_url_parameter() {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.args(["config", "check"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("POSTERN_DATABASE_URL", "postgres://db.internal/postern?user=postern&password=hunter2&sslmode=require")
+        .env("POSTERN_DELIVERY__EMAIL__PROVIDER", "smtp")
+        .env("POSTERN_DELIVERY__EMAIL__SMTP_URL", "smtp://relay.internal:25?password=swordfish")
+        .env("POSTERN_METRICS__BEARER_TOKEN", "metrics-token-0123456789");
+    let out = cmd.output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    for secret in ["hunter2", "swordfish", "metrics-token-0123456789"] {
+        assert!(!stdout.contains(secret), "{secret} printed: {stdout}");
+    }
+    assert!(stdout.contains("password=***"), "{stdout}");
+    assert!(stdout.contains("sslmode=require"), "the rest of the URL stays readable: {stdout}");
+}

@@ -79,3 +79,24 @@ async fn deliveries_are_counted_in_metrics() {
     assert!(metrics.contains("postern_delivery_attempts_total"), "{metrics}");
 }
 }
+
+backend_test! {
+async fn sms_to_premium_rate_and_shared_cost_numbers_are_refused() {
+    // Only the US is allowed, and +1 900 is a US number: the country check alone let it
+    // through (issue 10, finding 9).
+    let app = spawn_app_with(|s| s.delivery.sms.allowed_countries = vec!["US".into(), "GB".into()]).await;
+    for (number, kind) in [("+19002345678", "US premium-rate"), ("+449098790000", "UK premium-rate"), ("+448454640000", "UK shared-cost")] {
+        let (status, body) = error_of(start_phone(&app, number).await).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")), "{kind}: {body}");
+        assert!(body["message"].as_str().unwrap().contains("premium-rate"), "{kind}: {body}");
+    }
+    assert_eq!(start_phone(&app, "+14155552671").await.status(), 200, "a US mobile number still works");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(app.inbox("+19002345678").await.is_empty());
+}}
+
+backend_test! {
+async fn the_refused_number_types_are_configurable() {
+    let app = spawn_app_with(|s| s.delivery.sms.refused_number_types = vec![]).await;
+    assert_eq!(start_phone(&app, "+19002345678").await.status(), 200, "the operator allowed every type");
+}}

@@ -22,6 +22,8 @@ pub struct TestApp {
     pub browser: reqwest::Client,
     shutdown: CancellationToken,
     pub database_url: String,
+    /// The `metrics.listen` listener's address, when configured.
+    pub metrics_address: Option<std::net::SocketAddr>,
     /// Last field: dropped after the server was told to stop.
     _db: TestDb,
 }
@@ -49,6 +51,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let clock = ManualClock::new();
     let app = Application::build_with_clock(settings, Arc::new(clock.clone())).await.expect("app builds");
     let port = app.port();
+    let metrics_address = app.metrics_address();
     let shutdown = app.shutdown_token();
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -57,6 +60,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         browser: new_browser(),
         shutdown,
         database_url,
+        metrics_address,
         _db: db,
     }
 }
@@ -225,4 +229,24 @@ pub fn wrong_code(code: &str) -> String {
     let first = code.as_bytes()[0];
     let replaced = if first == b'9' { '0' } else { (first + 1) as char };
     format!("{replaced}{}", &code[1..])
+}
+
+/// A browser whose cookie jar the test can read.
+pub fn browser_with_jar() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(Policy::none())
+        .user_agent("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+        .build()
+        .expect("client");
+    (client, jar)
+}
+
+/// The value of cookie `name` in `jar` for the app's address (empty when there is none).
+pub fn cookie_value(app: &TestApp, jar: &reqwest::cookie::Jar, name: &str) -> String {
+    use reqwest::cookie::CookieStore;
+    let url: reqwest::Url = app.address.parse().expect("url");
+    let header = jar.cookies(&url).and_then(|v| v.to_str().ok().map(str::to_owned)).unwrap_or_default();
+    header.split("; ").find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_owned)).unwrap_or_default()
 }

@@ -198,6 +198,9 @@ async fn a_used_link_cannot_be_used_again() {
     let (_, html) = open_link(&app, &app.browser, &m.token()).await;
     let form = [("csrf", csrf_of(&html)), ("token", m.token()), ("choice", "continue".to_owned())];
     assert_eq!(app.browser.post(app.url("/login/link")).form(&form).send().await.unwrap().status(), 303);
+    // The sign-in rotated the CSRF cookie: a fresh token, the same spent link.
+    let (_, login) = app.page(&app.browser, "/login").await;
+    let form = [("csrf", csrf_of(&login)), ("token", m.token()), ("choice", "continue".to_owned())];
     let r = app.browser.post(app.url("/login/link")).form(&form).send().await.unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("already been used"));
@@ -304,7 +307,12 @@ async fn the_link_page_sends_no_referrer_and_cannot_be_framed() {
 
 backend_test! {
 async fn https_deployments_use_host_prefixed_secure_cookies() {
-    let app = spawn_app_with(|s| s.public_url = Some("https://auth.example.com".to_owned())).await;
+    let app = spawn_app_with(|s| {
+        s.public_url = Some("https://auth.example.com".to_owned());
+        // This test reads its mail from the dev inbox behind a public URL.
+        s.delivery.allow_insecure_dev_inbox = true;
+    })
+    .await;
     let r = app.start(&app.browser, "ada@example.com").await;
     let cookies = set_cookies(&r);
     let device = cookies.iter().find(|c| c.starts_with("__Host-postern_device=")).expect("device cookie");
@@ -340,4 +348,49 @@ async fn without_javascript_the_waiting_browser_collects_the_approval_with_a_but
     let r = app.browser.get(app.url(&format!("/login/approved?id={id}"))).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(app.session(&app.browser).await.status(), 200);
+}}
+
+backend_test! {
+async fn only_the_browser_that_asked_learns_the_match_number() {
+    let app = spawn_app_with(|s| s.rate_limits.enabled = false).await;
+    let started: Value = app.start(&app.browser, "ada@example.com").await.json().await.unwrap();
+    let id = started["auth_request_id"].as_str().unwrap().to_owned();
+    let real = started["match_number"].as_u64().unwrap();
+    // Anyone else holding the request id (the first half of the emailed token): a resend
+    // says nothing of the number, and the code page shows none (issue 10, finding 6).
+    let other = new_browser();
+    let resent: Value = app.resend(&other, &id).await.json().await.unwrap();
+    assert_eq!(resent["match_number"], Value::Null, "{resent}");
+    assert_eq!(resent["auth_request_id"], started["auth_request_id"]);
+    let (status, page) = app.page(&other, &format!("/login/code?id={id}")).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("class=\"match-number\""), "no number on another browser's code page");
+    assert!(!page.contains("data-poll"), "and no polling for an approval it could not collect");
+    // The browser that asked sees it on both.
+    let mine: Value = app.resend(&app.browser, &id).await.json().await.unwrap();
+    assert_eq!(mine["match_number"].as_u64(), Some(real));
+    let (_, page) = app.page(&app.browser, &format!("/login/code?id={id}")).await;
+    assert!(page.contains("class=\"match-number\""));
+    assert!(page.contains(&format!("</span>{real}</p>")), "the number itself");
+}}
+
+backend_test! {
+async fn every_link_of_one_request_offers_the_same_three_numbers() {
+    let app = spawn_app_with(|s| s.rate_limits.enabled = false).await;
+    let started: Value = app.start(&app.browser, "ada@example.com").await.json().await.unwrap();
+    let id = started["auth_request_id"].as_str().unwrap().to_owned();
+    let real = started["match_number"].as_u64().unwrap() as u8;
+    let phone = new_browser();
+    let mut offered = Vec::new();
+    for round in 0..4 {
+        let messages = app.wait_for_messages("ada@example.com", round + 1).await;
+        let (status, html) = open_link(&app, &phone, &messages[0].token()).await;
+        assert_eq!(status, 200);
+        offered.push(numbers_offered(&html));
+        assert_eq!(app.resend(&app.browser, &id).await.status(), 200);
+    }
+    // Decoys drawn per link would differ between links while the real number stays: the
+    // intersection of the choices would give it away.
+    assert!(offered.iter().all(|o| *o == offered[0]), "{offered:?}");
+    assert!(offered[0].contains(&real));
 }}

@@ -9,6 +9,7 @@ mod common;
 
 mod cli;
 mod delivery;
+mod dev_provider;
 mod enumeration;
 mod errors;
 mod helpers;

@@ -100,3 +100,63 @@ async fn shutdown_drains_requests_but_no_longer_than_the_grace_period() {
     assert!(took < std::time::Duration::from_secs(3), "but not past the grace period: {took:?}");
     slow.abort();
 }
+
+backend_test! {
+async fn a_forged_request_id_is_replaced_and_a_safe_one_kept() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let forged = "abc method=POST path=/admin} {\"level\":\"ERROR\"";
+    let r = client.get(app.url("/healthz")).header("x-request-id", forged).send().await.unwrap();
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_ne!(id, forged, "log forging: the id goes into every log line");
+    assert!(id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "{id}");
+    for bad in ["a b", "x".repeat(65).as_str(), "ünïcode", "a\"b"] {
+        let r = client.get(app.url("/healthz")).header("x-request-id", bad).send().await.unwrap();
+        assert_ne!(r.headers()["x-request-id"].as_bytes(), bad.as_bytes(), "{bad:?} was kept");
+    }
+    let r = client.get(app.url("/healthz")).header("x-request-id", "req-42_a.b").send().await.unwrap();
+    assert_eq!(r.headers()["x-request-id"], "req-42_a.b", "a short safe id is propagated");
+}}
+
+backend_test! {
+async fn metrics_are_open_only_on_a_loopback_public_url() {
+    let dev = spawn_app().await;
+    assert_eq!(reqwest::get(dev.url("/metrics")).await.unwrap().status(), 200);
+    let public = crate::helpers::spawn_app_with(|s| {
+        s.public_url = Some("https://auth.example.com".to_owned());
+        s.delivery.allow_insecure_dev_inbox = true;
+    })
+    .await;
+    let r = reqwest::get(public.url("/metrics")).await.unwrap();
+    assert_eq!(r.status(), 404, "a production-looking setup does not publish its counters by omission");
+}}
+
+backend_test! {
+async fn metrics_behind_a_bearer_token_need_it() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.public_url = Some("https://auth.example.com".to_owned());
+        s.delivery.allow_insecure_dev_inbox = true;
+        s.metrics.bearer_token = Some("metrics-token-0123456789".to_owned().into());
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let r = client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "unauthorized");
+    let r = client.get(app.url("/metrics")).bearer_auth("metrics-token-wrong").send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = client.get(app.url("/metrics")).bearer_auth("metrics-token-0123456789").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+}}
+
+backend_test! {
+async fn metrics_on_their_own_listener_leave_the_main_one() {
+    let app = crate::helpers::spawn_app_with(|s| s.metrics.listen = Some("127.0.0.1:0".parse().unwrap())).await;
+    assert_eq!(reqwest::get(app.url("/metrics")).await.unwrap().status(), 404);
+    let metrics = app.metrics_address.expect("a metrics listener");
+    let r = reqwest::get(format!("http://{metrics}/metrics")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = reqwest::get(format!("http://{metrics}/login")).await.unwrap();
+    assert_eq!(r.status(), 404, "only /metrics is served there");
+}}

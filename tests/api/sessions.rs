@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{new_browser, set_cookies, spawn_app};
+use crate::helpers::{browser_with_jar, cookie_value, new_browser, set_cookies, spawn_app};
 
 backend_test! {
 async fn the_session_endpoint_answers_401_without_a_cookie() {
@@ -48,7 +48,7 @@ backend_test! {
 async fn logout_ends_the_current_session_and_clears_the_cookie() {
     let app = spawn_app().await;
     app.sign_in(&app.browser, "ada@example.com").await;
-    let r = app.browser.post(app.url("/v1/logout")).send().await.unwrap();
+    let r = app.browser.post(app.url("/v1/logout")).header("content-type", "application/json").send().await.unwrap();
     assert_eq!(r.status(), 204);
     assert!(set_cookies(&r).iter().any(|c| c.starts_with("postern_session=;") && c.contains("Max-Age=0")));
     assert_eq!(app.session(&app.browser).await.status(), 401);
@@ -200,4 +200,167 @@ async fn the_account_page_shows_the_user_and_signs_out_with_csrf() {
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(app.session(&app.browser).await.status(), 401);
+}}
+
+backend_test! {
+async fn logout_from_a_sibling_origin_is_refused_whatever_the_body() {
+    let app = spawn_app().await;
+    app.sign_in(&app.browser, "ada@example.com").await;
+    let evil = "https://evil.example.com";
+    // What a page on another origin of the same site can make a browser send without a
+    // CORS preflight: an empty POST, a form, text/plain — and, with a no-referrer page,
+    // `Origin: null`. None of them logs out (issue 10, finding 5).
+    let attempts: [(&str, Option<&str>, &str); 5] = [
+        (evil, None, ""),
+        (evil, Some("application/x-www-form-urlencoded"), "scope=all"),
+        ("null", None, ""),
+        ("null", Some("application/x-www-form-urlencoded"), "scope=all"),
+        ("null", Some("text/plain"), "{\"scope\":\"all\"}"),
+    ];
+    for (origin, content_type, body) in attempts {
+        let mut req = app
+            .browser
+            .post(app.url("/v1/logout"))
+            .header("origin", origin)
+            .header("sec-fetch-site", "same-site")
+            .body(body.to_owned());
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 400, "{origin} {content_type:?} {body:?}");
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_request");
+    }
+    // A JSON body from a foreign origin is refused by the Origin check.
+    let r = app
+        .browser
+        .post(app.url("/v1/logout"))
+        .header("origin", evil)
+        .json(&json!({ "scope": "all" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let sessions = app.browser.get(app.url("/v1/sessions")).send().await.unwrap();
+    assert_eq!(sessions.status(), 200, "still signed in");
+    // Revoking a session from a foreign origin is refused too.
+    let id = sessions.json::<Value>().await.unwrap()["sessions"][0]["id"].as_str().unwrap().to_owned();
+    let r = app.browser.delete(app.url(&format!("/v1/sessions/{id}"))).header("origin", evil).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(app.session(&app.browser).await.status(), 200);
+    // This origin's own script, with JSON or with the form token, logs out.
+    let r = app
+        .browser
+        .post(app.url("/v1/logout"))
+        .header("origin", app.address.as_str())
+        .header("sec-fetch-site", "same-origin")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+}}
+
+backend_test! {
+async fn a_script_may_log_out_with_the_form_token_instead_of_json() {
+    let app = spawn_app().await;
+    app.sign_in(&app.browser, "ada@example.com").await;
+    let (_, html) = app.page(&app.browser, "/account").await;
+    let csrf = crate::helpers::csrf_of(&html);
+    let r = app.browser.post(app.url("/v1/logout")).header("x-csrf-token", "forged").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let r = app.browser.post(app.url("/v1/logout")).header("x-csrf-token", csrf).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(app.session(&app.browser).await.status(), 401);
+}}
+
+backend_test! {
+async fn signing_in_as_another_account_in_the_same_browser_revokes_the_first_session() {
+    let app = spawn_app().await;
+    let (browser, jar) = browser_with_jar();
+    app.sign_in(&browser, "ada@example.com").await;
+    // The first session's cookie, as whoever used this browser before still knows it.
+    let stolen = cookie_value(&app, &jar, "postern_session");
+    assert!(!stolen.is_empty());
+    app.sign_in(&browser, "grace@example.com").await;
+    let now: Value = app.session(&browser).await.json().await.unwrap();
+    assert_eq!(now["user"]["email"], "grace@example.com");
+    let replay = reqwest::Client::new()
+        .get(app.url("/v1/session"))
+        .header("cookie", format!("postern_session={stolen}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 401, "the first account's session was revoked");
+    // Signing in by the hosted link page replaces it as well.
+    app.clock.advance(Duration::from_secs(61));
+    let (_, m) = app.start_and_read(&browser, "ada@example.com").await;
+    let before = cookie_value(&app, &jar, "postern_session");
+    let (_, page) = app.page(&browser, &format!("/login/link?token={}", m.token())).await;
+    let r = browser
+        .post(app.url("/login/link"))
+        .form(&[("csrf", crate::helpers::csrf_of(&page).as_str()), ("token", m.token().as_str()), ("choice", "continue")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let replay = reqwest::Client::new()
+        .get(app.url("/v1/session"))
+        .header("cookie", format!("postern_session={before}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 401);
+}}
+
+backend_test! {
+async fn the_csrf_cookie_is_rotated_at_sign_in_and_sign_out_and_bound_to_the_session() {
+    let app = spawn_app().await;
+    let (browser, jar) = browser_with_jar();
+    let (_, login) = app.page(&browser, "/login").await;
+    let before = crate::helpers::csrf_of(&login);
+    let id = app.start_ok(&browser, "ada@example.com").await;
+    let code = app.latest_message("ada@example.com").await.code();
+    let r = app.verify(&browser, &id, &code).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        set_cookies(&r).iter().any(|c| c.starts_with("postern_csrf=;") && c.contains("Max-Age=0")),
+        "the sign-in drops the CSRF cookie: {:?}",
+        set_cookies(&r)
+    );
+    let (_, account) = app.page(&browser, "/account").await;
+    let after = crate::helpers::csrf_of(&account);
+    assert_ne!(before, after);
+    // The token from before the sign-in no longer passes.
+    let r = browser
+        .post(app.url("/account/logout"))
+        .form(&[("csrf", before.as_str()), ("scope", "current")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // A token is bound to the session: the same CSRF cookie with another session fails.
+    let csrf_cookie = cookie_value(&app, &jar, "postern_csrf");
+    let (other, other_jar) = browser_with_jar();
+    app.sign_in(&other, "grace@example.com").await;
+    let other_session = cookie_value(&app, &other_jar, "postern_session");
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/account/logout"))
+        .header("cookie", format!("postern_csrf={csrf_cookie}; postern_session={other_session}"))
+        .form(&[("csrf", after.as_str()), ("scope", "current")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a token issued for one session does not work with another");
+    let r = browser
+        .post(app.url("/account/logout"))
+        .form(&[("csrf", after.as_str()), ("scope", "current")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(set_cookies(&r).iter().any(|c| c.starts_with("postern_csrf=;")), "and the sign-out drops it again");
 }}

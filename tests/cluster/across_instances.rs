@@ -31,7 +31,8 @@ async fn a_sign_in_started_on_one_instance_completes_on_another() {
     }
 
     // Signed out on C, it is gone on A and B too (no instance caches sessions).
-    let r = person.post(format!("{c}/v1/logout")).send().await.expect("logout");
+    let r =
+        person.post(format!("{c}/v1/logout")).header("content-type", "application/json").send().await.expect("logout");
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     for base in [a, b, c] {
         let r = session_with(&other, base, &token).await.expect("session request");

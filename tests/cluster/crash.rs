@@ -32,10 +32,12 @@ struct Tally {
 
 /// Full sign-ins through nginx, one new address each, until `stop_at`.
 async fn sign_in_loop(n: usize, front: String, stop_at: Instant) -> Tally {
-    let client = browser();
     let mut tally = Tally::default();
     let mut i = 0;
     while Instant::now() < stop_at {
+        // A browser per person: one browser signing in as the next account would revoke
+        // the session it held (issue 10, finding 10).
+        let client = browser();
         i += 1;
         let email = format!("client{n}-{i}@example.com");
         let id = match start(&client, &front, &email).await {

@@ -129,6 +129,22 @@ fn redeem(req: &Req, code: Hash, now: i64) -> RedeemCode {
     }
 }
 
+/// A count read straight from the database (for what the `Store` interface does not show).
+async fn rows(f: &Fixture, sql: &str) -> i64 {
+    match backend() {
+        Backend::Sqlite => {
+            let path = f._db.url.strip_prefix("sqlite://").unwrap().to_owned();
+            let conn = rusqlite::Connection::open(path).unwrap();
+            conn.query_row(sql, [], |r| r.get(0)).unwrap()
+        }
+        Backend::Postgres => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&f._db.url).await.unwrap();
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&mut conn).await.unwrap()
+        }
+    }
+}
+
 fn limit(key: &str, burst: u32, now: i64) -> RateLimit {
     RateLimit { key: key.into(), interval_ms: 60 * MINUTE, burst, now }
 }
@@ -178,12 +194,124 @@ async fn a_rate_limited_start_writes_nothing() {
 }
 
 backend_test! {
-async fn a_start_for_an_unknown_address_can_skip_the_message() {
+async fn a_closed_signup_start_for_an_unknown_address_sends_nothing_and_holds_no_usable_secret() {
     let f = store().await;
     let (req, new, message) = request("nobody@example.com", NOW);
-    f.store.start_auth_request(new, message, false, vec![]).await.unwrap();
-    assert!(f.store.auth_request(&req.id).await.unwrap().is_some());
+    let handed = f.store.start_auth_request(new, message, false, vec![]).await.unwrap();
+    assert!(handed.is_none(), "nothing to hand to the worker");
+    let stored = f.store.auth_request(&req.id).await.unwrap().expect("the request exists, as for anyone");
+    assert_ne!(stored.token_hash, req.token.to_vec(), "the link's hash was not stored");
     assert!(f.store.claim_outbox(NOW, MINUTE, 10).await.unwrap().is_empty());
+    // The code the flow made does not open it, even with sign-up open at verify.
+    let outcome = f.store.redeem_code(redeem(&req, req.code, NOW + 1)).await.unwrap();
+    assert!(matches!(outcome, CodeOutcome::WrongCode { remaining: 4 }), "{outcome:?}");
+    let link = RedeemLink {
+        request_id: req.id.clone(),
+        token_hash: req.token,
+        action: LinkAction::SignInHere(session(NOW)),
+        now: NOW + 1,
+        signup_open: true,
+    };
+    assert!(matches!(f.store.redeem_link(link).await.unwrap(), LinkOutcome::Invalid));
+    // A resend rotates to unusable secrets again.
+    let rotated = RotatedSecrets { code_hash: hash("c2"), token_hash: hash("t2"), now: NOW + 2, expires_at: NOW + 10 * MINUTE };
+    let (_, _, message) = request("nobody@example.com", NOW + 2);
+    let Rotation::Rotated { message } = f.store.rotate_auth_request(&req.id, rotated, message, false, vec![]).await.unwrap()
+    else {
+        panic!("rotated")
+    };
+    assert!(message.is_none());
+    let outcome = f.store.redeem_code(redeem(&req, hash("c2"), NOW + 3)).await.unwrap();
+    assert!(matches!(outcome, CodeOutcome::WrongCode { .. }), "{outcome:?}");
+}
+}
+
+backend_test! {
+async fn a_closed_signup_start_writes_the_same_rows_for_a_known_and_an_unknown_address() {
+    let f = store().await;
+    let known = start(&f.store, "known@example.com", NOW).await;
+    let CodeOutcome::SignedIn(_) = f.store.redeem_code(redeem(&known, known.code, NOW)).await.unwrap() else {
+        panic!("sign-in")
+    };
+    let before = rows(&f, "SELECT count(*) FROM outbox").await;
+    let (_, new, message) = request("known@example.com", NOW + 1);
+    assert!(f.store.start_auth_request(new, message, false, vec![]).await.unwrap().is_some());
+    let (_, new, message) = request("nobody@example.com", NOW + 1);
+    assert!(f.store.start_auth_request(new, message, false, vec![]).await.unwrap().is_none());
+    // One message row each (issue 10, finding 4: the same work, so the same time); the
+    // unknown address's is suppressed and keeps no payload.
+    assert_eq!(rows(&f, "SELECT count(*) FROM outbox").await, before + 2);
+    assert_eq!(rows(&f, "SELECT count(*) FROM outbox WHERE status = 'suppressed' AND payload = ''").await, 1);
+}
+}
+
+backend_test! {
+async fn a_right_secret_does_not_sign_up_an_unknown_address_once_signup_is_closed() {
+    let f = store().await;
+    let req = start(&f.store, "newcomer@example.com", NOW).await;
+    let mut r = redeem(&req, req.code, NOW + 1);
+    r.signup_open = false;
+    let outcome = f.store.redeem_code(r).await.unwrap();
+    assert!(matches!(outcome, CodeOutcome::WrongCode { .. }), "{outcome:?}");
+    let link = RedeemLink {
+        request_id: req.id.clone(),
+        token_hash: req.token,
+        action: LinkAction::SignInHere(session(NOW)),
+        now: NOW + 1,
+        signup_open: false,
+    };
+    assert!(matches!(f.store.redeem_link(link).await.unwrap(), LinkOutcome::Invalid));
+    assert_eq!(rows(&f, "SELECT count(*) FROM users").await, 0);
+}
+}
+
+backend_test! {
+async fn wrong_codes_are_counted_per_identifier_across_requests_and_the_lock() {
+    let f = store().await;
+    let with = |req: &Req, code: Hash, now: i64| RedeemCode { account_max_failures: 3, ..redeem(req, code, now) };
+    // No account: the identifier is counted all the same.
+    let a = start(&f.store, "nobody@example.com", NOW).await;
+    for _ in 0..2 {
+        f.store.redeem_code(with(&a, hash("wrong"), NOW)).await.unwrap();
+    }
+    let b = start(&f.store, "nobody@example.com", NOW).await;
+    let third = f.store.redeem_code(with(&b, hash("wrong"), NOW)).await.unwrap();
+    assert!(matches!(third, CodeOutcome::WrongCode { .. }), "{third:?}");
+    let locked = f.store.redeem_code(with(&b, b.code, NOW + 1)).await.unwrap();
+    assert!(matches!(locked, CodeOutcome::AccountLocked { .. }), "even the right code waits: {locked:?}");
+    // After the lock the count stands: one more failure locks again.
+    let later = NOW + 61 * MINUTE;
+    let c = start(&f.store, "nobody@example.com", later).await;
+    f.store.redeem_code(with(&c, hash("wrong"), later)).await.unwrap();
+    let again = f.store.redeem_code(with(&c, c.code, later + 1)).await.unwrap();
+    assert!(matches!(again, CodeOutcome::AccountLocked { .. }), "{again:?}");
+    // A success ends the run.
+    let much_later = later + 61 * MINUTE;
+    let d = start(&f.store, "nobody@example.com", much_later).await;
+    assert!(matches!(f.store.redeem_code(with(&d, d.code, much_later)).await.unwrap(), CodeOutcome::SignedIn(_)));
+    assert_eq!(rows(&f, "SELECT count(*) FROM code_failures").await, 0);
+}
+}
+
+backend_test! {
+async fn a_new_session_revokes_the_one_the_browser_held_when_its_secret_matches() {
+    let f = store().await;
+    let first = start(&f.store, "ada@example.com", NOW).await;
+    let r = redeem(&first, first.code, NOW);
+    let old_hash = r.session.token_hash;
+    let CodeOutcome::SignedIn(old) = f.store.redeem_code(r).await.unwrap() else { panic!("sign-in") };
+    // A forged cookie naming the session with another secret revokes nothing.
+    let second = start(&f.store, "grace@example.com", NOW + 1).await;
+    let mut r = redeem(&second, second.code, NOW + 1);
+    r.session.replaces = Some(postern::store::ReplacedSession { id: old.session.id.clone(), token_hash: hash("forged") });
+    assert!(matches!(f.store.redeem_code(r).await.unwrap(), CodeOutcome::SignedIn(_)));
+    assert!(f.store.session(&old.session.id, NOW + 2).await.unwrap().is_some());
+    // The browser's real cookie does.
+    let third = start(&f.store, "grace@example.com", NOW + 3).await;
+    let mut r = redeem(&third, third.code, NOW + 3);
+    r.session.replaces = Some(postern::store::ReplacedSession { id: old.session.id.clone(), token_hash: old_hash });
+    assert!(matches!(f.store.redeem_code(r).await.unwrap(), CodeOutcome::SignedIn(_)));
+    assert!(f.store.session(&old.session.id, NOW + 4).await.unwrap().is_none());
 }
 }
 

@@ -317,7 +317,7 @@ async fn insert_message(
     .bind(user_id)
     .fetch_one(&mut **tx)
     .await?;
-    Ok(deliver.then(|| outbox_from_row(&row)).transpose()?)
+    deliver.then(|| outbox_from_row(&row)).transpose()
 }
 
 /// Records a request and queues its message in one statement: the account lookup, the

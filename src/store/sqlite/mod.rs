@@ -459,8 +459,11 @@ impl Store for SqliteStore {
                 };
                 let user = find_user(c, &req.identifier)?;
                 let deliver = rules::may_sign_in(user.as_ref(), signup_open);
-                let (code_hash, token_hash) =
-                    if deliver { (s.code_hash, s.token_hash) } else { (rules::unusable_hash(), rules::unusable_hash()) };
+                let (code_hash, token_hash) = if deliver {
+                    (s.code_hash, s.token_hash)
+                } else {
+                    (rules::unusable_hash(), rules::unusable_hash())
+                };
                 // The failed-attempt count is deliberately left alone: a resend must never
                 // buy an attacker five more guesses.
                 let rotated = c
