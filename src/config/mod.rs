@@ -509,6 +509,11 @@ fn is_secret_param(name: &str) -> bool {
 /// Environment values are typed like TOML scalars when they parse as one (`true`, `30`),
 /// and are strings otherwise (`10m`, `127.0.0.1:8080`).
 fn env_value(raw: &str) -> toml::Value {
+    // `+15005550006` (a sender number) is a valid TOML integer, but no numeric setting is
+    // ever written with a sign: keep it the string it is.
+    if raw.starts_with('+') {
+        return toml::Value::String(raw.to_owned());
+    }
     match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
         Ok(mut t) => match t.remove("v") {
             Some(v @ (toml::Value::Boolean(_) | toml::Value::Integer(_) | toml::Value::Array(_))) => v,
@@ -576,6 +581,21 @@ mod tests {
         assert!(!s.rate_limits.enabled);
         assert_eq!(s.passwordless.link_lifetime, Duration::from_secs(900));
         assert_eq!(s.database_url.expose_secret(), "sqlite:///tmp/x.db");
+    }
+
+    #[test]
+    fn a_phone_number_in_the_environment_stays_a_string() {
+        let s = Settings::from_sources(
+            None,
+            &env(&[
+                ("POSTERN_DELIVERY__SMS__PROVIDER", "twilio"),
+                ("POSTERN_DELIVERY__SMS__TWILIO__ACCOUNT_SID", "AC0"),
+                ("POSTERN_DELIVERY__SMS__TWILIO__AUTH_TOKEN", "t"),
+                ("POSTERN_DELIVERY__SMS__TWILIO__FROM", "+15005550006"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.delivery.sms.twilio.unwrap().from.as_deref(), Some("+15005550006"));
     }
 
     #[test]

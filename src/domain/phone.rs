@@ -103,8 +103,8 @@ mod tests {
         use phonenumber::Type;
         for (number, want) in [
             ("+19002345678", Type::PremiumRate),
-            ("+449098790000", Type::PremiumRate),
-            ("+448454640000", Type::SharedCost),
+            ("+449012345678", Type::PremiumRate),
+            ("+33884012345", Type::SharedCost),
             ("+447911123456", Type::Mobile),
             ("+4915112345678", Type::Mobile),
         ] {

@@ -84,8 +84,8 @@ backend_test! {
 async fn sms_to_premium_rate_and_shared_cost_numbers_are_refused() {
     // Only the US is allowed, and +1 900 is a US number: the country check alone let it
     // through (issue 10, finding 9).
-    let app = spawn_app_with(|s| s.delivery.sms.allowed_countries = vec!["US".into(), "GB".into()]).await;
-    for (number, kind) in [("+19002345678", "US premium-rate"), ("+449098790000", "UK premium-rate"), ("+448454640000", "UK shared-cost")] {
+    let app = spawn_app_with(|s| s.delivery.sms.allowed_countries = vec!["US".into(), "GB".into(), "FR".into()]).await;
+    for (number, kind) in [("+19002345678", "US premium-rate"), ("+449012345678", "UK premium-rate"), ("+33884012345", "French shared-cost")] {
         let (status, body) = error_of(start_phone(&app, number).await).await;
         assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")), "{kind}: {body}");
         assert!(body["message"].as_str().unwrap().contains("premium-rate"), "{kind}: {body}");
