@@ -19,7 +19,7 @@ use minijinja::value::Kwargs;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, Value};
 
 use crate::config::{Settings, ThemeSettings};
-use crate::delivery::message::{self, KINDS};
+use crate::messages::{self, KINDS};
 use crate::i18n::{self, LOCALES};
 
 const PAGES: &[(&str, &str)] = &[
@@ -181,8 +181,8 @@ impl Templates {
             None => LOCALES.to_vec(),
         };
         for locale in locales {
-            for payload in message::samples(o.kind) {
-                let ctx = message::context(o.kind, locale, &payload, "Sample subject");
+            for payload in messages::samples(o.kind) {
+                let ctx = messages::context(o.kind, locale, &payload, "Sample subject");
                 if o.mjml {
                     // The MJML source itself first: its line numbers are the file's.
                     self.env

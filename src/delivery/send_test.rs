@@ -2,7 +2,8 @@
 //! configured provider, to check credentials and sender setup before real users depend
 //! on them. The sample's link and code are placeholders that sign nobody in.
 
-use super::message::{KIND_SIGN_IN, Payload, render};
+use super::message::render;
+use crate::messages::{KIND_SIGN_IN, Payload, origin_host};
 use super::{Outgoing, Senders};
 use crate::config::Settings;
 use crate::domain::Identifier;
@@ -37,7 +38,7 @@ pub async fn send_test(settings: &Settings, to: &str, fallback: bool) -> anyhow:
         expires_at: 0,
         lifetime_minutes: 10,
         requested_from: "postern send-test".to_owned(),
-        origin_host: crate::flows::start_passwordless::origin_host(&public_url),
+        origin_host: origin_host(&public_url),
     };
     let rendered = render(&templates, channel, KIND_SIGN_IN, locale, &serde_json::to_string(&payload)?)?;
     let message = Outgoing {

@@ -3,7 +3,7 @@
 
 use crate::clock::ms;
 use crate::crypto;
-use crate::delivery::message::{KIND_SIGN_IN, Payload};
+use crate::messages::{KIND_SIGN_IN, Payload, origin_host};
 use crate::domain::{Channel, Identifier, RedirectTo, user_agent};
 use crate::error::{AppError, AppResult};
 use crate::flows::{Client, DeviceBinding, code_hash, link_url, minutes, rate_limits};
@@ -79,16 +79,6 @@ pub fn new_secrets(
         token_hash: crypto::sha256(secret.as_bytes()),
         payload: serde_json::to_string(&payload).map_err(anyhow::Error::from)?,
     })
-}
-
-/// The host of the public URL, without port (the WebOTP `@host` of SMS).
-pub fn origin_host(public_url: &str) -> String {
-    let rest = public_url.split_once("://").map(|(_, r)| r).unwrap_or(public_url);
-    let host = rest.split('/').next().unwrap_or(rest);
-    match host.rsplit_once(':') {
-        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) && !h.is_empty() => h.to_owned(),
-        _ => host.to_owned(),
-    }
 }
 
 #[tracing::instrument(skip_all, fields(channel))]
@@ -172,16 +162,4 @@ pub fn truncate(s: &str, max: usize) -> String {
         end -= 1;
     }
     s[..end].to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::origin_host;
-
-    #[test]
-    fn the_webotp_host_has_no_port() {
-        assert_eq!(origin_host("http://127.0.0.1:8080"), "127.0.0.1");
-        assert_eq!(origin_host("https://auth.example.com"), "auth.example.com");
-        assert_eq!(origin_host("https://auth.example.com/base"), "auth.example.com");
-    }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use super::Part;
-use crate::delivery::message::KINDS;
+use crate::messages::KINDS;
 use crate::i18n::LOCALES;
 
 /// One override file.

@@ -3,7 +3,8 @@
 use std::time::Instant;
 
 use super::*;
-use crate::delivery::message::{Payload, render, samples};
+use crate::delivery::message::render;
+use crate::messages::{Payload, samples};
 use crate::domain::Channel;
 
 /// Attribute-decoding of `&amp;` alone: every other character of a URL is written as is.
