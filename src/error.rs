@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::i18n;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -47,62 +48,89 @@ impl AppError {
         AppError::InvalidRequest(message.into())
     }
 
+    /// The one table of errors: for each variant the code clients branch on, its status,
+    /// the catalogue message a person reads (JSON in English, pages in their language),
+    /// and the title and message of its page.
+    fn spec(&self) -> Spec {
+        use StatusCode as S;
+        let generic = "error-title-generic";
+        let (code, status, message_id, page_title_id) = match self {
+            AppError::InvalidRequest(_) => ("invalid_request", S::BAD_REQUEST, "error-invalid-request", generic),
+            AppError::PayloadTooLarge => ("invalid_request", S::PAYLOAD_TOO_LARGE, "error-invalid-request", generic),
+            AppError::InvalidCode { remaining: Some(_) } => {
+                ("invalid_code", S::BAD_REQUEST, "error-invalid-code-remaining", generic)
+            }
+            AppError::InvalidCode { remaining: None } => {
+                ("invalid_code", S::BAD_REQUEST, "error-invalid-code", "error-title-link-invalid")
+            }
+            AppError::Expired => ("expired", S::GONE, "error-expired", "error-title-expired"),
+            AppError::TooManyAttempts { .. } => {
+                ("too_many_attempts", S::TOO_MANY_REQUESTS, "error-too-many-attempts", "error-title-stopped")
+            }
+            AppError::RateLimited { .. } => {
+                ("rate_limited", S::TOO_MANY_REQUESTS, "error-rate-limited", "error-title-rate-limited")
+            }
+            AppError::WrongBrowser => ("wrong_browser", S::FORBIDDEN, "error-wrong-browser", generic),
+            AppError::Unauthorized => ("unauthorized", S::UNAUTHORIZED, "error-unauthorized", generic),
+            AppError::NotFound => ("not_found", S::NOT_FOUND, "error-not-found", generic),
+            AppError::Unavailable(_) => {
+                ("unavailable", S::SERVICE_UNAVAILABLE, "error-unavailable", "error-title-failed")
+            }
+            AppError::Internal(_) => {
+                ("internal_error", S::INTERNAL_SERVER_ERROR, "error-internal", "error-title-failed")
+            }
+        };
+        // On a page an unusable code is almost always a link that was opened.
+        let page_message_id =
+            if matches!(self, AppError::InvalidCode { remaining: None }) { "error-link-invalid" } else { message_id };
+        Spec { code, status, message_id, page_title_id, page_message_id }
+    }
+
     pub fn code(&self) -> &'static str {
-        match self {
-            AppError::InvalidRequest(_) | AppError::PayloadTooLarge => "invalid_request",
-            AppError::InvalidCode { .. } => "invalid_code",
-            AppError::Expired => "expired",
-            AppError::TooManyAttempts { .. } => "too_many_attempts",
-            AppError::RateLimited { .. } => "rate_limited",
-            AppError::WrongBrowser => "wrong_browser",
-            AppError::Unauthorized => "unauthorized",
-            AppError::NotFound => "not_found",
-            AppError::Unavailable(_) => "unavailable",
-            AppError::Internal(_) => "internal_error",
-        }
+        self.spec().code
     }
 
     pub fn status(&self) -> StatusCode {
+        self.spec().status
+    }
+
+    /// What a person reads in the JSON `message` (English).
+    pub fn message(&self) -> String {
+        self.message_in("en")
+    }
+
+    /// What a person reads, in `locale`. The detail of an invalid request is English text
+    /// from the parsers: given as it is in English, replaced by the generic sentence in
+    /// other languages.
+    pub fn message_in(&self, locale: &str) -> String {
         match self {
-            AppError::InvalidRequest(_) | AppError::InvalidCode { .. } => StatusCode::BAD_REQUEST,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Expired => StatusCode::GONE,
-            AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::WrongBrowser => StatusCode::FORBIDDEN,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::InvalidRequest(detail) if locale == "en" => detail.clone(),
+            AppError::PayloadTooLarge if locale == "en" => self.to_string(),
+            _ => say(locale, self.spec().message_id, &self.args(locale)),
         }
     }
 
-    /// What a person reads: on pages and in the JSON `message`.
-    pub fn message(&self) -> String {
+    /// The title and message of the page that shows this error, in `locale`.
+    pub fn page_text(&self, locale: &str) -> (String, String) {
+        let spec = self.spec();
+        let message = if spec.page_message_id == spec.message_id {
+            self.message_in(locale)
+        } else {
+            say(locale, spec.page_message_id, &self.args(locale))
+        };
+        (say(locale, spec.page_title_id, &i18n::Args::new()), message)
+    }
+
+    fn args(&self, locale: &str) -> i18n::Args {
+        use fluent_templates::fluent_bundle::FluentValue;
         match self {
             AppError::InvalidCode { remaining: Some(n) } => {
-                format!("That code is not right. {n} attempt{} left.", if *n == 1 { "" } else { "s" })
-            }
-            AppError::InvalidCode { remaining: None } => {
-                "That code is not right, or it has already been used.".to_owned()
-            }
-            AppError::Expired => {
-                "This code or link has expired or was cancelled. Start again to get a new one.".to_owned()
-            }
-            AppError::TooManyAttempts { .. } => {
-                "Too many wrong codes. For your safety this sign-in was stopped; start again to get a new code."
-                    .to_owned()
+                i18n::Args::from([("remaining".into(), FluentValue::from(*n))])
             }
             AppError::RateLimited { retry_after_secs } => {
-                format!("Too many requests. Try again in {}.", human_secs(*retry_after_secs))
+                i18n::Args::from([("wait".into(), FluentValue::from(i18n::wait(locale, *retry_after_secs)))])
             }
-            AppError::WrongBrowser => {
-                "This sign-in was started in another browser. Continue there, or sign in again here.".to_owned()
-            }
-            AppError::Unauthorized => "You are not signed in.".to_owned(),
-            AppError::NotFound => "There is nothing here.".to_owned(),
-            AppError::Unavailable(_) => "The service is temporarily unavailable. Try again in a moment.".to_owned(),
-            AppError::Internal(_) => "Something went wrong on our side. Try again in a moment.".to_owned(),
-            other => other.to_string(),
+            _ => i18n::Args::new(),
         }
     }
 
@@ -126,12 +154,20 @@ impl AppError {
     }
 }
 
-fn human_secs(secs: u64) -> String {
-    if secs < 90 {
-        format!("{secs} second{}", if secs == 1 { "" } else { "s" })
-    } else {
-        format!("{} minutes", secs.div_ceil(60))
-    }
+struct Spec {
+    code: &'static str,
+    status: StatusCode,
+    message_id: &'static str,
+    page_title_id: &'static str,
+    page_message_id: &'static str,
+}
+
+/// Message `id` of the catalogue; a missing one is a bug, logged, and the id shown.
+fn say(locale: &str, id: &str, args: &i18n::Args) -> String {
+    i18n::translate(locale, id, args).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "an error message is missing from the catalogue");
+        id.to_owned()
+    })
 }
 
 pub fn retry_after_secs(ms: i64) -> u64 {

@@ -19,8 +19,8 @@ use minijinja::value::Kwargs;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, Value};
 
 use crate::config::{Settings, ThemeSettings};
-use crate::messages::{self, KINDS};
 use crate::i18n::{self, LOCALES};
+use crate::messages::{self, KINDS};
 
 const PAGES: &[(&str, &str)] = &[
     ("layout.html", include_str!("templates/pages/layout.html")),

@@ -3,10 +3,10 @@
 //! on them. The sample's link and code are placeholders that sign nobody in.
 
 use super::message::render;
-use crate::messages::{KIND_SIGN_IN, Payload, origin_host};
 use super::{Outgoing, Senders};
 use crate::config::Settings;
 use crate::domain::Identifier;
+use crate::messages::{KIND_SIGN_IN, Payload, origin_host};
 use crate::templates::Templates;
 
 /// Sends the sample; returns what the provider answered, for the operator to read.

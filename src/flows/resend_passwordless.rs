@@ -1,10 +1,10 @@
 //! `POST /v1/passwordless/resend`: new link and code for the same request. The old ones
 //! die; the failed-attempt count, the match number and its decoys stay.
 
-use crate::messages::KIND_SIGN_IN;
 use crate::error::{AppError, AppResult};
 use crate::flows::start_passwordless::{Started, lifetime_ms, new_secrets, resend_after_secs};
 use crate::flows::{Client, DeviceBinding, rate_limits};
+use crate::messages::KIND_SIGN_IN;
 use crate::state::AppState;
 use crate::store::{AuthState, NewMessage, RotatedSecrets, Rotation};
 

@@ -3,10 +3,10 @@
 
 use crate::clock::ms;
 use crate::crypto;
-use crate::messages::{KIND_SIGN_IN, Payload, origin_host};
 use crate::domain::{Channel, Identifier, RedirectTo, user_agent};
 use crate::error::{AppError, AppResult};
 use crate::flows::{Client, DeviceBinding, code_hash, link_url, minutes, rate_limits};
+use crate::messages::{KIND_SIGN_IN, Payload, origin_host};
 use crate::state::AppState;
 use crate::store::{NewAuthRequest, NewMessage};
 

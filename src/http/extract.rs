@@ -1,5 +1,7 @@
-//! Extractors: who the client is, and JSON bodies whose every rejection is an
-//! `invalid_request` (or 413) in Postern's error shape.
+//! Who is asking — the client as the network tells it (`Client`), the signed-in user of
+//! a session cookie (`Authenticated`) — and what they send: JSON bodies whose every
+//! rejection is an `invalid_request` (or 413) in Postern's error shape, identifiers and
+//! request ids.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -11,10 +13,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use ipnet::IpNet;
 use serde::de::DeserializeOwned;
 
-use crate::error::AppError;
+use crate::domain::{EmailAddress, Identifier, PhoneNumber};
+use crate::error::{AppError, AppResult};
+use crate::flows::sessions::current_session;
 use crate::flows::{Client, PriorSession};
 use crate::http::cookies;
 use crate::state::AppState;
+use crate::store::{Session, User};
 
 impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
@@ -73,6 +78,44 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
         }
     }
     last_good
+}
+
+/// The signed-in user of this request, from the session cookie.
+pub struct Authenticated {
+    pub session: Session,
+    pub user: User,
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let jar = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers);
+        let token = cookies::get(state, &jar, cookies::SESSION).ok_or(AppError::Unauthorized)?;
+        let (session, user) = current_session(state, &token).await?;
+        Ok(Authenticated { session, user })
+    }
+}
+
+/// Exactly one of `email` and `phone`, parsed.
+pub fn identifier_from(email: Option<&str>, phone: Option<&str>) -> AppResult<Identifier> {
+    match (email, phone) {
+        (Some(e), None) => {
+            EmailAddress::parse(e).map(Identifier::Email).map_err(|e| AppError::invalid(format!("email: {e}")))
+        }
+        (None, Some(p)) => {
+            PhoneNumber::parse(p).map(Identifier::Phone).map_err(|e| AppError::invalid(format!("phone: {e}")))
+        }
+        (Some(_), Some(_)) => Err(AppError::invalid("give either email or phone, not both")),
+        (None, None) => Err(AppError::invalid("email or phone is required")),
+    }
+}
+
+pub fn check_request_id(id: &str) -> AppResult<()> {
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(AppError::invalid("auth_request_id is not valid"));
+    }
+    Ok(())
 }
 
 /// `axum::Json` with Postern's errors.

@@ -1,8 +1,9 @@
-//! The HTTP surface: every feature's router merged in one place, and the layers every
-//! request passes through.
+//! The HTTP surface, by audience: `api/` (the JSON API of browsers and apps), `pages/`
+//! (the hosted pages), `ops` and `dev_inbox` (operators and developers). Who is asking is
+//! told by the extractors in `extract.rs`; every router is merged here, under the layers
+//! every request passes through.
 
-pub mod api_passwordless;
-pub mod api_sessions;
+pub mod api;
 pub mod cookies;
 pub mod csrf;
 mod dev_inbox;
@@ -29,11 +30,7 @@ use crate::state::AppState;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
-    let mut app = Router::new()
-        .merge(api_passwordless::router())
-        .merge(api_sessions::router())
-        .merge(pages::router())
-        .merge(ops::router());
+    let mut app = Router::new().merge(api::router()).merge(pages::router()).merge(ops::router());
     if state.settings.dev_inbox_enabled() {
         app = app.merge(dev_inbox::router());
     }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use super::Part;
-use crate::messages::KINDS;
 use crate::i18n::LOCALES;
+use crate::messages::KINDS;
 
 /// One override file.
 #[derive(Debug)]

@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use super::*;
 use crate::delivery::message::render;
-use crate::messages::{Payload, samples};
 use crate::domain::Channel;
+use crate::messages::{Payload, samples};
 
 /// Attribute-decoding of `&amp;` alone: every other character of a URL is written as is.
 fn decoded(html: &str) -> String {

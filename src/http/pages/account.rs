@@ -2,13 +2,13 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::{PageForm, PageLocale, check_csrf, error_page, page};
+use super::{CsrfForm, PageLocale, error_page, page};
 use crate::clock::rfc3339;
 use crate::error::AppError;
 use crate::flows::sessions::{LogoutScope, current_session, list_sessions, logout, revoke_session};
@@ -81,7 +81,6 @@ async fn account(State(state): State<AppState>, locale: PageLocale, jar: CookieJ
 
 #[derive(Deserialize)]
 struct LogoutForm {
-    csrf: Option<String>,
     scope: Option<LogoutScope>,
 }
 
@@ -89,12 +88,8 @@ async fn logout_submit(
     State(state): State<AppState>,
     locale: PageLocale,
     jar: CookieJar,
-    headers: HeaderMap,
-    PageForm(form): PageForm<LogoutForm>,
+    CsrfForm(form): CsrfForm<LogoutForm>,
 ) -> Response {
-    if let Err(page) = check_csrf(&state, locale, &jar, &headers, form.csrf.as_deref()) {
-        return page;
-    }
     let (session, _) = match required_session(&state, locale, &jar, "/login").await {
         Ok(found) => found,
         Err(page) => return page,
@@ -113,7 +108,6 @@ async fn logout_submit(
 
 #[derive(Deserialize)]
 struct RevokeForm {
-    csrf: Option<String>,
     session_id: Option<String>,
 }
 
@@ -121,12 +115,8 @@ async fn revoke_submit(
     State(state): State<AppState>,
     locale: PageLocale,
     jar: CookieJar,
-    headers: HeaderMap,
-    PageForm(form): PageForm<RevokeForm>,
+    CsrfForm(form): CsrfForm<RevokeForm>,
 ) -> Response {
-    if let Err(page) = check_csrf(&state, locale, &jar, &headers, form.csrf.as_deref()) {
-        return page;
-    }
     let (_, user) = match required_session(&state, locale, &jar, "/login").await {
         Ok(found) => found,
         Err(page) => return page,

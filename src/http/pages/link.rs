@@ -3,13 +3,13 @@
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::{PageForm, PageLocale, check_csrf, error_page, notice, page};
+use super::{CsrfForm, PageLocale, error_page, notice, page};
 use crate::clock::rfc3339;
 use crate::error::AppError;
 use crate::flows::Client;
@@ -61,7 +61,6 @@ async fn show(
 
 #[derive(Deserialize)]
 struct LinkForm {
-    csrf: Option<String>,
     token: Option<String>,
     choice: Option<String>,
     #[serde(rename = "match")]
@@ -73,12 +72,8 @@ async fn submit(
     locale: PageLocale,
     client: Client,
     jar: CookieJar,
-    headers: HeaderMap,
-    PageForm(form): PageForm<LinkForm>,
+    CsrfForm(form): CsrfForm<LinkForm>,
 ) -> Response {
-    if let Err(page) = check_csrf(&state, locale, &jar, &headers, form.csrf.as_deref()) {
-        return page;
-    }
     let token = form.token.unwrap_or_default();
     let choice = match (form.choice.as_deref(), form.picked.as_deref().map(str::parse::<u8>)) {
         (Some("continue") | None, _) => Choice::ContinueHere,

@@ -3,13 +3,13 @@
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::{PageForm, PageLocale, check_csrf, error_message, error_page, page};
+use super::{CsrfForm, PageLocale, error_page, page};
 use crate::domain::{Identifier, OtpCode, RedirectTo};
 use crate::error::AppError;
 use crate::flows::poll_status::{Status, find_request, poll_status};
@@ -17,7 +17,7 @@ use crate::flows::resend_passwordless::resend_passwordless;
 use crate::flows::start_passwordless::{StartInput, start_passwordless};
 use crate::flows::verify_code::verify_code;
 use crate::flows::{Client, minutes};
-use crate::http::api_passwordless::check_request_id;
+use crate::http::extract::check_request_id;
 use crate::http::{cookies, csrf};
 use crate::state::AppState;
 use crate::store::AuthState;
@@ -63,7 +63,6 @@ async fn login_form(
 
 #[derive(Deserialize)]
 struct LoginForm {
-    csrf: Option<String>,
     identifier: Option<String>,
     redirect_to: Option<String>,
 }
@@ -73,12 +72,8 @@ async fn login_submit(
     locale: PageLocale,
     client: Client,
     jar: CookieJar,
-    headers: HeaderMap,
-    PageForm(form): PageForm<LoginForm>,
+    CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Response {
-    if let Err(page) = check_csrf(&state, locale, &jar, &headers, form.csrf.as_deref()) {
-        return page;
-    }
     let typed = form.identifier.unwrap_or_default();
     let redirect_to = form.redirect_to.filter(|r| !r.is_empty());
     let identifier = match Identifier::parse_any(&typed) {
@@ -104,7 +99,7 @@ async fn login_submit(
         }
         Err(e @ (AppError::RateLimited { .. } | AppError::InvalidRequest(_))) => {
             let shown = redirect_to.unwrap_or_default();
-            login_page(&state, locale, jar, e.status(), &typed, &shown, Some(error_message(locale, &e)))
+            login_page(&state, locale, jar, e.status(), &typed, &shown, Some(e.message_in(locale.locale)))
         }
         Err(e) => error_page(&state, locale, e),
     }
@@ -173,7 +168,7 @@ async fn code_form(
         Ok(id) => id,
         Err(page) => return page,
     };
-    let waiting = q.wait.map(|secs| error_message(locale, &AppError::RateLimited { retry_after_secs: secs }));
+    let waiting = q.wait.map(|secs| AppError::RateLimited { retry_after_secs: secs }.message_in(locale.locale));
     let notice = match (&q.sent, waiting) {
         (_, Some(wait)) => Some(wait),
         (Some(_), None) => Some(locale.t("page-code-resent")),
@@ -184,7 +179,6 @@ async fn code_form(
 
 #[derive(Deserialize)]
 struct CodeForm {
-    csrf: Option<String>,
     auth_request_id: Option<String>,
     code: Option<String>,
 }
@@ -194,12 +188,8 @@ async fn code_submit(
     locale: PageLocale,
     client: Client,
     jar: CookieJar,
-    headers: HeaderMap,
-    PageForm(form): PageForm<CodeForm>,
+    CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Response {
-    if let Err(page) = check_csrf(&state, locale, &jar, &headers, form.csrf.as_deref()) {
-        return page;
-    }
     let id = match request_id(&state, locale, form.auth_request_id) {
         Ok(id) => id,
         Err(page) => return page,
@@ -217,7 +207,7 @@ async fn code_submit(
             (cookies::signed_in(&state, jar, issued.token), Redirect::to(&to)).into_response()
         }
         Err(e @ AppError::InvalidCode { remaining: Some(_) }) => {
-            code_page(&state, locale, jar, e.status(), &id, None, Some(error_message(locale, &e))).await
+            code_page(&state, locale, jar, e.status(), &id, None, Some(e.message_in(locale.locale))).await
         }
         Err(e) => error_page(&state, locale, e),
     }
@@ -225,7 +215,6 @@ async fn code_submit(
 
 #[derive(Deserialize)]
 struct ResendForm {
-    csrf: Option<String>,
     auth_request_id: Option<String>,
 }
 
@@ -234,12 +223,8 @@ async fn resend_submit(
     locale: PageLocale,
     client: Client,
     jar: CookieJar,
-    headers: HeaderMap,
-    PageForm(form): PageForm<ResendForm>,
+    CsrfForm(form): CsrfForm<ResendForm>,
 ) -> Response {
-    if let Err(page) = check_csrf(&state, locale, &jar, &headers, form.csrf.as_deref()) {
-        return page;
-    }
     let id = match request_id(&state, locale, form.auth_request_id) {
         Ok(id) => id,
         Err(page) => return page,

@@ -123,52 +123,13 @@ pub fn notice(
     )
 }
 
-/// What a person reads about an error, in the page's language.
-pub fn error_message(locale: PageLocale, err: &AppError) -> String {
-    use crate::i18n::{Args, wait};
-    use fluent_templates::fluent_bundle::FluentValue;
-    let arg = |key: &'static str, value: FluentValue<'static>| Args::from([(key.into(), value)]);
-    match err {
-        AppError::InvalidCode { remaining: Some(n) } => {
-            locale.t_with("error-invalid-code-remaining", &arg("remaining", FluentValue::from(*n)))
-        }
-        AppError::InvalidCode { remaining: None } => locale.t("error-invalid-code"),
-        AppError::Expired => locale.t("error-expired"),
-        AppError::TooManyAttempts { .. } => locale.t("error-too-many-attempts"),
-        AppError::RateLimited { retry_after_secs } => {
-            locale.t_with("error-rate-limited", &arg("wait", FluentValue::from(wait(locale.locale, *retry_after_secs))))
-        }
-        AppError::WrongBrowser => locale.t("error-wrong-browser"),
-        AppError::Unauthorized => locale.t("error-unauthorized"),
-        AppError::NotFound => locale.t("error-not-found"),
-        AppError::Unavailable(_) => locale.t("error-unavailable"),
-        AppError::Internal(_) => locale.t("error-internal"),
-        // The detail of an invalid request is English text from the parsers: shown as it
-        // is in English, replaced by the generic sentence in other languages.
-        AppError::InvalidRequest(_) | AppError::PayloadTooLarge if locale.locale == "en" => err.message(),
-        AppError::InvalidRequest(_) | AppError::PayloadTooLarge => locale.t("error-invalid-request"),
-    }
-}
-
 /// The friendly page for an error of a flow.
 pub fn error_page(state: &AppState, locale: PageLocale, err: AppError) -> Response {
     err.log();
     let status = err.status();
-    let title = match &err {
-        AppError::Expired => "error-title-expired",
-        AppError::InvalidCode { remaining: None } => "error-title-link-invalid",
-        AppError::TooManyAttempts { .. } => "error-title-stopped",
-        AppError::RateLimited { .. } => "error-title-rate-limited",
-        AppError::Unavailable(_) | AppError::Internal(_) => "error-title-failed",
-        _ => "error-title-generic",
-    };
-    let message = match &err {
-        AppError::InvalidCode { remaining: None } => locale.t("error-link-invalid"),
-        other => error_message(locale, other),
-    };
+    let (title, message) = err.page_text(locale.locale);
     let back = format!("/login{}", locale.query(true));
-    let mut response =
-        notice(state, locale, status, &locale.t(title), &message, Some((&back, "notice-back-to-sign-in")));
+    let mut response = notice(state, locale, status, &title, &message, Some((&back, "notice-back-to-sign-in")));
     if let Some(secs) = err.retry_after()
         && let Ok(v) = secs.to_string().parse()
     {
@@ -178,7 +139,7 @@ pub fn error_page(state: &AppState, locale: PageLocale, err: AppError) -> Respon
 }
 
 /// Form bodies of the hosted pages; a malformed one gets a page, not JSON.
-pub struct PageForm<T>(pub T);
+struct PageForm<T>(T);
 
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
     type Rejection = Response;
@@ -199,8 +160,33 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
     }
 }
 
-/// Every hosted form post passes this first.
-pub fn check_csrf(
+/// A hosted form post that passed the CSRF check (`csrf::verify`: the form's `csrf` field
+/// against this browser's cookie and session, and `Sec-Fetch-Site`): every form handler
+/// takes its body through this, so none can forget the check. A failed check is a 403
+/// page and the handler never runs.
+pub struct CsrfForm<T>(pub T);
+
+#[derive(serde::Deserialize)]
+struct WithCsrf<T> {
+    csrf: Option<String>,
+    #[serde(flatten)]
+    form: T,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let locale = PageLocale::resolve(req.uri().query(), req.headers(), state);
+        let headers = req.headers().clone();
+        let jar = CookieJar::from_headers(&headers);
+        let PageForm(WithCsrf { csrf, form }) = PageForm::<WithCsrf<T>>::from_request(req, state).await?;
+        check_csrf(state, locale, &jar, &headers, csrf.as_deref())?;
+        Ok(CsrfForm(form))
+    }
+}
+
+fn check_csrf(
     state: &AppState,
     locale: PageLocale,
     jar: &CookieJar,

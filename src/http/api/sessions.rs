@@ -1,9 +1,8 @@
 //! Session API: who am I, sign out, my devices.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use axum_extra::extract::cookie::CookieJar;
@@ -11,12 +10,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{AppError, AppResult};
-use crate::flows::sessions::{LogoutScope, current_session, list_sessions, logout, revoke_session};
+use crate::flows::sessions::{LogoutScope, list_sessions, logout, revoke_session};
 use crate::http::cookies;
 use crate::http::csrf::CookieChange;
+use crate::http::extract::Authenticated;
 use crate::http::views::{SessionView, SignedInView};
 use crate::state::AppState;
-use crate::store::{Session, User};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,23 +23,6 @@ pub fn router() -> Router<AppState> {
         .route("/v1/logout", post(logout_handler))
         .route("/v1/sessions", get(sessions))
         .route("/v1/sessions/{id}", delete(delete_session))
-}
-
-/// The signed-in user of this request, from the session cookie.
-pub struct Authenticated {
-    pub session: Session,
-    pub user: User,
-}
-
-impl FromRequestParts<AppState> for Authenticated {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let jar = CookieJar::from_headers(&parts.headers);
-        let token = cookies::get(state, &jar, cookies::SESSION).ok_or(AppError::Unauthorized)?;
-        let (session, user) = current_session(state, &token).await?;
-        Ok(Authenticated { session, user })
-    }
 }
 
 async fn session(auth: Authenticated) -> Json<SignedInView> {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::clock::rfc3339;
-use crate::domain::{Channel, EmailAddress, Identifier, OtpCode, PhoneNumber};
+use crate::domain::{Channel, OtpCode};
 use crate::error::{AppError, AppResult};
 use crate::flows::Client;
 use crate::flows::poll_status::{Status, poll_status};
@@ -16,7 +16,7 @@ use crate::flows::resend_passwordless::resend_passwordless;
 use crate::flows::start_passwordless::{StartInput, start_passwordless};
 use crate::flows::verify_code::verify_code;
 use crate::http::cookies;
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, check_request_id, identifier_from};
 use crate::http::views::{SignedInView, StartedView};
 use crate::state::AppState;
 
@@ -36,20 +36,6 @@ struct StartBody {
     channel: Option<Channel>,
     redirect_to: Option<String>,
     locale: Option<String>,
-}
-
-/// Exactly one of `email` and `phone`, parsed.
-pub fn identifier_from(email: Option<&str>, phone: Option<&str>) -> AppResult<Identifier> {
-    match (email, phone) {
-        (Some(e), None) => {
-            EmailAddress::parse(e).map(Identifier::Email).map_err(|e| AppError::invalid(format!("email: {e}")))
-        }
-        (None, Some(p)) => {
-            PhoneNumber::parse(p).map(Identifier::Phone).map_err(|e| AppError::invalid(format!("phone: {e}")))
-        }
-        (Some(_), Some(_)) => Err(AppError::invalid("give either email or phone, not both")),
-        (None, None) => Err(AppError::invalid("email or phone is required")),
-    }
 }
 
 async fn start(
@@ -83,13 +69,6 @@ async fn verify(
     let issued = verify_code(&state, &body.auth_request_id, &code, &client).await?;
     let view = SignedInView::new(&issued.signed_in.user, &issued.signed_in.session);
     Ok((cookies::signed_in(&state, jar, issued.token), Json(view)))
-}
-
-pub fn check_request_id(id: &str) -> AppResult<()> {
-    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-        return Err(AppError::invalid("auth_request_id is not valid"));
-    }
-    Ok(())
 }
 
 #[derive(Deserialize)]
