@@ -11,10 +11,11 @@
 -- address, and an empty inbox answer ({"messages":[]}) has neither.
 --
 -- So every request carries its flow in an X-Request-Id header, which the server keeps
--- (it only generates an id when the client sent none) and echoes on the response:
---   "s <address>"                 start
---   "i <address> <request id>"    inbox read
---   "v <address> <request id>"    verify
+-- (it only generates an id when the client sent none, or one that is not a short run of
+-- [A-Za-z0-9._-]) and echoes on the response; <local> is the address before @example.com:
+--   "s.<local>"                   start
+--   "i.<local>.<request id>"      inbox read
+--   "v.<local>.<request id>"      verify
 -- response() reads the step and the flow from that header and checks that the body is
 -- the answer it expects (a start answer has "match_number", an inbox answer "messages",
 -- a verify answer "session" and the flow's address); anything else is counted, never
@@ -62,6 +63,11 @@ local function urlencode(s)
    return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
 end
 
+-- The part of an address before "@example.com", which is what a request id carries.
+local function tagged(addr)
+   return (addr:gsub("@example%.com$", ""))
+end
+
 function request()
    local step = pop()
    if step == nil then
@@ -69,16 +75,16 @@ function request()
       local addr = string.format("%s-%d-%d@example.com", tag, thread_id, n)
       starts_sent = starts_sent + 1
       return wrk.format("POST", "/v1/passwordless/start",
-         { ["Content-Type"] = "application/json", ["X-Request-Id"] = "s " .. addr },
+         { ["Content-Type"] = "application/json", ["X-Request-Id"] = "s." .. tagged(addr) },
          '{"email":"' .. addr .. '"}')
    elseif step.kind == "i" then
       inbox_reads = inbox_reads + 1
       return wrk.format("GET", "/dev/inbox.json?to=" .. urlencode(step.addr),
-         { ["X-Request-Id"] = "i " .. step.addr .. " " .. step.rid })
+         { ["X-Request-Id"] = "i." .. tagged(step.addr) .. "." .. step.rid })
    else
       verifies_sent = verifies_sent + 1
       return wrk.format("POST", "/v1/passwordless/verify",
-         { ["Content-Type"] = "application/json", ["X-Request-Id"] = "v " .. step.addr .. " " .. step.rid },
+         { ["Content-Type"] = "application/json", ["X-Request-Id"] = "v." .. tagged(step.addr) .. "." .. step.rid },
          '{"auth_request_id":"' .. step.rid .. '","code":"' .. step.code .. '"}')
    end
 end
@@ -87,7 +93,11 @@ function response(status, headers, body)
    if status < 200 or status > 299 then non2xx = non2xx + 1 end
    local id = headers["x-request-id"] or headers["X-Request-Id"]
    local kind, addr, rid
-   if id then kind, addr, rid = id:match("^(%a) (%S+) ?(%S*)$") end
+   if id then
+      local loc
+      kind, loc, rid = id:match("^(%a)%.([%w%-_]+)%.?([%w%-_]*)$")
+      if loc then addr = loc .. "@example.com" end
+   end
    if kind == nil then
       untagged = untagged + 1
    elseif kind == "s" then

@@ -58,19 +58,56 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
 }
 
 /// A client's `X-Request-Id` is kept only when it is a short run of safe characters;
-/// anything else is dropped and a new id is made. The id is written into every log line,
-/// so spaces, quotes or braces in it could forge log entries (OWASP Logging: log
-/// injection; issue 10, finding 7).
-pub async fn sanitize_request_id(mut req: Request, next: Next) -> Response {
-    let safe = |v: &HeaderValue| {
-        let b = v.as_bytes();
-        !b.is_empty() && b.len() <= 64 && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-    };
-    let headers = req.headers_mut();
-    if headers.get_all("x-request-id").iter().count() > 1 || headers.get("x-request-id").is_some_and(|v| !safe(v)) {
-        headers.remove("x-request-id");
+/// anything else is dropped, so `SetRequestIdLayer` makes a new id. The id is written into
+/// every log line, so spaces, quotes or braces in it could forge log entries (OWASP
+/// Logging: log injection; issue 10, finding 7). A plain tower layer rather than a
+/// `from_fn` middleware: it runs on every request, and adds no allocation to it.
+#[derive(Clone, Copy)]
+pub struct SanitizeRequestIdLayer;
+
+impl<S> tower::Layer<S> for SanitizeRequestIdLayer {
+    type Service = SanitizeRequestId<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SanitizeRequestId { inner }
     }
-    next.run(req).await
+}
+
+#[derive(Clone)]
+pub struct SanitizeRequestId<S> {
+    inner: S,
+}
+
+impl<S, B> tower::Service<axum::http::Request<B>> for SanitizeRequestId<S>
+where
+    S: tower::Service<axum::http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: axum::http::Request<B>) -> Self::Future {
+        let headers = req.headers_mut();
+        let mut ids = headers.get_all("x-request-id").iter();
+        let keep = match (ids.next(), ids.next()) {
+            (Some(id), None) => is_safe_request_id(id),
+            (None, _) => true,
+            (Some(_), Some(_)) => false,
+        };
+        if !keep {
+            headers.remove("x-request-id");
+        }
+        self.inner.call(req)
+    }
+}
+
+fn is_safe_request_id(v: &HeaderValue) -> bool {
+    let b = v.as_bytes();
+    !b.is_empty() && b.len() <= 64 && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
 /// Errors that did not come from a handler (and so are not JSON or HTML yet) get

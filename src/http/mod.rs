@@ -38,7 +38,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.http.body_limit;
     app.fallback(not_found).with_state(state.clone()).layer(
         ServiceBuilder::new()
-            .layer(middleware::from_fn(headers::sanitize_request_id))
+            .layer(headers::SanitizeRequestIdLayer)
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 // The path only: query strings carry link tokens and must not be logged.

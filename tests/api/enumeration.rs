@@ -25,6 +25,17 @@ fn shape(v: &Value) -> Vec<(String, &'static str)> {
     keys
 }
 
+/// An app on `open`'s database with sign-up closed (a second instance, as in production).
+async fn closed_instance(open: &crate::helpers::TestApp) -> crate::helpers::TestApp {
+    let database_url = open.database_url.clone();
+    spawn_app_with(move |s| {
+        s.rate_limits.enabled = false;
+        s.signup = postern::config::SignupPolicy::Closed;
+        s.database_url = database_url.into();
+    })
+    .await
+}
+
 backend_test! {
 async fn start_answers_alike_for_known_and_unknown_addresses() {
     let app = spawn_app_with(|s| s.rate_limits.enabled = false).await;
@@ -41,14 +52,7 @@ backend_test! {
 async fn with_signup_closed_start_still_answers_alike_for_known_and_unknown_addresses() {
     let open = spawn_app_with(|s| s.rate_limits.enabled = false).await;
     open.sign_in(&new_browser(), "known@example.com").await;
-    let database_url = open.database_url.clone();
-    // A second instance on the same database, with sign-up closed.
-    let app = spawn_app_with(move |s| {
-        s.rate_limits.enabled = false;
-        s.signup = postern::config::SignupPolicy::Closed;
-        s.database_url = database_url.into();
-    })
-    .await;
+    let app = closed_instance(&open).await;
     let known = app.start(&app.browser, "known@example.com").await;
     let unknown = app.start(&app.browser, "unknown@example.com").await;
     assert_eq!(known.status(), unknown.status());
@@ -88,13 +92,7 @@ backend_test! {
 async fn with_signup_closed_start_takes_as_long_for_known_as_for_unknown_addresses() {
     let open = spawn_app_with(|s| s.rate_limits.enabled = false).await;
     open.sign_in(&new_browser(), "known@example.com").await;
-    let database_url = open.database_url.clone();
-    let app = spawn_app_with(move |s| {
-        s.rate_limits.enabled = false;
-        s.signup = postern::config::SignupPolicy::Closed;
-        s.database_url = database_url.into();
-    })
-    .await;
+    let app = closed_instance(&open).await;
     // Both write a request and a message row (suppressed for the unknown address) in one
     // unit of work (issue 10, finding 4); only the hand-off to the worker differs.
     median_start_time(&app, |i| format!("warm{i}@example.com")).await;
@@ -103,17 +101,6 @@ async fn with_signup_closed_start_takes_as_long_for_known_as_for_unknown_address
     let gap = known.abs_diff(unknown);
     assert!(gap < Duration::from_millis(5), "known {known:?} vs unknown {unknown:?}");
 }}
-
-/// An app on `open`'s database with sign-up closed (a second instance, as in production).
-async fn closed_instance(open: &crate::helpers::TestApp) -> crate::helpers::TestApp {
-    let database_url = open.database_url.clone();
-    spawn_app_with(move |s| {
-        s.rate_limits.enabled = false;
-        s.signup = postern::config::SignupPolicy::Closed;
-        s.database_url = database_url.into();
-    })
-    .await
-}
 
 backend_test! {
 async fn closed_signup_holds_at_verify_for_a_code_and_a_link_issued_while_it_was_open() {
