@@ -16,7 +16,7 @@ use postern::store::postgres::{self, PgSettings, PgStore};
 use postern::store::sqlite::SqliteStore;
 use postern::store::{
     AuthState, CodeOutcome, DeliveryResult, DeliveryStatus, LinkAction, LinkOutcome, NewAuthRequest, NewMessage,
-    NewSession, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Rotation, Store, StoreError,
+    NewSession, Purpose, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Rotation, Store, StoreError,
 };
 
 use crate::common::{Backend, TestDb, backend};
@@ -69,6 +69,7 @@ fn request(address: &str, now: i64) -> (Req, NewAuthRequest, NewMessage) {
     let req = Req { id: id.clone(), code: hash(&format!("code-{id}")), token: hash(&format!("token-{id}")) };
     let new = NewAuthRequest {
         id: id.clone(),
+        purpose: Purpose::SignIn,
         identifier: email(address),
         channel: Channel::Email,
         code_hash: req.code,
