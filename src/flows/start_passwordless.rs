@@ -128,6 +128,7 @@ pub async fn start_passwordless(
     };
     let request = NewAuthRequest {
         id: id.clone(),
+        purpose: crate::store::Purpose::SignIn,
         identifier: input.identifier,
         channel,
         code_hash: secrets.code_hash,

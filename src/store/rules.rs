@@ -2,7 +2,9 @@
 //! that SQLite and PostgreSQL differ only in SQL, never in rules.
 
 use crate::crypto;
-use crate::store::{AuthRequest, AuthState, CodeOutcome, LinkAction, LinkOutcome, RateLimit, RedeemCode, RedeemLink};
+use crate::store::{
+    AuthRequest, AuthState, CodeOutcome, LinkAction, LinkOutcome, Purpose, RateLimit, RedeemCode, RedeemLink,
+};
 
 /// What a unit of work knows about the identifier behind a request.
 pub struct Holder {
@@ -52,8 +54,19 @@ pub enum CodeStep {
     Consume,
 }
 
-pub fn decide_code(req: &AuthRequest, purpose: &str, stored_hash: &[u8], holder: &Holder, r: &RedeemCode) -> CodeStep {
-    if purpose != "signin" {
+/// Whether a request's secrets can be redeemed at all. What a redemption does depends on
+/// the request's purpose, through this one path (not a `redeem_*` per flow); only sign-in
+/// has an effect so far. Sign-up verification, password reset and identifier change come
+/// next; until then their requests answer `Invalid`.
+fn redeemable(purpose: Purpose) -> bool {
+    match purpose {
+        Purpose::SignIn => true,
+        Purpose::SignUpVerification | Purpose::PasswordReset | Purpose::IdentifierChange => false,
+    }
+}
+
+pub fn decide_code(req: &AuthRequest, stored_hash: &[u8], holder: &Holder, r: &RedeemCode) -> CodeStep {
+    if !redeemable(req.purpose) {
         return CodeStep::Done(CodeOutcome::Invalid);
     }
     match req.state {
@@ -106,12 +119,12 @@ pub enum LinkStep {
     Kill,
 }
 
-pub fn decide_link(req: &AuthRequest, purpose: &str, account: Option<&(String, bool)>, r: &RedeemLink) -> LinkStep {
+pub fn decide_link(req: &AuthRequest, account: Option<&(String, bool)>, r: &RedeemLink) -> LinkStep {
     let (action, now) = (&r.action, r.now);
     if !crypto::constant_time_eq(&req.token_hash, &r.token_hash) {
         return LinkStep::Done(LinkOutcome::Invalid);
     }
-    if purpose != "signin" || req.state != AuthState::Pending || !may_sign_in(account, r.signup_open) {
+    if !redeemable(req.purpose) || req.state != AuthState::Pending || !may_sign_in(account, r.signup_open) {
         return LinkStep::Done(LinkOutcome::Invalid);
     }
     if now >= req.expires_at {

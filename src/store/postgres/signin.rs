@@ -1,0 +1,419 @@
+//! Auth requests: start, resend and redemption, each one transaction.
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+
+use super::outbox::{bind_message, insert_message, outbox_columns, outbox_from_row};
+use super::sessions::insert_session;
+use super::{PgQuery, PgStore, Tx, user_from_row};
+use crate::crypto;
+use crate::domain::{Channel, Identifier};
+use crate::store::rules::{self, CodeStep, Holder, LinkStep};
+use crate::store::{
+    AuthRequest, AuthState, CodeOutcome, LinkAction, LinkOutcome, NewAuthRequest, NewMessage, NewSession,
+    OutboxMessage, Purpose, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Rotation, SignInStore, SignedIn,
+    StoreError, User,
+};
+
+macro_rules! auth_columns {
+    () => {
+        "id, identifier_kind, identifier, user_id, channel, device_hash, match_number, redirect_to, state, \
+         failed_attempts, requester_ip, requester_agent, created_at, last_sent_at, expires_at, token_hash, locale, \
+         purpose"
+    };
+}
+
+fn bad(what: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("bad {what} in auth_requests").into())
+}
+
+fn auth_request_from_row(row: &PgRow) -> Result<AuthRequest, sqlx::Error> {
+    let kind: String = row.try_get(1)?;
+    let value: String = row.try_get(2)?;
+    let channel: String = row.try_get(4)?;
+    Ok(AuthRequest {
+        id: row.try_get(0)?,
+        purpose: Purpose::from_db(row.try_get::<&str, _>(17)?).ok_or_else(|| bad("purpose"))?,
+        identifier: Identifier::from_db(&kind, &value).ok_or_else(|| bad("identifier"))?,
+        user_id: row.try_get(3)?,
+        channel: Channel::from_db(&channel).ok_or_else(|| bad("channel"))?,
+        device_hash: row.try_get(5)?,
+        match_number: u8::try_from(row.try_get::<i32, _>(6)?).map_err(|_| bad("match_number"))?,
+        redirect_to: row.try_get(7)?,
+        state: AuthState::from_db(row.try_get::<&str, _>(8)?),
+        failed_attempts: u32::try_from(row.try_get::<i32, _>(9)?).unwrap_or(u32::MAX),
+        requester_ip: row.try_get(10)?,
+        requester_agent: row.try_get(11)?,
+        created_at: row.try_get(12)?,
+        last_sent_at: row.try_get(13)?,
+        expires_at: row.try_get(14)?,
+        token_hash: row.try_get(15)?,
+        locale: row.try_get(16)?,
+    })
+}
+
+/// The account behind an identifier and the identifier's run of wrong codes, its row
+/// locked for the rest of the transaction (two wrong codes at once both count).
+async fn holder(tx: &mut Tx, identifier: &Identifier) -> Result<Holder, sqlx::Error> {
+    let account = find_user(tx, identifier).await?;
+    let row = sqlx::query("SELECT failed_count, locked_until FROM code_failures WHERE identifier = $1 FOR UPDATE")
+        .bind(identifier.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let (failures, locked_until) = match row {
+        Some(r) => (i64::from(r.try_get::<i32, _>(0)?), r.try_get(1)?),
+        None => (0, None),
+    };
+    Ok(Holder { account, failures, locked_until })
+}
+
+/// The locale the request named becomes the account's.
+async fn upsert_verified_user(
+    tx: &mut Tx,
+    identifier: &Identifier,
+    request_id: &str,
+    now: i64,
+) -> Result<User, sqlx::Error> {
+    let sql = match identifier {
+        Identifier::Email(_) => {
+            "INSERT INTO users (id, email, email_verified_at, created_at, updated_at, locale)
+             VALUES ($1, $2, $3, $3, $3, (SELECT locale FROM auth_requests WHERE id = $4))
+             ON CONFLICT (email) DO UPDATE SET
+                 email_verified_at = COALESCE(users.email_verified_at, excluded.email_verified_at),
+                 updated_at = excluded.updated_at,
+                 locale = COALESCE(excluded.locale, users.locale)
+             RETURNING id, email, phone, created_at, disabled_at"
+        }
+        Identifier::Phone(_) => {
+            "INSERT INTO users (id, phone, phone_verified_at, created_at, updated_at, locale)
+             VALUES ($1, $2, $3, $3, $3, (SELECT locale FROM auth_requests WHERE id = $4))
+             ON CONFLICT (phone) DO UPDATE SET
+                 phone_verified_at = COALESCE(users.phone_verified_at, excluded.phone_verified_at),
+                 updated_at = excluded.updated_at,
+                 locale = COALESCE(excluded.locale, users.locale)
+             RETURNING id, email, phone, created_at, disabled_at"
+        }
+    };
+    let row = sqlx::query(sql)
+        .bind(crypto::new_id())
+        .bind(identifier.as_str())
+        .bind(now)
+        .bind(request_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    user_from_row(&row, 0)
+}
+
+async fn sign_in(
+    tx: &mut Tx,
+    request_id: &str,
+    identifier: &Identifier,
+    redirect_to: String,
+    s: &NewSession,
+) -> Result<SignedIn, sqlx::Error> {
+    let user = upsert_verified_user(tx, identifier, request_id, s.created_at).await?;
+    // A success ends the identifier's run of consecutive failures.
+    sqlx::query("DELETE FROM code_failures WHERE identifier = $1").bind(identifier.as_str()).execute(&mut **tx).await?;
+    let session = insert_session(tx, &user.id, s).await?;
+    Ok(SignedIn { user, session, redirect_to })
+}
+
+/// Records a request and queues its message in one statement: the account lookup, the
+/// decision (`rules::may_sign_in`, written here in SQL: an enabled account, or no account
+/// and `$26` = sign-up open), both inserts. A request that may not sign in gets the
+/// unusable hashes `$27`/`$28` and a `suppressed` message: the same rows as any other.
+/// `$29` is the request's purpose. Returns the message to hand off, if any.
+macro_rules! start_sql {
+    ($column:literal) => {
+        concat!(
+            "WITH u AS (SELECT id, disabled_at, locale FROM users WHERE ",
+            $column,
+            " = $3),
+             ok AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN EXISTS (SELECT 1 FROM u WHERE disabled_at IS NULL)
+                                ELSE $26 END AS deliver),
+             req AS (
+                 INSERT INTO auth_requests (id, purpose, identifier_kind, identifier, user_id, channel, code_hash,
+                     token_hash, device_hash, match_number, redirect_to, locale, state, requester_ip,
+                     requester_agent, created_at, last_sent_at, expires_at)
+                 SELECT $1, $29, $2, $3, (SELECT id FROM u), $4,
+                     CASE WHEN ok.deliver THEN $5 ELSE $27 END, CASE WHEN ok.deliver THEN $6 ELSE $28 END,
+                     $7, $8, $9, $10, 'pending', $11, $12, $13, $13, $14
+                 FROM ok
+                 RETURNING id),
+             m AS (
+                 INSERT INTO outbox (channel, recipient, kind, payload, status, attempts, lease_until, next_attempt_at,
+                     expires_at, created_at, locale)
+                 SELECT $15, $16, $17, CASE WHEN ok.deliver THEN $18 ELSE '' END,
+                     CASE WHEN ok.deliver THEN $19 ELSE 'suppressed' END, CASE WHEN ok.deliver THEN $20 ELSE 0 END,
+                     CASE WHEN ok.deliver THEN $21 END, $22, $23, $22, COALESCE($24, (SELECT locale FROM u), $25)
+                 FROM req, ok
+                 RETURNING ",
+            outbox_columns!(),
+            ", status)
+             SELECT ",
+            outbox_columns!(),
+            " FROM m WHERE status <> 'suppressed'"
+        )
+    };
+}
+
+fn start_statement<'q>(new: &'q NewAuthRequest, m: &'q NewMessage, signup_open: bool) -> PgQuery<'q> {
+    let sql = match new.identifier {
+        Identifier::Email(_) => start_sql!("email"),
+        Identifier::Phone(_) => start_sql!("phone"),
+    };
+    let query = sqlx::query(sql)
+        .bind(&new.id)
+        .bind(new.identifier.kind())
+        .bind(new.identifier.as_str())
+        .bind(new.channel.as_str())
+        .bind(&new.code_hash[..])
+        .bind(&new.token_hash[..])
+        .bind(&new.device_hash[..])
+        .bind(i32::from(new.match_number))
+        .bind(&new.redirect_to)
+        .bind(&new.locale)
+        .bind(&new.requester_ip)
+        .bind(&new.requester_agent)
+        .bind(new.created_at)
+        .bind(new.expires_at);
+    bind_message(query, m, true)
+        .bind(signup_open)
+        .bind(rules::unusable_hash().to_vec())
+        .bind(rules::unusable_hash().to_vec())
+        .bind(new.purpose.as_str())
+}
+
+/// GCRA in one atomic statement: the update happens only while the key is within its
+/// tolerance; no row back means "limited" (the same rule as `rules::gcra`).
+async fn hit_rate_limit(tx: &mut Tx, limit: &RateLimit) -> Result<(), StoreError> {
+    let tolerance = limit.interval_ms * i64::from(limit.burst.saturating_sub(1));
+    let allowed = sqlx::query(
+        "INSERT INTO rate_limits (key, tat) VALUES ($1, $2 + $3)
+         ON CONFLICT (key) DO UPDATE SET tat = GREATEST(rate_limits.tat, $2) + $3
+         WHERE GREATEST(rate_limits.tat, $2) - $2 <= $4
+         RETURNING tat",
+    )
+    .bind(&limit.key)
+    .bind(limit.now)
+    .bind(limit.interval_ms)
+    .bind(tolerance)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if allowed.is_some() {
+        return Ok(());
+    }
+    let tat: i64 =
+        sqlx::query_scalar("SELECT tat FROM rate_limits WHERE key = $1").bind(&limit.key).fetch_one(&mut **tx).await?;
+    Err(StoreError::RateLimited {
+        key: limit.key.clone(),
+        retry_after_ms: (tat.max(limit.now) - limit.now - tolerance).max(1),
+    })
+}
+
+async fn find_user(tx: &mut Tx, identifier: &Identifier) -> Result<Option<(String, bool)>, sqlx::Error> {
+    let sql = match identifier {
+        Identifier::Email(_) => "SELECT id, disabled_at FROM users WHERE email = $1",
+        Identifier::Phone(_) => "SELECT id, disabled_at FROM users WHERE phone = $1",
+    };
+    let row = sqlx::query(sql).bind(identifier.as_str()).fetch_optional(&mut **tx).await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get::<Option<i64>, _>(1)?.is_some()))).transpose()
+}
+
+/// A request, whatever its purpose, with its code hash, locked until the transaction ends.
+async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<(AuthRequest, Vec<u8>)>, sqlx::Error> {
+    let row =
+        sqlx::query(concat!("SELECT ", auth_columns!(), ", code_hash FROM auth_requests WHERE id = $1 FOR UPDATE"))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    row.map(|r| Ok((auth_request_from_row(&r)?, r.try_get(18)?))).transpose()
+}
+
+/// The one statement that spends a pending request.
+async fn spend(tx: &mut Tx, id: &str, to: AuthState, now: i64) -> Result<bool, sqlx::Error> {
+    let query = match to {
+        AuthState::Dead => {
+            sqlx::query("UPDATE auth_requests SET state = 'dead' WHERE id = $1 AND state = 'pending'").bind(id)
+        }
+        AuthState::Approved => sqlx::query(
+            "UPDATE auth_requests SET state = 'approved', approved_at = $2 WHERE id = $1 AND state = 'pending'",
+        )
+        .bind(id)
+        .bind(now),
+        AuthState::Consumed | AuthState::Pending => sqlx::query(
+            "UPDATE auth_requests SET state = 'consumed', consumed_at = $2 WHERE id = $1 AND state = 'pending'",
+        )
+        .bind(id)
+        .bind(now),
+    };
+    Ok(query.execute(&mut **tx).await?.rows_affected() == 1)
+}
+
+#[async_trait]
+impl SignInStore for PgStore {
+    async fn start_auth_request(
+        &self,
+        new: NewAuthRequest,
+        message: NewMessage,
+        signup_open: bool,
+        limits: Vec<RateLimit>,
+    ) -> Result<Option<OutboxMessage>, StoreError> {
+        // Without rate limits the start is one statement in its own implicit transaction:
+        // one round trip instead of five.
+        if limits.is_empty() {
+            let row = start_statement(&new, &message, signup_open).fetch_optional(&self.pool).await?;
+            return Ok(row.map(|r| outbox_from_row(&r)).transpose()?);
+        }
+        let mut tx = self.begin().await?;
+        for limit in &limits {
+            hit_rate_limit(&mut tx, limit).await?;
+        }
+        let row = start_statement(&new, &message, signup_open).fetch_optional(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(row.map(|r| outbox_from_row(&r)).transpose()?)
+    }
+
+    async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError> {
+        let row =
+            sqlx::query(concat!("SELECT ", auth_columns!(), " FROM auth_requests WHERE id = $1 AND purpose = $2"))
+                .bind(id)
+                .bind(Purpose::SignIn.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|r| auth_request_from_row(&r)).transpose()?)
+    }
+
+    async fn rotate_auth_request(
+        &self,
+        id: &str,
+        s: RotatedSecrets,
+        message: NewMessage,
+        signup_open: bool,
+        limits: Vec<RateLimit>,
+    ) -> Result<Rotation, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some((req, _)) = lock_request(&mut tx, id).await? else { return Ok(Rotation::Refused) };
+        let user = find_user(&mut tx, &req.identifier).await?;
+        let deliver = rules::may_sign_in(user.as_ref(), signup_open);
+        let (code_hash, token_hash) =
+            if deliver { (s.code_hash, s.token_hash) } else { (rules::unusable_hash(), rules::unusable_hash()) };
+        // The failed-attempt count is deliberately left alone.
+        let rotated = sqlx::query(
+            "UPDATE auth_requests SET code_hash = $2, token_hash = $3, expires_at = $4, last_sent_at = $5,
+                 send_count = send_count + 1
+             WHERE id = $1 AND state = 'pending' AND expires_at > $5",
+        )
+        .bind(id)
+        .bind(&code_hash[..])
+        .bind(&token_hash[..])
+        .bind(s.expires_at)
+        .bind(s.now)
+        .execute(&mut *tx)
+        .await?;
+        if rotated.rows_affected() != 1 {
+            return Ok(Rotation::Refused);
+        }
+        for limit in &limits {
+            hit_rate_limit(&mut tx, limit).await?;
+        }
+        let user_id = user.map(|(id, _)| id);
+        let message = insert_message(&mut tx, &message, user_id.as_deref(), deliver).await?;
+        tx.commit().await?;
+        Ok(Rotation::Rotated { message })
+    }
+
+    async fn redeem_code(&self, r: RedeemCode) -> Result<CodeOutcome, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some((req, code_hash)) = lock_request(&mut tx, &r.request_id).await? else {
+            return Ok(CodeOutcome::Invalid);
+        };
+        let holder = holder(&mut tx, &req.identifier).await?;
+        let outcome = match rules::decide_code(&req, &code_hash, &holder, &r) {
+            CodeStep::Done(outcome) => return Ok(outcome),
+            CodeStep::Wrong { failed, state, failures, locked_until, outcome } => {
+                sqlx::query("UPDATE auth_requests SET failed_attempts = $2, state = $3 WHERE id = $1")
+                    .bind(&req.id)
+                    .bind(i32::try_from(failed).unwrap_or(i32::MAX))
+                    .bind(state.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO code_failures (identifier, failed_count, locked_until, updated_at)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (identifier) DO UPDATE SET failed_count = excluded.failed_count,
+                         locked_until = excluded.locked_until, updated_at = excluded.updated_at",
+                )
+                .bind(req.identifier.as_str())
+                .bind(i32::try_from(failures).unwrap_or(i32::MAX))
+                .bind(locked_until)
+                .bind(r.now)
+                .execute(&mut *tx)
+                .await?;
+                outcome
+            }
+            CodeStep::Consume => {
+                if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
+                    return Ok(CodeOutcome::Invalid);
+                }
+                CodeOutcome::SignedIn(
+                    sign_in(&mut tx, &req.id, &req.identifier, req.redirect_to.clone(), &r.session).await?,
+                )
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn redeem_link(&self, r: RedeemLink) -> Result<LinkOutcome, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some((req, _)) = lock_request(&mut tx, &r.request_id).await? else {
+            return Ok(LinkOutcome::Invalid);
+        };
+        let account = find_user(&mut tx, &req.identifier).await?;
+        let outcome = match rules::decide_link(&req, account.as_ref(), &r) {
+            LinkStep::Done(outcome) => return Ok(outcome),
+            LinkStep::Kill => {
+                spend(&mut tx, &req.id, AuthState::Dead, r.now).await?;
+                LinkOutcome::WrongNumber
+            }
+            LinkStep::Approve => {
+                if spend(&mut tx, &req.id, AuthState::Approved, r.now).await? {
+                    LinkOutcome::Approved
+                } else {
+                    LinkOutcome::Invalid
+                }
+            }
+            LinkStep::SignInHere => {
+                let LinkAction::SignInHere(session) = &r.action else { return Ok(LinkOutcome::Invalid) };
+                if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
+                    return Ok(LinkOutcome::Invalid);
+                }
+                LinkOutcome::SignedIn(
+                    sign_in(&mut tx, &req.id, &req.identifier, req.redirect_to.clone(), session).await?,
+                )
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn claim_approved(&self, id: &str, session: NewSession, now: i64) -> Result<Option<SignedIn>, StoreError> {
+        let mut tx = self.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE auth_requests SET state = 'consumed', consumed_at = $2
+             WHERE id = $1 AND state = 'approved' AND expires_at > $2
+             RETURNING identifier_kind, identifier, redirect_to",
+        )
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = claimed else { return Ok(None) };
+        let identifier = Identifier::from_db(row.try_get(0)?, row.try_get(1)?).ok_or_else(|| bad("identifier"))?;
+        let signed_in = sign_in(&mut tx, id, &identifier, row.try_get(2)?, &session).await?;
+        tx.commit().await?;
+        Ok(Some(signed_in))
+    }
+}

@@ -1,0 +1,68 @@
+//! Health, the server key and cleanup.
+
+use async_trait::async_trait;
+use rusqlite::params;
+
+use super::SqliteStore;
+use crate::crypto;
+use crate::store::{OpsStore, RETENTION_MS, StoreError};
+
+#[async_trait]
+impl OpsStore for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.db.read(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))).await.map(|_| ())
+    }
+
+    async fn server_key(&self, now: i64) -> Result<[u8; 32], StoreError> {
+        let candidate = crypto::random_key();
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "INSERT INTO server_secrets (name, value, created_at) VALUES ('hmac', ?1, ?2) ON CONFLICT (name) DO NOTHING",
+                    params![&candidate[..], now],
+                )?;
+                let value: Vec<u8> = c.query_row("SELECT value FROM server_secrets WHERE name = 'hmac'", [], |r| r.get(0))?;
+                value
+                    .try_into()
+                    .map_err(|_| StoreError::Other(anyhow::anyhow!("the stored server key has the wrong length")))
+            })
+            .await
+    }
+
+    async fn cleanup(&self, now: i64, batch: usize) -> Result<u64, StoreError> {
+        let old = now - RETENTION_MS;
+        self.db
+            .write(move |c| {
+                let batch = batch as i64;
+                let mut deleted = 0;
+                deleted += c
+                    .prepare_cached("DELETE FROM auth_requests WHERE id IN (SELECT id FROM auth_requests WHERE expires_at < ?1 LIMIT ?2)")?
+                    .execute(params![now, batch])?;
+                deleted += c
+                    .prepare_cached(
+                        "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
+                         WHERE expires_at < ?1 OR idle_expires_at < ?1 OR revoked_at < ?1 LIMIT ?2)",
+                    )?
+                    .execute(params![now, batch])?;
+                deleted += c
+                    .prepare_cached(
+                        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox
+                         WHERE status IN ('sent', 'failed', 'suppressed') AND created_at < ?1 LIMIT ?2)",
+                    )?
+                    .execute(params![old, batch])?;
+                deleted += c
+                    .prepare_cached("DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE tat < ?1 LIMIT ?2)")?
+                    .execute(params![now, batch])?;
+                // A run of wrong codes is forgotten a retention period after its last
+                // failure, once no lock is running.
+                deleted += c
+                    .prepare_cached(
+                        "DELETE FROM code_failures WHERE identifier IN (SELECT identifier FROM code_failures
+                         WHERE updated_at < ?1 AND (locked_until IS NULL OR locked_until < ?2) LIMIT ?3)",
+                    )?
+                    .execute(params![old, now, batch])?;
+                Ok(deleted as u64)
+            })
+            .await
+    }
+}

@@ -1,0 +1,355 @@
+//! Auth requests: start, resend and redemption, each one job on the writer thread.
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::outbox::insert_message;
+use super::sessions::insert_session;
+use super::{SqliteStore, user_from_row};
+use crate::crypto;
+use crate::domain::{Channel, Identifier};
+use crate::store::rules::{self, CodeStep, Holder, LinkStep};
+use crate::store::{
+    AuthRequest, AuthState, CodeOutcome, LinkAction, LinkOutcome, NewAuthRequest, NewMessage, NewSession,
+    OutboxMessage, Purpose, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Rotation, SignInStore, SignedIn,
+    StoreError, User,
+};
+
+const AUTH_COLUMNS: &str = "id, identifier_kind, identifier, user_id, channel, device_hash, \
+     match_number, redirect_to, state, failed_attempts, requester_ip, requester_agent, \
+     created_at, last_sent_at, expires_at, token_hash, locale, purpose";
+
+fn auth_request_from_row(row: &Row<'_>) -> rusqlite::Result<AuthRequest> {
+    let kind: String = row.get(1)?;
+    let value: String = row.get(2)?;
+    let channel: String = row.get(4)?;
+    let bad = |what: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("bad {what} in auth_requests").into(),
+        )
+    };
+    Ok(AuthRequest {
+        id: row.get(0)?,
+        purpose: Purpose::from_db(&row.get::<_, String>(17)?).ok_or_else(|| bad("purpose"))?,
+        identifier: Identifier::from_db(&kind, &value).ok_or_else(|| bad("identifier"))?,
+        user_id: row.get(3)?,
+        channel: Channel::from_db(&channel).ok_or_else(|| bad("channel"))?,
+        device_hash: row.get(5)?,
+        match_number: row.get(6)?,
+        redirect_to: row.get(7)?,
+        state: AuthState::from_db(&row.get::<_, String>(8)?),
+        failed_attempts: row.get(9)?,
+        requester_ip: row.get(10)?,
+        requester_agent: row.get(11)?,
+        created_at: row.get(12)?,
+        last_sent_at: row.get(13)?,
+        expires_at: row.get(14)?,
+        token_hash: row.get(15)?,
+        locale: row.get(16)?,
+    })
+}
+
+/// The account behind an identifier: (id, disabled).
+fn find_user(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Option<(String, bool)>> {
+    let sql = match identifier {
+        Identifier::Email(_) => "SELECT id, disabled_at FROM users WHERE email = ?1",
+        Identifier::Phone(_) => "SELECT id, disabled_at FROM users WHERE phone = ?1",
+    };
+    conn.prepare_cached(sql)?
+        .query_row([identifier.as_str()], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.is_some())))
+        .optional()
+}
+
+/// Finds or creates the account for a verified identifier and marks it verified. The
+/// locale the request named becomes the account's.
+fn upsert_verified_user(
+    conn: &Connection,
+    identifier: &Identifier,
+    request_id: &str,
+    now: i64,
+) -> Result<User, StoreError> {
+    let sql = match identifier {
+        Identifier::Email(_) => {
+            "INSERT INTO users (id, email, email_verified_at, created_at, updated_at, locale)
+             VALUES (?1, ?2, ?3, ?3, ?3, (SELECT locale FROM auth_requests WHERE id = ?4))
+             ON CONFLICT (email) DO UPDATE SET
+                 email_verified_at = COALESCE(users.email_verified_at, excluded.email_verified_at),
+                 updated_at = excluded.updated_at,
+                 locale = COALESCE(excluded.locale, users.locale)
+             RETURNING id, email, phone, created_at, disabled_at"
+        }
+        Identifier::Phone(_) => {
+            "INSERT INTO users (id, phone, phone_verified_at, created_at, updated_at, locale)
+             VALUES (?1, ?2, ?3, ?3, ?3, (SELECT locale FROM auth_requests WHERE id = ?4))
+             ON CONFLICT (phone) DO UPDATE SET
+                 phone_verified_at = COALESCE(users.phone_verified_at, excluded.phone_verified_at),
+                 updated_at = excluded.updated_at,
+                 locale = COALESCE(excluded.locale, users.locale)
+             RETURNING id, email, phone, created_at, disabled_at"
+        }
+    };
+    let user = conn
+        .prepare_cached(sql)?
+        .query_row(params![crypto::new_id(), identifier.as_str(), now, request_id], |r| user_from_row(r, 0))?;
+    Ok(user)
+}
+
+fn sign_in(
+    conn: &Connection,
+    request_id: &str,
+    identifier: &Identifier,
+    redirect_to: String,
+    session: &NewSession,
+) -> Result<SignedIn, StoreError> {
+    let user = upsert_verified_user(conn, identifier, request_id, session.created_at)?;
+    // A success ends the identifier's run of consecutive failures.
+    conn.prepare_cached("DELETE FROM code_failures WHERE identifier = ?1")?.execute([identifier.as_str()])?;
+    let session = insert_session(conn, &user.id, session)?;
+    Ok(SignedIn { user, session, redirect_to })
+}
+
+/// The writer thread serialises jobs, so read-then-write here is atomic.
+fn hit_rate_limit(conn: &Connection, limit: &RateLimit) -> Result<(), StoreError> {
+    let tat: Option<i64> = conn
+        .prepare_cached("SELECT tat FROM rate_limits WHERE key = ?1")?
+        .query_row([&limit.key], |r| r.get(0))
+        .optional()?;
+    let new_tat = rules::gcra(tat, limit)
+        .map_err(|retry_after_ms| StoreError::RateLimited { key: limit.key.clone(), retry_after_ms })?;
+    conn.prepare_cached(
+        "INSERT INTO rate_limits (key, tat) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
+    )?
+    .execute(params![limit.key, new_tat])?;
+    Ok(())
+}
+
+/// A request, whatever its purpose, with its code hash (the writer thread serialises jobs,
+/// so what it reads stays true until the job ends).
+fn load_request_for_update(conn: &Connection, id: &str) -> rusqlite::Result<Option<(AuthRequest, Vec<u8>)>> {
+    conn.prepare_cached(&format!("SELECT {AUTH_COLUMNS}, code_hash FROM auth_requests WHERE id = ?1"))?
+        .query_row([id], |r| Ok((auth_request_from_row(r)?, r.get(18)?)))
+        .optional()
+}
+
+/// The account behind an identifier and the identifier's run of wrong codes.
+fn holder(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Holder> {
+    let account = find_user(conn, identifier)?;
+    let failures = conn
+        .prepare_cached("SELECT failed_count, locked_until FROM code_failures WHERE identifier = ?1")?
+        .query_row([identifier.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (failures, locked_until) = failures.unwrap_or((0, None));
+    Ok(Holder { account, failures, locked_until })
+}
+
+/// The one statement that spends a pending request: of two concurrent redemptions only
+/// one sees state = 'pending'.
+fn spend(conn: &Connection, id: &str, to: AuthState, now: i64) -> rusqlite::Result<bool> {
+    let changed = match to {
+        AuthState::Dead => conn
+            .prepare_cached("UPDATE auth_requests SET state = 'dead' WHERE id = ?1 AND state = 'pending'")?
+            .execute([id])?,
+        AuthState::Approved => conn
+            .prepare_cached(
+                "UPDATE auth_requests SET state = 'approved', approved_at = ?2 WHERE id = ?1 AND state = 'pending'",
+            )?
+            .execute(params![id, now])?,
+        AuthState::Consumed | AuthState::Pending => conn
+            .prepare_cached(
+                "UPDATE auth_requests SET state = 'consumed', consumed_at = ?2 WHERE id = ?1 AND state = 'pending'",
+            )?
+            .execute(params![id, now])?,
+    };
+    Ok(changed == 1)
+}
+
+fn redeem_code_job(conn: &Connection, r: RedeemCode) -> Result<CodeOutcome, StoreError> {
+    let Some((req, code_hash)) = load_request_for_update(conn, &r.request_id)? else {
+        return Ok(CodeOutcome::Invalid);
+    };
+    let holder = holder(conn, &req.identifier)?;
+    match rules::decide_code(&req, &code_hash, &holder, &r) {
+        CodeStep::Done(outcome) => Ok(outcome),
+        CodeStep::Wrong { failed, state, failures, locked_until, outcome } => {
+            conn.prepare_cached("UPDATE auth_requests SET failed_attempts = ?2, state = ?3 WHERE id = ?1")?
+                .execute(params![req.id, failed, state.as_str()])?;
+            conn.prepare_cached(
+                "INSERT INTO code_failures (identifier, failed_count, locked_until, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (identifier) DO UPDATE SET failed_count = excluded.failed_count,
+                     locked_until = excluded.locked_until, updated_at = excluded.updated_at",
+            )?
+            .execute(params![req.identifier.as_str(), failures, locked_until, r.now])?;
+            Ok(outcome)
+        }
+        CodeStep::Consume => {
+            if !spend(conn, &req.id, AuthState::Consumed, r.now)? {
+                return Ok(CodeOutcome::Invalid);
+            }
+            Ok(CodeOutcome::SignedIn(sign_in(conn, &req.id, &req.identifier, req.redirect_to, &r.session)?))
+        }
+    }
+}
+
+fn redeem_link_job(conn: &Connection, r: RedeemLink) -> Result<LinkOutcome, StoreError> {
+    let Some((req, _)) = load_request_for_update(conn, &r.request_id)? else {
+        return Ok(LinkOutcome::Invalid);
+    };
+    let account = find_user(conn, &req.identifier)?;
+    match rules::decide_link(&req, account.as_ref(), &r) {
+        LinkStep::Done(outcome) => Ok(outcome),
+        LinkStep::Kill => {
+            spend(conn, &req.id, AuthState::Dead, r.now)?;
+            Ok(LinkOutcome::WrongNumber)
+        }
+        LinkStep::Approve => Ok(if spend(conn, &req.id, AuthState::Approved, r.now)? {
+            LinkOutcome::Approved
+        } else {
+            LinkOutcome::Invalid
+        }),
+        LinkStep::SignInHere => {
+            let LinkAction::SignInHere(session) = &r.action else { return Ok(LinkOutcome::Invalid) };
+            if !spend(conn, &req.id, AuthState::Consumed, r.now)? {
+                return Ok(LinkOutcome::Invalid);
+            }
+            Ok(LinkOutcome::SignedIn(sign_in(conn, &req.id, &req.identifier, req.redirect_to, session)?))
+        }
+    }
+}
+
+#[async_trait]
+impl SignInStore for SqliteStore {
+    async fn start_auth_request(
+        &self,
+        new: NewAuthRequest,
+        message: NewMessage,
+        signup_open: bool,
+        limits: Vec<RateLimit>,
+    ) -> Result<Option<OutboxMessage>, StoreError> {
+        self.db
+            .write(move |c| {
+                for limit in &limits {
+                    hit_rate_limit(c, limit)?;
+                }
+                let user = find_user(c, &new.identifier)?;
+                let deliver = rules::may_sign_in(user.as_ref(), signup_open);
+                let (code_hash, token_hash) = if deliver {
+                    (new.code_hash, new.token_hash)
+                } else {
+                    (rules::unusable_hash(), rules::unusable_hash())
+                };
+                let user_id = user.as_ref().map(|(id, _)| id.clone());
+                c.prepare_cached(
+                    "INSERT INTO auth_requests (id, purpose, identifier_kind, identifier, user_id, channel, code_hash,
+                         token_hash, device_hash, match_number, redirect_to, locale, state, requester_ip,
+                         requester_agent, created_at, last_sent_at, expires_at)
+                     VALUES (?1, ?16, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?14, ?14, ?15)",
+                )?
+                .execute(params![
+                    new.id,
+                    new.identifier.kind(),
+                    new.identifier.as_str(),
+                    user_id,
+                    new.channel.as_str(),
+                    &code_hash[..],
+                    &token_hash[..],
+                    &new.device_hash[..],
+                    new.match_number,
+                    new.redirect_to,
+                    new.locale,
+                    new.requester_ip,
+                    new.requester_agent,
+                    new.created_at,
+                    new.expires_at,
+                    new.purpose.as_str(),
+                ])?;
+                Ok(insert_message(c, &message, user_id.as_deref(), deliver)?)
+            })
+            .await
+    }
+
+    async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError> {
+        let id = id.to_owned();
+        self.db
+            .read(move |c| {
+                c.prepare_cached(&format!("SELECT {AUTH_COLUMNS} FROM auth_requests WHERE id = ?1 AND purpose = ?2"))?
+                    .query_row(params![id, Purpose::SignIn.as_str()], auth_request_from_row)
+                    .optional()
+            })
+            .await
+    }
+
+    async fn rotate_auth_request(
+        &self,
+        id: &str,
+        s: RotatedSecrets,
+        message: NewMessage,
+        signup_open: bool,
+        limits: Vec<RateLimit>,
+    ) -> Result<Rotation, StoreError> {
+        let id = id.to_owned();
+        self.db
+            .write(move |c| {
+                let Some((req, _)) = load_request_for_update(c, &id)? else {
+                    return Ok(Rotation::Refused);
+                };
+                let user = find_user(c, &req.identifier)?;
+                let deliver = rules::may_sign_in(user.as_ref(), signup_open);
+                let (code_hash, token_hash) = if deliver {
+                    (s.code_hash, s.token_hash)
+                } else {
+                    (rules::unusable_hash(), rules::unusable_hash())
+                };
+                // The failed-attempt count is deliberately left alone: a resend must never
+                // buy an attacker five more guesses.
+                let rotated = c
+                    .prepare_cached(
+                        "UPDATE auth_requests SET code_hash = ?2, token_hash = ?3, expires_at = ?4, last_sent_at = ?5,
+                             send_count = send_count + 1
+                         WHERE id = ?1 AND state = 'pending' AND expires_at > ?5",
+                    )?
+                    .execute(params![id, &code_hash[..], &token_hash[..], s.expires_at, s.now])?;
+                if rotated != 1 {
+                    return Ok(Rotation::Refused);
+                }
+                for limit in &limits {
+                    hit_rate_limit(c, limit)?;
+                }
+                let user_id = user.map(|(id, _)| id);
+                let message = insert_message(c, &message, user_id.as_deref(), deliver)?;
+                Ok(Rotation::Rotated { message })
+            })
+            .await
+    }
+
+    async fn redeem_code(&self, redeem: RedeemCode) -> Result<CodeOutcome, StoreError> {
+        self.db.write(move |c| redeem_code_job(c, redeem)).await
+    }
+
+    async fn redeem_link(&self, redeem: RedeemLink) -> Result<LinkOutcome, StoreError> {
+        self.db.write(move |c| redeem_link_job(c, redeem)).await
+    }
+
+    async fn claim_approved(&self, id: &str, session: NewSession, now: i64) -> Result<Option<SignedIn>, StoreError> {
+        let id = id.to_owned();
+        self.db
+            .write(move |c| {
+                let claimed = c
+                    .prepare_cached(
+                        "UPDATE auth_requests SET state = 'consumed', consumed_at = ?2
+                         WHERE id = ?1 AND state = 'approved' AND expires_at > ?2
+                         RETURNING identifier_kind, identifier, redirect_to",
+                    )?
+                    .query_row(params![id, now], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                    })
+                    .optional()?;
+                let Some((kind, value, redirect_to)) = claimed else { return Ok(None) };
+                let identifier = Identifier::from_db(&kind, &value)
+                    .ok_or_else(|| StoreError::Other(anyhow::anyhow!("bad identifier in auth_requests")))?;
+                Ok(Some(sign_in(c, &id, &identifier, redirect_to, &session)?))
+            })
+            .await
+    }
+}

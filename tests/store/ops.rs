@@ -1,0 +1,44 @@
+//! `OpsStore`: the server key and cleanup.
+
+use postern::store::StoreError;
+
+use crate::{MINUTE, NOW, limit, request, start, store};
+
+backend_test! {
+async fn the_server_key_is_created_once_and_then_stable() {
+    let f = store().await;
+    let a = f.store.server_key(NOW).await.unwrap();
+    let b = f.store.server_key(NOW + 1).await.unwrap();
+    assert_eq!(a, b);
+}
+}
+
+backend_test! {
+async fn cleanup_removes_only_what_can_no_longer_matter() {
+    let f = store().await;
+    let old = start(&f.store, "old@example.com", NOW).await;
+    let later = NOW + 8 * 24 * 60 * MINUTE;
+    let fresh = start(&f.store, "fresh@example.com", later).await;
+    let (_, new, message) = request("limited@example.com", later);
+    f.store.start_auth_request(new, message, true, vec![limit("live", 5, later)]).await.unwrap();
+    let mut deleted = 0;
+    loop {
+        let n = f.store.cleanup(later + 1, 2).await.unwrap();
+        deleted += n;
+        if n == 0 {
+            break;
+        }
+    }
+    assert!(deleted >= 1);
+    assert!(f.store.auth_request(&old.id).await.unwrap().is_none(), "expired request removed");
+    assert!(f.store.auth_request(&fresh.id).await.unwrap().is_some(), "live request kept");
+    let (_, new, message) = request("limited@example.com", later + 2);
+    let five = (0..4).map(|_| limit("live", 5, later + 2)).collect();
+    f.store.start_auth_request(new, message, true, five).await.unwrap();
+    let (_, new, message) = request("limited@example.com", later + 3);
+    assert!(matches!(
+        f.store.start_auth_request(new, message, true, vec![limit("live", 5, later + 3)]).await,
+        Err(StoreError::RateLimited { .. })
+    ), "a live rate-limit key survives cleanup");
+}
+}
