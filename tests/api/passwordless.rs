@@ -155,6 +155,21 @@ async fn a_code_works_only_for_its_own_request() {
 }}
 
 backend_test! {
+async fn a_second_start_for_an_address_kills_the_first_requests_code_and_link() {
+    let app = spawn_app().await;
+    let (first, old) = app.start_and_read(&app.browser, "ada@example.com").await;
+    app.clock.advance(Duration::from_secs(61));
+    let (second, new) = app.start_and_read(&new_browser(), "ada@example.com").await;
+    // DESIGN.md: a new secret kills the old — only the newest link and code work.
+    let r = app.verify(&app.browser, &first, &old.code()).await;
+    assert_eq!(r.status(), 410, "the first code is dead");
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "expired");
+    let (status, _) = app.page(&new_browser(), &format!("/login/link?token={}", old.token())).await;
+    assert_eq!(status, 400, "and so is the first link");
+    assert_eq!(app.verify(&app.browser, &second, &new.code()).await.status(), 200, "the second one works");
+}}
+
+backend_test! {
 async fn resend_rotates_the_code_and_link_and_the_old_ones_die() {
     let app = spawn_app().await;
     let id = app.start_ok(&app.browser, "ada@example.com").await;

@@ -22,7 +22,9 @@ use postern::crypto::{self, Hash};
 use postern::domain::{Channel, EmailAddress, Identifier};
 use postern::store::postgres::{self, PgSettings, PgStore};
 use postern::store::sqlite::SqliteStore;
-use postern::store::{NewAuthRequest, NewMessage, NewSession, Purpose, RateLimit, RedeemCode, Store};
+use postern::store::{
+    LinkAction, NewAuthRequest, NewMessage, NewSession, Purpose, RateLimit, RedeemCode, RedeemLink, Store,
+};
 
 use crate::common::{Backend, TestDb, backend};
 
@@ -119,6 +121,17 @@ pub(crate) fn session(now: i64) -> NewSession {
         idle_expires_at: now + 7 * 24 * 60 * MINUTE,
         ip: "127.0.0.1".into(),
         user_agent: "test".into(),
+    }
+}
+
+/// Spending `req`'s link to sign in the browser that holds it.
+pub(crate) fn sign_in_here(req: &Req, now: i64, signup_open: bool) -> RedeemLink {
+    RedeemLink {
+        request_id: req.id.clone(),
+        token_hash: req.token,
+        action: LinkAction::SignInHere(session(now)),
+        now,
+        signup_open,
     }
 }
 

@@ -7,7 +7,7 @@ use postern::store::{
     AuthState, CodeOutcome, LinkAction, LinkOutcome, Purpose, RedeemCode, RedeemLink, RotatedSecrets, Rotation,
 };
 
-use crate::{MINUTE, NOW, Req, hash, redeem, request, rows, session, start, store};
+use crate::{MINUTE, NOW, Req, hash, redeem, request, rows, session, sign_in_here, start, store};
 
 backend_test! {
 async fn a_start_commits_the_request_and_its_message_together() {
@@ -36,13 +36,7 @@ async fn a_closed_signup_start_for_an_unknown_address_sends_nothing_and_holds_no
     // The code the flow made does not open it, even with sign-up open at verify.
     let outcome = f.store.redeem_code(redeem(&req, req.code, NOW + 1)).await.unwrap();
     assert!(matches!(outcome, CodeOutcome::WrongCode { remaining: 4 }), "{outcome:?}");
-    let link = RedeemLink {
-        request_id: req.id.clone(),
-        token_hash: req.token,
-        action: LinkAction::SignInHere(session(NOW)),
-        now: NOW + 1,
-        signup_open: true,
-    };
+    let link = sign_in_here(&req, NOW + 1, true);
     assert!(matches!(f.store.redeem_link(link).await.unwrap(), LinkOutcome::Invalid));
     // A resend rotates to unusable secrets again.
     let rotated = RotatedSecrets { code_hash: hash("c2"), token_hash: hash("t2"), now: NOW + 2, expires_at: NOW + 10 * MINUTE };
@@ -84,13 +78,7 @@ async fn a_right_secret_does_not_sign_up_an_unknown_address_once_signup_is_close
     r.signup_open = false;
     let outcome = f.store.redeem_code(r).await.unwrap();
     assert!(matches!(outcome, CodeOutcome::WrongCode { .. }), "{outcome:?}");
-    let link = RedeemLink {
-        request_id: req.id.clone(),
-        token_hash: req.token,
-        action: LinkAction::SignInHere(session(NOW)),
-        now: NOW + 1,
-        signup_open: false,
-    };
+    let link = sign_in_here(&req, NOW + 1, false);
     assert!(matches!(f.store.redeem_link(link).await.unwrap(), LinkOutcome::Invalid));
     assert_eq!(rows(&f, "SELECT count(*) FROM users").await, 0);
 }
@@ -219,16 +207,28 @@ async fn a_request_for_another_purpose_is_neither_found_nor_redeemed_as_a_sign_i
         assert!(f.store.auth_request(&req.id).await.unwrap().is_none(), "{purpose:?} is not a sign-in request");
         let outcome = f.store.redeem_code(redeem(&req, req.code, NOW + 1)).await.unwrap();
         assert!(matches!(outcome, CodeOutcome::Invalid), "{purpose:?}: {outcome:?}");
-        let link = RedeemLink {
-            request_id: req.id.clone(),
-            token_hash: req.token,
-            action: LinkAction::SignInHere(session(NOW)),
-            now: NOW + 1,
-            signup_open: true,
-        };
+        let link = sign_in_here(&req, NOW + 1, true);
         assert!(matches!(f.store.redeem_link(link).await.unwrap(), LinkOutcome::Invalid), "{purpose:?}");
     }
     assert_eq!(rows(&f, "SELECT count(*) FROM auth_requests WHERE purpose IN ('signup', 'reset', 'change')").await, 3);
     assert_eq!(rows(&f, "SELECT count(*) FROM users").await, 0, "no redemption signed anyone in");
+}
+}
+
+backend_test! {
+async fn a_second_start_for_an_identifier_kills_the_first_requests_code_and_link() {
+    let f = store().await;
+    let first = start(&f.store, "ada@example.com", NOW).await;
+    let other = start(&f.store, "grace@example.com", NOW).await;
+    let second = start(&f.store, "ada@example.com", NOW + 1).await;
+    assert_eq!(f.store.auth_request(&first.id).await.unwrap().unwrap().state, AuthState::Dead);
+    let outcome = f.store.redeem_code(redeem(&first, first.code, NOW + 2)).await.unwrap();
+    assert!(matches!(outcome, CodeOutcome::Expired), "the first code is dead: {outcome:?}");
+    assert!(matches!(f.store.redeem_link(sign_in_here(&first, NOW + 2, true)).await.unwrap(), LinkOutcome::Invalid));
+    assert!(matches!(f.store.redeem_code(redeem(&second, second.code, NOW + 2)).await.unwrap(), CodeOutcome::SignedIn(_)));
+    assert!(
+        matches!(f.store.redeem_code(redeem(&other, other.code, NOW + 2)).await.unwrap(), CodeOutcome::SignedIn(_)),
+        "another identifier's request is not touched"
+    );
 }
 }

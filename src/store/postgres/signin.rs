@@ -123,7 +123,9 @@ async fn sign_in(
 /// decision (`rules::may_sign_in`, written here in SQL: an enabled account, or no account
 /// and `$26` = sign-up open), both inserts. A request that may not sign in gets the
 /// unusable hashes `$27`/`$28` and a `suppressed` message: the same rows as any other.
-/// `$29` is the request's purpose. Returns the message to hand off, if any.
+/// `$29` is the request's purpose. The identifier's live requests of that purpose die
+/// (`killed`): one live secret per identifier and purpose. Returns the message to hand
+/// off, if any.
 macro_rules! start_sql {
     ($column:literal) => {
         concat!(
@@ -132,6 +134,9 @@ macro_rules! start_sql {
             " = $3),
              ok AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN EXISTS (SELECT 1 FROM u WHERE disabled_at IS NULL)
                                 ELSE $26 END AS deliver),
+             killed AS (
+                 UPDATE auth_requests SET state = 'dead'
+                 WHERE identifier = $3 AND purpose = $29 AND state IN ('pending', 'approved')),
              req AS (
                  INSERT INTO auth_requests (id, purpose, identifier_kind, identifier, user_id, channel, code_hash,
                      token_hash, device_hash, match_number, redirect_to, locale, state, requester_ip,

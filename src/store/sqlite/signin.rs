@@ -240,6 +240,13 @@ impl SignInStore for SqliteStore {
                     (rules::unusable_hash(), rules::unusable_hash())
                 };
                 let user_id = user.as_ref().map(|(id, _)| id.clone());
+                // DESIGN.md: a new secret kills the old — the identifier's live requests of
+                // this purpose die, so only the newest link and code work (issue 11).
+                c.prepare_cached(
+                    "UPDATE auth_requests SET state = 'dead'
+                     WHERE identifier = ?1 AND purpose = ?2 AND state IN ('pending', 'approved')",
+                )?
+                .execute(params![new.identifier.as_str(), new.purpose.as_str()])?;
                 c.prepare_cached(
                     "INSERT INTO auth_requests (id, purpose, identifier_kind, identifier, user_id, channel, code_hash,
                          token_hash, device_hash, match_number, redirect_to, locale, state, requester_ip,
