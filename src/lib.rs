@@ -15,6 +15,7 @@ pub mod flows;
 pub mod http;
 pub mod i18n;
 pub mod messages;
+pub mod passwords;
 pub mod startup;
 pub mod state;
 pub mod store;

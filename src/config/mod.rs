@@ -12,9 +12,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 mod delivery;
+mod passwords;
 mod theme;
 
 pub use delivery::*;
+pub use passwords::PasswordSettings;
 pub use theme::ThemeSettings;
 
 const ENV_PREFIX: &str = "POSTERN_";
@@ -51,6 +53,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub http: HttpSettings,
     pub passwordless: PasswordlessSettings,
+    pub passwords: PasswordSettings,
     pub sessions: SessionSettings,
     pub rate_limits: RateLimitSettings,
     pub delivery: DeliverySettings,
@@ -204,6 +207,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             http: HttpSettings::default(),
             passwordless: PasswordlessSettings::default(),
+            passwords: PasswordSettings::default(),
             sessions: SessionSettings::default(),
             rate_limits: RateLimitSettings::default(),
             delivery: DeliverySettings::default(),
@@ -333,6 +337,7 @@ impl Settings {
             bail!("sqlite.readers and sqlite.max_batch must be at least 1");
         }
         self.delivery.validate()?;
+        self.passwords.validate()?;
         self.delivery.check_dev_provider(&self.public_url())?;
         if let Some(token) = &self.metrics.bearer_token
             && token.expose_secret().len() < 16
@@ -409,7 +414,7 @@ impl Settings {
         format!(
             "listen = {}\npublic_url = {}\ndatabase_url = {}\napp_name = {:?}\nsignup = {:?}\n\
              trusted_proxies = {:?}\nredirect_allowlist = {:?}\nlog = {:?}\nhttp = {:?}\n\
-             passwordless = {:?}\nsessions = {:?}\nrate_limits = {:?}\n\
+             passwordless = {:?}\npasswords = {}\nsessions = {:?}\nrate_limits = {:?}\n\
              {}delivery.email.smtp_url = {}\ntheme = {:?}\ndefault_locale = {}\ntemplates_dir = {:?}\n\
              sqlite = {:?}\npostgres = {:?}\nmigrate_on_start = {}\nmetrics.listen = {:?}\n\
              metrics.bearer_token = {}\nmetrics on the main listener = {:?}\n",
@@ -423,6 +428,7 @@ impl Settings {
             self.log,
             self.http,
             self.passwordless,
+            self.passwords.summary(),
             self.sessions,
             self.rate_limits,
             self.delivery.summary(),

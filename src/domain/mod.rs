@@ -3,6 +3,7 @@
 mod code;
 mod email;
 mod identifier;
+pub mod password;
 mod phone;
 mod redirect;
 pub mod user_agent;
