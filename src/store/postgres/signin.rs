@@ -56,8 +56,9 @@ fn auth_request_from_row(row: &PgRow) -> Result<AuthRequest, sqlx::Error> {
 /// The account behind an identifier and the identifier's run of wrong codes, its row
 /// locked for the rest of the transaction. Concurrent wrong codes are all counted: codes
 /// of one request queue on the request's row lock (`lock_request`), and an identifier has
-/// only one live request per purpose (a new start kills the older ones), so two
-/// transactions never both find no failure row for one identifier and both insert 1.
+/// only one live request per purpose (a new start kills the older ones; starts for one
+/// identifier queue on its rate-limit row, so they cannot race past each other), so two
+/// transactions do not both find no failure row for one identifier and both insert 1.
 async fn holder(tx: &mut Tx, identifier: &Identifier) -> Result<Holder, sqlx::Error> {
     let account = find_user(tx, identifier).await?;
     let row = sqlx::query("SELECT failed_count, locked_until FROM code_failures WHERE identifier = $1 FOR UPDATE")
