@@ -16,6 +16,13 @@ pub struct Holder {
     pub locked_until: Option<i64>,
 }
 
+impl Holder {
+    /// Whether a success has a run of failures to end (else there is nothing to delete).
+    pub fn has_failures(&self) -> bool {
+        self.failures > 0 || self.locked_until.is_some()
+    }
+}
+
 /// Whether a verified request for this identifier may end in a session: an enabled
 /// account, or no account while sign-up is open. Start uses it to decide whether a
 /// message goes out, and verification to decide whether a right secret signs in, so

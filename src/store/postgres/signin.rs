@@ -53,23 +53,30 @@ fn auth_request_from_row(row: &PgRow) -> Result<AuthRequest, sqlx::Error> {
     })
 }
 
-/// The account behind an identifier and the identifier's run of wrong codes, its row
-/// locked for the rest of the transaction. Concurrent wrong codes are all counted: codes
+/// The account behind an identifier and the identifier's run of wrong codes, in one
+/// round trip. No row lock is needed: concurrent wrong codes are all counted because codes
 /// of one request queue on the request's row lock (`lock_request`), and an identifier has
 /// only one live request per purpose (a new start kills the older ones; starts for one
 /// identifier queue on its rate-limit row, so they cannot race past each other), so two
-/// transactions do not both find no failure row for one identifier and both insert 1.
+/// transactions do not both read the same count for one identifier.
 async fn holder(tx: &mut Tx, identifier: &Identifier) -> Result<Holder, sqlx::Error> {
-    let account = find_user(tx, identifier).await?;
-    let row = sqlx::query("SELECT failed_count, locked_until FROM code_failures WHERE identifier = $1 FOR UPDATE")
-        .bind(identifier.as_str())
-        .fetch_optional(&mut **tx)
-        .await?;
-    let (failures, locked_until) = match row {
-        Some(r) => (i64::from(r.try_get::<i32, _>(0)?), r.try_get(1)?),
-        None => (0, None),
+    let sql = match identifier {
+        Identifier::Email(_) => {
+            "SELECT u.id, u.disabled_at, f.failed_count, f.locked_until FROM (SELECT $1::text AS identifier) i
+             LEFT JOIN users u ON u.email = i.identifier LEFT JOIN code_failures f ON f.identifier = i.identifier"
+        }
+        Identifier::Phone(_) => {
+            "SELECT u.id, u.disabled_at, f.failed_count, f.locked_until FROM (SELECT $1::text AS identifier) i
+             LEFT JOIN users u ON u.phone = i.identifier LEFT JOIN code_failures f ON f.identifier = i.identifier"
+        }
     };
-    Ok(Holder { account, failures, locked_until })
+    let row = sqlx::query(sql).bind(identifier.as_str()).fetch_one(&mut **tx).await?;
+    let account = match row.try_get::<Option<String>, _>(0)? {
+        Some(id) => Some((id, row.try_get::<Option<i64>, _>(1)?.is_some())),
+        None => None,
+    };
+    let failures = row.try_get::<Option<i32>, _>(2)?.map_or(0, i64::from);
+    Ok(Holder { account, failures, locked_until: row.try_get(3)? })
 }
 
 /// The locale the request named becomes the account's.
@@ -115,10 +122,16 @@ async fn sign_in(
     identifier: &Identifier,
     redirect_to: String,
     s: &NewSession,
+    end_failures: bool,
 ) -> Result<SignedIn, sqlx::Error> {
     let user = upsert_verified_user(tx, identifier, request_id, s.created_at).await?;
     // A success ends the identifier's run of consecutive failures.
-    sqlx::query("DELETE FROM code_failures WHERE identifier = $1").bind(identifier.as_str()).execute(&mut **tx).await?;
+    if end_failures {
+        sqlx::query("DELETE FROM code_failures WHERE identifier = $1")
+            .bind(identifier.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
     let session = insert_session(tx, &user.id, s).await?;
     Ok(SignedIn { user, session, redirect_to })
 }
@@ -366,8 +379,10 @@ impl SignInStore for PgStore {
                 if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
                     return Ok(CodeOutcome::Invalid);
                 }
+                let end_failures = holder.has_failures();
                 CodeOutcome::SignedIn(
-                    sign_in(&mut tx, &req.id, &req.identifier, req.redirect_to.clone(), &r.session).await?,
+                    sign_in(&mut tx, &req.id, &req.identifier, req.redirect_to.clone(), &r.session, end_failures)
+                        .await?,
                 )
             }
         };
@@ -400,7 +415,7 @@ impl SignInStore for PgStore {
                     return Ok(LinkOutcome::Invalid);
                 }
                 LinkOutcome::SignedIn(
-                    sign_in(&mut tx, &req.id, &req.identifier, req.redirect_to.clone(), session).await?,
+                    sign_in(&mut tx, &req.id, &req.identifier, req.redirect_to.clone(), session, true).await?,
                 )
             }
         };
@@ -421,7 +436,7 @@ impl SignInStore for PgStore {
         .await?;
         let Some(row) = claimed else { return Ok(None) };
         let identifier = Identifier::from_db(row.try_get(0)?, row.try_get(1)?).ok_or_else(|| bad("identifier"))?;
-        let signed_in = sign_in(&mut tx, id, &identifier, row.try_get(2)?, &session).await?;
+        let signed_in = sign_in(&mut tx, id, &identifier, row.try_get(2)?, &session, true).await?;
         tx.commit().await?;
         Ok(Some(signed_in))
     }

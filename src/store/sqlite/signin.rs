@@ -102,10 +102,13 @@ fn sign_in(
     identifier: &Identifier,
     redirect_to: String,
     session: &NewSession,
+    end_failures: bool,
 ) -> Result<SignedIn, StoreError> {
     let user = upsert_verified_user(conn, identifier, request_id, session.created_at)?;
     // A success ends the identifier's run of consecutive failures.
-    conn.prepare_cached("DELETE FROM code_failures WHERE identifier = ?1")?.execute([identifier.as_str()])?;
+    if end_failures {
+        conn.prepare_cached("DELETE FROM code_failures WHERE identifier = ?1")?.execute([identifier.as_str()])?;
+    }
     let session = insert_session(conn, &user.id, session)?;
     Ok(SignedIn { user, session, redirect_to })
 }
@@ -187,7 +190,15 @@ fn redeem_code_job(conn: &Connection, r: RedeemCode) -> Result<CodeOutcome, Stor
             if !spend(conn, &req.id, AuthState::Consumed, r.now)? {
                 return Ok(CodeOutcome::Invalid);
             }
-            Ok(CodeOutcome::SignedIn(sign_in(conn, &req.id, &req.identifier, req.redirect_to, &r.session)?))
+            let end_failures = holder.has_failures();
+            Ok(CodeOutcome::SignedIn(sign_in(
+                conn,
+                &req.id,
+                &req.identifier,
+                req.redirect_to,
+                &r.session,
+                end_failures,
+            )?))
         }
     }
 }
@@ -213,7 +224,7 @@ fn redeem_link_job(conn: &Connection, r: RedeemLink) -> Result<LinkOutcome, Stor
             if !spend(conn, &req.id, AuthState::Consumed, r.now)? {
                 return Ok(LinkOutcome::Invalid);
             }
-            Ok(LinkOutcome::SignedIn(sign_in(conn, &req.id, &req.identifier, req.redirect_to, session)?))
+            Ok(LinkOutcome::SignedIn(sign_in(conn, &req.id, &req.identifier, req.redirect_to, session, true)?))
         }
     }
 }
@@ -355,7 +366,7 @@ impl SignInStore for SqliteStore {
                 let Some((kind, value, redirect_to)) = claimed else { return Ok(None) };
                 let identifier = Identifier::from_db(&kind, &value)
                     .ok_or_else(|| StoreError::Other(anyhow::anyhow!("bad identifier in auth_requests")))?;
-                Ok(Some(sign_in(c, &id, &identifier, redirect_to, &session)?))
+                Ok(Some(sign_in(c, &id, &identifier, redirect_to, &session, true)?))
             })
             .await
     }
