@@ -60,8 +60,13 @@ pub fn verify(state: &AppState, jar: &CookieJar, headers: &HeaderMap, submitted:
 /// - no `Sec-Fetch-Site: cross-site`, and an `Origin` that is absent, `null` (see above)
 ///   or this server's own (or an allow-listed app's) — a sibling subdomain is same-site
 ///   but not same-origin;
-/// - for a POST, `Content-Type: application/json` or the form token in `X-CSRF-Token`
-///   (methods such as DELETE always need a preflight cross-origin).
+/// - for a POST from a browser, proof that this origin sent it: `Sec-Fetch-Site:
+///   same-origin` (set by the browser, out of a page's reach), `Content-Type:
+///   application/json`, or the form token in `X-CSRF-Token`. A request with neither
+///   `Sec-Fetch-Site` nor `Origin` is not a browser's (every current browser sends one of
+///   them on a cross-origin POST): a program holding the cookie itself, such as curl,
+///   which no other site can drive, so it may post an empty body. Methods such as DELETE
+///   always need a preflight cross-origin.
 pub struct CookieChange;
 
 impl FromRequestParts<AppState> for CookieChange {
@@ -80,14 +85,12 @@ impl FromRequestParts<AppState> for CookieChange {
                 return Err(refused());
             }
         }
-        if parts.method == Method::POST {
-            let is_json = headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+        let fetch_site = headers.get("sec-fetch-site").map(|v| v.as_bytes());
+        let from_a_browser = fetch_site.is_some() || headers.contains_key(header::ORIGIN);
+        if parts.method == Method::POST && from_a_browser && fetch_site != Some(b"same-origin") {
             let jar = CookieJar::from_headers(headers);
             let token = headers.get(HEADER).and_then(|v| v.to_str().ok());
-            if !is_json && !verify(state, &jar, headers, token) {
+            if !is_json(headers) && !verify(state, &jar, headers, token) {
                 return Err(AppError::invalid(
                     "send this request with Content-Type: application/json (or the form token in X-CSRF-Token)",
                 ));
@@ -95,6 +98,15 @@ impl FromRequestParts<AppState> for CookieChange {
         }
         Ok(CookieChange)
     }
+}
+
+/// `Content-Type: application/json` (a type no page can send cross-origin without a
+/// preflight).
+pub fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"))
 }
 
 /// `https://auth.example.com` of `https://auth.example.com/base`.

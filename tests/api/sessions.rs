@@ -48,7 +48,8 @@ backend_test! {
 async fn logout_ends_the_current_session_and_clears_the_cookie() {
     let app = spawn_app().await;
     app.sign_in(&app.browser, "ada@example.com").await;
-    let r = app.browser.post(app.url("/v1/logout")).header("content-type", "application/json").send().await.unwrap();
+    // A program holding the cookie (no Origin, no Sec-Fetch-Site) may post an empty body.
+    let r = app.browser.post(app.url("/v1/logout")).send().await.unwrap();
     assert_eq!(r.status(), 204);
     assert!(set_cookies(&r).iter().any(|c| c.starts_with("postern_session=;") && c.contains("Max-Age=0")));
     assert_eq!(app.session(&app.browser).await.status(), 401);
@@ -248,12 +249,27 @@ async fn logout_from_a_sibling_origin_is_refused_whatever_the_body() {
     let r = app.browser.delete(app.url(&format!("/v1/sessions/{id}"))).header("origin", evil).send().await.unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(app.session(&app.browser).await.status(), 200);
-    // This origin's own script, with JSON or with the form token, logs out.
+    // A sibling page's empty POST that does not say where it comes from is refused too.
+    let r = app.browser.post(app.url("/v1/logout")).header("sec-fetch-site", "same-site").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(app.session(&app.browser).await.status(), 200);
+    // This origin's own script logs out, whether the browser vouches for it
+    // (`Sec-Fetch-Site: same-origin`, even with the `Origin: null` of a no-referrer page)…
+    let r = app
+        .browser
+        .post(app.url("/v1/logout"))
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    // …or, in a browser without Fetch Metadata, it sends JSON from its own origin.
+    app.sign_in(&app.browser, "grace@example.com").await;
     let r = app
         .browser
         .post(app.url("/v1/logout"))
         .header("origin", app.address.as_str())
-        .header("sec-fetch-site", "same-origin")
         .json(&json!({}))
         .send()
         .await
@@ -267,9 +283,11 @@ async fn a_script_may_log_out_with_the_form_token_instead_of_json() {
     app.sign_in(&app.browser, "ada@example.com").await;
     let (_, html) = app.page(&app.browser, "/account").await;
     let csrf = crate::helpers::csrf_of(&html);
-    let r = app.browser.post(app.url("/v1/logout")).header("x-csrf-token", "forged").send().await.unwrap();
+    // A browser whose page sends `Origin: null` (no-referrer) and no Fetch Metadata.
+    let post = || app.browser.post(app.url("/v1/logout")).header("origin", "null");
+    let r = post().header("x-csrf-token", "forged").send().await.unwrap();
     assert_eq!(r.status(), 400);
-    let r = app.browser.post(app.url("/v1/logout")).header("x-csrf-token", csrf).send().await.unwrap();
+    let r = post().header("x-csrf-token", csrf).send().await.unwrap();
     assert_eq!(r.status(), 204);
     assert_eq!(app.session(&app.browser).await.status(), 401);
 }}

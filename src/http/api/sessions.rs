@@ -2,7 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use axum_extra::extract::cookie::CookieJar;
@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::error::{AppError, AppResult};
 use crate::flows::sessions::{LogoutScope, list_sessions, logout, revoke_session};
 use crate::http::cookies;
-use crate::http::csrf::CookieChange;
+use crate::http::csrf::{self, CookieChange};
 use crate::http::extract::Authenticated;
 use crate::http::views::{SessionView, SignedInView};
 use crate::state::AppState;
@@ -40,11 +40,17 @@ async fn logout_handler(
     _: CookieChange,
     auth: Authenticated,
     jar: CookieJar,
+    headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<(StatusCode, CookieJar)> {
     let scope = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutScope::Current
     } else {
+        // A body is JSON or nothing: a text/plain or form body is what a page of another
+        // site can post without a preflight.
+        if !csrf::is_json(&headers) {
+            return Err(AppError::invalid("send the body as JSON with Content-Type: application/json"));
+        }
         let parsed: LogoutBody = serde_json::from_slice(&body)
             .map_err(|e| AppError::invalid(format!("the request body is not valid: {e}")))?;
         parsed.scope.unwrap_or(LogoutScope::Current)
