@@ -6,6 +6,21 @@ use super::PgStore;
 use crate::crypto;
 use crate::store::{OpsStore, RETENTION_MS, StoreError};
 
+/// What cleanup deletes, a batch of each at a time: expired requests, ended sessions,
+/// messages done for a retention period, idle rate-limit keys, and runs of wrong codes a
+/// retention period after their last failure once no lock is running. Every statement
+/// takes $1 = now, $2 = now − retention, $3 = the batch size.
+const CLEANUP: [&str; 5] = [
+    "DELETE FROM auth_requests WHERE id IN (SELECT id FROM auth_requests WHERE expires_at < $1 LIMIT $3)",
+    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
+     WHERE expires_at < $1 OR idle_expires_at < $1 OR revoked_at < $1 LIMIT $3)",
+    "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox
+     WHERE status IN ('sent', 'failed', 'suppressed') AND created_at < $2 LIMIT $3)",
+    "DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE tat < $1 LIMIT $3)",
+    "DELETE FROM code_failures WHERE identifier IN (SELECT identifier FROM code_failures
+     WHERE updated_at < $2 AND (locked_until IS NULL OR locked_until < $1) LIMIT $3)",
+];
+
 #[async_trait]
 impl OpsStore for PgStore {
     async fn ping(&self) -> Result<(), StoreError> {
@@ -31,51 +46,10 @@ impl OpsStore for PgStore {
         let batch = i64::try_from(batch).unwrap_or(i64::MAX);
         let mut deleted = 0;
         // Each statement commits on its own: short transactions, no long locks.
-        deleted += sqlx::query(
-            "DELETE FROM auth_requests WHERE id IN (SELECT id FROM auth_requests WHERE expires_at < $1 LIMIT $2)",
-        )
-        .bind(now)
-        .bind(batch)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        deleted += sqlx::query(
-            "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
-             WHERE expires_at < $1 OR idle_expires_at < $1 OR revoked_at < $1 LIMIT $2)",
-        )
-        .bind(now)
-        .bind(batch)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        deleted += sqlx::query(
-            "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox
-             WHERE status IN ('sent', 'failed', 'suppressed') AND created_at < $1 LIMIT $2)",
-        )
-        .bind(now - RETENTION_MS)
-        .bind(batch)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        // A run of wrong codes is forgotten a retention period after its last failure,
-        // once no lock is running.
-        deleted += sqlx::query(
-            "DELETE FROM code_failures WHERE identifier IN (SELECT identifier FROM code_failures
-             WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $2) LIMIT $3)",
-        )
-        .bind(now - RETENTION_MS)
-        .bind(now)
-        .bind(batch)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        deleted +=
-            sqlx::query("DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE tat < $1 LIMIT $2)")
-                .bind(now)
-                .bind(batch)
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
+        for sql in CLEANUP {
+            let query = sqlx::query(sql).bind(now).bind(now - RETENTION_MS).bind(batch);
+            deleted += query.execute(&self.pool).await?.rows_affected();
+        }
         Ok(deleted)
     }
 }

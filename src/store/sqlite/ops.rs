@@ -7,6 +7,21 @@ use super::SqliteStore;
 use crate::crypto;
 use crate::store::{OpsStore, RETENTION_MS, StoreError};
 
+/// What cleanup deletes, a batch of each at a time: expired requests, ended sessions,
+/// messages done for a retention period, idle rate-limit keys, and runs of wrong codes a
+/// retention period after their last failure once no lock is running. Every statement
+/// takes ?1 = now, ?2 = now − retention, ?3 = the batch size.
+const CLEANUP: [&str; 5] = [
+    "DELETE FROM auth_requests WHERE id IN (SELECT id FROM auth_requests WHERE expires_at < ?1 LIMIT ?3)",
+    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
+     WHERE expires_at < ?1 OR idle_expires_at < ?1 OR revoked_at < ?1 LIMIT ?3)",
+    "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox
+     WHERE status IN ('sent', 'failed', 'suppressed') AND created_at < ?2 LIMIT ?3)",
+    "DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE tat < ?1 LIMIT ?3)",
+    "DELETE FROM code_failures WHERE identifier IN (SELECT identifier FROM code_failures
+     WHERE updated_at < ?2 AND (locked_until IS NULL OR locked_until < ?1) LIMIT ?3)",
+];
+
 #[async_trait]
 impl OpsStore for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
@@ -33,34 +48,10 @@ impl OpsStore for SqliteStore {
         let old = now - RETENTION_MS;
         self.db
             .write(move |c| {
-                let batch = batch as i64;
                 let mut deleted = 0;
-                deleted += c
-                    .prepare_cached("DELETE FROM auth_requests WHERE id IN (SELECT id FROM auth_requests WHERE expires_at < ?1 LIMIT ?2)")?
-                    .execute(params![now, batch])?;
-                deleted += c
-                    .prepare_cached(
-                        "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
-                         WHERE expires_at < ?1 OR idle_expires_at < ?1 OR revoked_at < ?1 LIMIT ?2)",
-                    )?
-                    .execute(params![now, batch])?;
-                deleted += c
-                    .prepare_cached(
-                        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox
-                         WHERE status IN ('sent', 'failed', 'suppressed') AND created_at < ?1 LIMIT ?2)",
-                    )?
-                    .execute(params![old, batch])?;
-                deleted += c
-                    .prepare_cached("DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE tat < ?1 LIMIT ?2)")?
-                    .execute(params![now, batch])?;
-                // A run of wrong codes is forgotten a retention period after its last
-                // failure, once no lock is running.
-                deleted += c
-                    .prepare_cached(
-                        "DELETE FROM code_failures WHERE identifier IN (SELECT identifier FROM code_failures
-                         WHERE updated_at < ?1 AND (locked_until IS NULL OR locked_until < ?2) LIMIT ?3)",
-                    )?
-                    .execute(params![old, now, batch])?;
+                for sql in CLEANUP {
+                    deleted += c.prepare_cached(sql)?.execute(params![now, old, batch as i64])?;
+                }
                 Ok(deleted as u64)
             })
             .await
