@@ -27,6 +27,14 @@ pub enum AppError {
     WrongBrowser,
     #[error("sign in first")]
     Unauthorized,
+    /// Every failed password login, whatever failed (unknown account, wrong password, no
+    /// password, unverified, disabled): one answer, so it tells nothing (OWASP
+    /// Authentication: generic error messages).
+    #[error("the email, phone number or password is not right")]
+    InvalidCredentials,
+    /// A new password the policy refuses; the reason is a sentence for the person.
+    #[error("{0}")]
+    WeakPassword(String),
     #[error("not found")]
     NotFound,
     #[error("the service is temporarily unavailable")]
@@ -72,6 +80,10 @@ impl AppError {
             }
             AppError::WrongBrowser => ("wrong_browser", S::FORBIDDEN, "error-wrong-browser", generic),
             AppError::Unauthorized => ("unauthorized", S::UNAUTHORIZED, "error-unauthorized", generic),
+            AppError::InvalidCredentials => {
+                ("invalid_credentials", S::UNAUTHORIZED, "error-invalid-credentials", generic)
+            }
+            AppError::WeakPassword(_) => ("weak_password", S::BAD_REQUEST, "error-weak-password", generic),
             AppError::NotFound => ("not_found", S::NOT_FOUND, "error-not-found", generic),
             AppError::Unavailable(_) => {
                 ("unavailable", S::SERVICE_UNAVAILABLE, "error-unavailable", "error-title-failed")
@@ -104,7 +116,7 @@ impl AppError {
     /// other languages.
     pub fn message_in(&self, locale: &str) -> String {
         match self {
-            AppError::InvalidRequest(detail) if locale == "en" => detail.clone(),
+            AppError::InvalidRequest(detail) | AppError::WeakPassword(detail) if locale == "en" => detail.clone(),
             AppError::PayloadTooLarge if locale == "en" => self.to_string(),
             _ => say(locale, self.spec().message_id, &self.args(locale)),
         }

@@ -18,6 +18,7 @@ use crate::config::Settings;
 use crate::delivery::Senders;
 use crate::delivery::worker::{OutboxWorker, Policy};
 use crate::http;
+use crate::passwords::PasswordHasher;
 use crate::state::{AppState, Handoff};
 use crate::store::Store;
 use crate::store::postgres::{self, PgSettings, PgStore};
@@ -135,6 +136,8 @@ impl Application {
         let (outbox, handoff) = Handoff::new(lease_ms);
         let delivered = Arc::new(Notify::new());
         let state = AppState {
+            password_policy: Arc::new(settings.passwords.policy()?),
+            hasher: PasswordHasher::new(PasswordHasher::default_concurrency())?,
             trusted_proxies: Arc::new(settings.trusted_proxy_nets()?),
             public_url: settings.public_url().into(),
             settings: Arc::new(settings),

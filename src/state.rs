@@ -8,6 +8,8 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::domain::password::PasswordPolicy;
+use crate::passwords::PasswordHasher;
 use crate::store::{OutboxMessage, Store};
 use crate::templates::Templates;
 
@@ -26,6 +28,10 @@ pub struct AppState {
     /// Signalled by the outbox worker after it recorded deliveries (the dev inbox's
     /// `wait` listens to it).
     pub delivered: Arc<Notify>,
+    /// Hashes and verifies passwords off the async runtime, one at a time per core.
+    pub hasher: PasswordHasher,
+    /// What a new password must meet (`[passwords]`).
+    pub password_policy: Arc<PasswordPolicy>,
 }
 
 impl AppState {

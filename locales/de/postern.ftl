@@ -183,3 +183,5 @@ error-not-found = Hier gibt es nichts.
 error-unavailable = Der Dienst ist vorübergehend nicht verfügbar. Versuchen Sie es gleich noch einmal.
 error-internal = Bei uns ist etwas schiefgelaufen. Versuchen Sie es gleich noch einmal.
 error-invalid-request = Diese Anfrage war ungültig. Gehen Sie zurück und versuchen Sie es erneut.
+error-invalid-credentials = E-Mail-Adresse, Telefonnummer oder Passwort stimmen nicht.
+error-weak-password = Dieses Passwort ist zu leicht zu erraten. Wählen Sie ein längeres, zum Beispiel einige Wörter ohne Zusammenhang.

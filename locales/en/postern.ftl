@@ -185,3 +185,5 @@ error-not-found = There is nothing here.
 error-unavailable = The service is temporarily unavailable. Try again in a moment.
 error-internal = Something went wrong on our side. Try again in a moment.
 error-invalid-request = That request was not valid. Go back and try again.
+error-invalid-credentials = The email address, phone number or password is not right.
+error-weak-password = That password is too easy to guess. Choose a longer one, such as a few unrelated words.

@@ -183,3 +183,5 @@ error-not-found = Aquí no hay nada.
 error-unavailable = El servicio no está disponible temporalmente. Vuelve a intentarlo en un momento.
 error-internal = Algo ha salido mal por nuestra parte. Vuelve a intentarlo en un momento.
 error-invalid-request = La solicitud no era válida. Vuelve atrás e inténtalo de nuevo.
+error-invalid-credentials = El correo electrónico, el número de teléfono o la contraseña no son correctos.
+error-weak-password = Esa contraseña es demasiado fácil de adivinar. Elige una más larga, por ejemplo varias palabras sin relación.

@@ -183,3 +183,5 @@ error-not-found = Il n’y a rien ici.
 error-unavailable = Le service est temporairement indisponible. Réessayez dans un instant.
 error-internal = Un problème est survenu de notre côté. Réessayez dans un instant.
 error-invalid-request = Cette demande n’est pas valide. Revenez en arrière et réessayez.
+error-invalid-credentials = L’adresse e-mail, le numéro de téléphone ou le mot de passe est incorrect.
+error-weak-password = Ce mot de passe est trop facile à deviner. Choisissez-en un plus long, par exemple quelques mots sans rapport.

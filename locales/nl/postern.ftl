@@ -183,3 +183,5 @@ error-not-found = Hier is niets.
 error-unavailable = De dienst is tijdelijk niet beschikbaar. Probeer het zo opnieuw.
 error-internal = Er ging bij ons iets mis. Probeer het zo opnieuw.
 error-invalid-request = Dat verzoek was niet geldig. Ga terug en probeer het opnieuw.
+error-invalid-credentials = Het e-mailadres, telefoonnummer of wachtwoord klopt niet.
+error-weak-password = Dat wachtwoord is te makkelijk te raden. Kies een langer wachtwoord, bijvoorbeeld een paar losse woorden.

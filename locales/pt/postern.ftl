@@ -183,3 +183,5 @@ error-not-found = Não há nada aqui.
 error-unavailable = O serviço está temporariamente indisponível. Tente novamente em instantes.
 error-internal = Algo deu errado do nosso lado. Tente novamente em instantes.
 error-invalid-request = Esse pedido não era válido. Volte e tente novamente.
+error-invalid-credentials = O endereço de e-mail, o número de telefone ou a palavra-passe não estão corretos.
+error-weak-password = Essa palavra-passe é demasiado fácil de adivinhar. Escolha uma mais longa, por exemplo algumas palavras sem relação.

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use anyhow::bail;
 use serde::Deserialize;
@@ -24,6 +25,23 @@ pub struct PasswordSettings {
     /// SHA-1 in hex (Have I Been Pwned's format, with or without `:count`) or in plain
     /// text; `#` comments. Held in memory: use the most common entries, not a whole dump.
     pub breached_list: Option<PathBuf>,
+    /// Lifetime of a password reset link and code (DESIGN.md: 30 min).
+    #[serde(with = "humantime_serde")]
+    pub reset_lifetime: Duration,
+    /// Lifetime of a sign-up verification link and code (DESIGN.md: 24 h).
+    #[serde(with = "humantime_serde")]
+    pub verification_lifetime: Duration,
+    /// A completed reset signs the browser in (OWASP Forgot Password: off by default, so
+    /// the person logs in with the new password and a password manager can save it).
+    pub sign_in_after_reset: bool,
+    /// Accounts whose address is not verified yet may log in with their password.
+    pub unverified_login: bool,
+    /// A password change needs the current password, unless the session signed in this
+    /// recently (a fresh proof of control, e.g. right after a reset-less code sign-in).
+    #[serde(with = "humantime_serde")]
+    pub recent_sign_in: Duration,
+    /// Password logins per hour from one client IP (with `rate_limits.enabled`).
+    pub login_per_ip_per_hour: u32,
     /// The list as `validate` loaded it, so the file is read once.
     #[serde(skip)]
     loaded: OnceLock<Arc<BreachedList>>,
@@ -31,7 +49,18 @@ pub struct PasswordSettings {
 
 impl Default for PasswordSettings {
     fn default() -> Self {
-        Self { min_length: MIN_LENGTH, min_score: 3, breached_list: None, loaded: OnceLock::new() }
+        Self {
+            min_length: MIN_LENGTH,
+            min_score: 3,
+            breached_list: None,
+            reset_lifetime: Duration::from_secs(30 * 60),
+            verification_lifetime: Duration::from_secs(24 * 3600),
+            sign_in_after_reset: false,
+            unverified_login: false,
+            recent_sign_in: Duration::from_secs(10 * 60),
+            login_per_ip_per_hour: 100,
+            loaded: OnceLock::new(),
+        }
     }
 }
 
@@ -48,6 +77,14 @@ impl PasswordSettings {
         }
         if self.min_score > MAX_SCORE {
             bail!("passwords.min_score must be between 0 and {MAX_SCORE} (zxcvbn scores), got {}", self.min_score);
+        }
+        if self.login_per_ip_per_hour == 0 {
+            bail!("passwords.login_per_ip_per_hour must be at least 1");
+        }
+        for (key, value) in [("reset_lifetime", self.reset_lifetime), ("verification_lifetime", self.verification_lifetime)] {
+            if value < Duration::from_secs(60) || value > Duration::from_secs(7 * 24 * 3600) {
+                bail!("passwords.{key} must be between 1 minute and 7 days");
+            }
         }
         self.breached()?;
         Ok(())
@@ -66,7 +103,19 @@ impl PasswordSettings {
             (Some(path), Some(list)) => format!("{} (entries: {})", path.display(), list.len()),
             (Some(path), None) => path.display().to_string(),
         };
-        format!("min_length = {}, min_score = {}, breached_list = {list}", self.min_length, self.min_score)
+        format!(
+            "min_length = {}, min_score = {}, breached_list = {list}, reset_lifetime = {:?}, \
+             verification_lifetime = {:?}, sign_in_after_reset = {}, unverified_login = {}, recent_sign_in = {:?}, \
+             login_per_ip_per_hour = {}",
+            self.min_length,
+            self.min_score,
+            self.reset_lifetime,
+            self.verification_lifetime,
+            self.sign_in_after_reset,
+            self.unverified_login,
+            self.recent_sign_in,
+            self.login_per_ip_per_hour
+        )
     }
 
     fn breached(&self) -> anyhow::Result<Option<Arc<BreachedList>>> {

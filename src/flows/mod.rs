@@ -2,6 +2,7 @@
 //! layer hands them parsed types) and write nothing directly (the store does, in units of
 //! work).
 
+pub mod issue;
 pub mod poll_status;
 pub mod rate_limits;
 pub mod redeem_magic_link;
@@ -73,12 +74,6 @@ pub fn code_hash(state: &AppState, request_id: &str, code: &str) -> Hash {
 /// `signup = "open"`: a verified identifier without an account gets one.
 pub fn signup_open(state: &AppState) -> bool {
     state.settings.signup == SignupPolicy::Open
-}
-
-pub fn link_url(state: &AppState, token: &str) -> String {
-    // Links are built from the configured public URL, never from Host or X-Forwarded-*
-    // (OWASP: host header poisoning of password-reset and magic links).
-    format!("{}/login/link?token={token}", state.public_url)
 }
 
 /// Minutes, rounded up, for messages and pages.

@@ -22,6 +22,9 @@ pub async fn poll_status(
     let now = state.now();
     let request =
         state.store.auth_request(request_id).await?.ok_or_else(|| AppError::invalid("unknown auth_request_id"))?;
+    if !request.purpose.completes_like_sign_in() {
+        return Err(AppError::invalid("unknown auth_request_id"));
+    }
     if now >= request.expires_at {
         return Ok(Status::Expired);
     }
@@ -48,7 +51,12 @@ pub async fn poll_status(
 
 /// A live (pending or approved) sign-in request by id, for the code page.
 pub async fn find_request(state: &AppState, request_id: &str) -> AppResult<crate::store::AuthRequest> {
-    let request = state.store.auth_request(request_id).await?.ok_or(AppError::InvalidCode { remaining: None })?;
+    let request = state
+        .store
+        .auth_request(request_id)
+        .await?
+        .filter(|r| r.purpose.completes_like_sign_in())
+        .ok_or(AppError::InvalidCode { remaining: None })?;
     match request.state {
         AuthState::Pending | AuthState::Approved if state.now() < request.expires_at => Ok(request),
         AuthState::Dead if request.failed_attempts >= state.settings.passwordless.max_attempts => {

@@ -9,7 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::flows::sessions::new_session;
 use crate::flows::{Client, DeviceBinding, Issued, signup_open};
 use crate::state::AppState;
-use crate::store::{AuthRequest, AuthState, LinkAction, LinkOutcome, RedeemLink};
+use crate::store::{AuthRequest, AuthState, Effect, LinkAction, LinkOutcome, RedeemLink, Redeemed as Done};
 
 /// What the link page shows.
 pub struct LinkView {
@@ -33,14 +33,17 @@ pub enum Redeemed {
 
 /// `(request id, hash of the link's secret)`; a malformed token cannot match anything and
 /// is not worth a database lookup.
-fn parse_token(token: &str) -> AppResult<(&str, Hash)> {
+pub fn parse_token(token: &str) -> AppResult<(&str, Hash)> {
     crypto::split_token(token).ok_or(AppError::InvalidCode { remaining: None })
 }
 
 pub async fn inspect_link(state: &AppState, token: &str, device: Option<DeviceBinding>) -> AppResult<LinkView> {
     let (id, hash) = parse_token(token)?;
     let request = state.store.auth_request(id).await?.ok_or(AppError::InvalidCode { remaining: None })?;
-    if !crypto::constant_time_eq(&request.token_hash, &hash) || request.state != AuthState::Pending {
+    if !crypto::constant_time_eq(&request.token_hash, &hash)
+        || request.state != AuthState::Pending
+        || !request.purpose.completes_like_sign_in()
+    {
         return Err(AppError::InvalidCode { remaining: None });
     }
     // With sign-up closed, a link issued to an address that had no account (while sign-up
@@ -123,32 +126,39 @@ impl<'a> UniformDraws<'a> {
 
 #[tracing::instrument(skip_all)]
 pub async fn redeem_link(state: &AppState, token: &str, choice: Choice, client: &Client) -> AppResult<Redeemed> {
-    let (id, hash) = parse_token(token)?;
     let now = state.now();
     let (action, issued_token) = match choice {
         Choice::ContinueHere => {
             let (session, token) = new_session(state, client, now);
-            (LinkAction::SignInHere(session), Some(token))
+            (LinkAction::Redeem(Effect::SignIn(session)), Some(token))
         }
         Choice::Approve { picked } => (LinkAction::Approve { picked }, None),
     };
-    match state
-        .store
-        .redeem_link(RedeemLink {
-            request_id: id.to_owned(),
-            token_hash: hash,
-            action,
-            now,
-            signup_open: signup_open(state),
-        })
-        .await?
-    {
-        LinkOutcome::SignedIn(signed_in) => {
+    match redeem(state, token, action).await? {
+        Some(Done::SignedIn(signed_in)) => {
             tracing::info!(user_id = %signed_in.user.id, "signed in with a link");
             let token = issued_token.ok_or_else(|| anyhow::anyhow!("a link signed in without a session token"))?;
             Ok(Redeemed::SignedIn(Issued { token, signed_in }))
         }
-        LinkOutcome::Approved => Ok(Redeemed::Approved),
+        None => Ok(Redeemed::Approved),
+        Some(_) => Err(AppError::InvalidCode { remaining: None }),
+    }
+}
+
+/// Spends a link for `action`, whatever its purpose (the store's one redemption path).
+/// `None`: the waiting browser was approved.
+pub async fn redeem(state: &AppState, token: &str, action: LinkAction) -> AppResult<Option<Done>> {
+    let (id, hash) = parse_token(token)?;
+    let redeem = RedeemLink {
+        request_id: id.to_owned(),
+        token_hash: hash,
+        action,
+        now: state.now(),
+        signup_open: signup_open(state),
+    };
+    match state.store.redeem_link(redeem).await? {
+        LinkOutcome::Redeemed(done) => Ok(Some(done)),
+        LinkOutcome::Approved => Ok(None),
         LinkOutcome::WrongNumber => Err(AppError::TooManyAttempts { retry_after_secs: 1 }),
         LinkOutcome::Expired => Err(AppError::Expired),
         LinkOutcome::Invalid => Err(AppError::InvalidCode { remaining: None }),

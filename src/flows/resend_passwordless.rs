@@ -1,12 +1,12 @@
-//! `POST /v1/passwordless/resend`: new link and code for the same request. The old ones
-//! die; the failed-attempt count, the match number and its decoys stay.
+//! `POST /v1/passwordless/resend`: new link and code for the same request (a sign-in or a
+//! sign-up verification). The old ones die; the failed-attempt count, the match number
+//! and its decoys stay.
 
 use crate::error::{AppError, AppResult};
-use crate::flows::start_passwordless::{Started, lifetime_ms, new_secrets, resend_after_secs};
+use crate::flows::issue::{self, Started, lifetime_ms, new_secrets, resend_after_secs};
 use crate::flows::{Client, DeviceBinding, rate_limits};
-use crate::messages::KIND_SIGN_IN;
 use crate::state::AppState;
-use crate::store::{AuthState, NewMessage, RotatedSecrets, Rotation};
+use crate::store::{AuthState, NewMessage, Purpose, RotatedSecrets, Rotation};
 
 #[tracing::instrument(skip_all)]
 pub async fn resend_passwordless(
@@ -18,20 +18,25 @@ pub async fn resend_passwordless(
     let now = state.now();
     let request =
         state.store.auth_request(request_id).await?.ok_or_else(|| AppError::invalid("unknown auth_request_id"))?;
+    // Resets and identifier changes are asked for again, not resent: this endpoint is
+    // the sign-in's (and the sign-up's, whose verification completes like a sign-in).
+    if !request.purpose.completes_like_sign_in() {
+        return Err(AppError::invalid("unknown auth_request_id"));
+    }
     match request.state {
         AuthState::Pending if now < request.expires_at => {}
         AuthState::Dead => return Err(AppError::TooManyAttempts { retry_after_secs: resend_after_secs(state).max(1) }),
         _ => return Err(AppError::Expired),
     }
-    let lifetime = lifetime_ms(state, request.channel);
-    let expires_at = now + lifetime;
-    let secrets = new_secrets(state, &request.id, expires_at, lifetime, &request.requester_agent)?;
+    let expires_at = now + lifetime_ms(state, request.purpose, request.channel);
+    let secrets =
+        new_secrets(state, request.purpose, request.channel, &request.id, expires_at, &request.requester_agent)?;
     let limits = rate_limits::for_send(state, &request.identifier, client.ip, now);
     let message = NewMessage {
         lease_until: state.outbox.lease_until(now),
         channel: request.channel,
         recipient: request.identifier.as_str().to_owned(),
-        kind: KIND_SIGN_IN.to_owned(),
+        kind: issue::kind(request.purpose, request.channel).to_owned(),
         payload: secrets.payload,
         // The locale the sign-in named, else the account's, else this browser's.
         locale: request.locale.clone(),
@@ -58,6 +63,7 @@ pub async fn resend_passwordless(
         // The number is for the browser that asked (its device cookie) and nobody else:
         // whoever else knows the request id (the first half of the emailed token) must not
         // learn it (issue 10, finding 6).
-        match_number: device.is_some_and(|d| d.matches(&request.device_hash)).then_some(request.match_number),
+        match_number: (request.purpose == Purpose::SignIn && device.is_some_and(|d| d.matches(&request.device_hash)))
+            .then_some(request.match_number),
     })
 }

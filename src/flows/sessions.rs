@@ -5,7 +5,7 @@ use crate::clock::ms;
 use crate::crypto;
 use crate::error::{AppError, AppResult};
 use crate::flows::Client;
-use crate::flows::start_passwordless::truncate;
+use crate::flows::issue::truncate;
 use crate::state::AppState;
 use crate::store::{NewSession, ReplacedSession, Session, User};
 

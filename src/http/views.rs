@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::clock::rfc3339;
 use crate::domain::user_agent;
-use crate::flows::start_passwordless::Started;
+use crate::flows::issue::Started;
 use crate::store::{Session, User};
 
 #[derive(Serialize)]

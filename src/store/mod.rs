@@ -1,9 +1,10 @@
 //! Storage: one trait per area, one implementation per database. No SQL lives outside
 //! this folder.
 //!
-//! Each area's trait sits next to its rows: `signin.rs` (`SignInStore`: auth requests,
-//! their rate limits and redemption), `sessions.rs` (`SessionStore`: sessions and
-//! users), `outbox.rs` (`OutboxStore`: the message queue), `ops.rs` (`OpsStore`: health,
+//! Each area's trait sits next to its rows: `signin.rs` (`SignInStore`: auth requests of
+//! every purpose, their rate limits and the one redemption path), `accounts.rs`
+//! (`AccountStore`: profiles, passwords, password login and its failures),
+//! `sessions.rs` (`SessionStore`: sessions and the users behind them), `outbox.rs` (`OutboxStore`: the message queue), `ops.rs` (`OpsStore`: health,
 //! server key, cleanup). `Store` is all of them; callers hold `Arc<dyn Store>`. Each
 //! backend implements the areas in files of the same names (`sqlite/`, `postgres/`), and
 //! `rules.rs` holds the decisions both share.
@@ -11,6 +12,7 @@
 //! Methods are units of work: each runs in one transaction, so a flow never sees half of a
 //! sign-in (a request without its message, a consumed code without its session).
 
+mod accounts;
 mod ops;
 mod outbox;
 pub mod postgres;
@@ -19,6 +21,7 @@ mod sessions;
 mod signin;
 pub mod sqlite;
 
+pub use accounts::*;
 pub use ops::*;
 pub use outbox::*;
 pub use sessions::*;
@@ -37,6 +40,6 @@ pub enum StoreError {
 }
 
 /// Everything the server stores: every area's trait, implemented by each backend.
-pub trait Store: SignInStore + SessionStore + OutboxStore + OpsStore + Send + Sync + 'static {}
+pub trait Store: SignInStore + SessionStore + AccountStore + OutboxStore + OpsStore + Send + Sync + 'static {}
 
-impl<T: SignInStore + SessionStore + OutboxStore + OpsStore + Send + Sync + 'static> Store for T {}
+impl<T: SignInStore + SessionStore + AccountStore + OutboxStore + OpsStore + Send + Sync + 'static> Store for T {}

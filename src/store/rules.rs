@@ -3,7 +3,7 @@
 
 use crate::crypto;
 use crate::store::{
-    AuthRequest, AuthState, CodeOutcome, LinkAction, LinkOutcome, Purpose, RateLimit, RedeemCode, RedeemLink,
+    AuthRequest, AuthState, CodeOutcome, Effect, LinkAction, LinkOutcome, Purpose, RateLimit, RedeemCode, RedeemLink,
 };
 
 /// What a unit of work knows about the identifier behind a request.
@@ -57,23 +57,53 @@ pub enum CodeStep {
     /// Record a wrong code: the request's new failure count and state, and the
     /// identifier's new consecutive-failure count and lock.
     Wrong { failed: u32, state: AuthState, failures: i64, locked_until: Option<i64>, outcome: CodeOutcome },
-    /// The code is right: spend the request, sign in, and end the run of failures.
+    /// The code is right: spend the request, apply its effect, end the run of failures.
     Consume,
 }
 
-/// Whether a request's secrets can be redeemed at all. What a redemption does depends on
-/// the request's purpose, through this one path (not a `redeem_*` per flow); only sign-in
-/// has an effect so far. Sign-up verification, password reset and identifier change come
-/// next; until then their requests answer `Invalid`.
-fn redeemable(purpose: Purpose) -> bool {
+/// Whether a new request of `purpose` for this identifier gets its secrets and its
+/// message, or unusable hashes and a `suppressed` message row (the same rows written, so
+/// the answer and its timing do not tell which). `account` is the account holding the
+/// identifier. Sign-in: `may_sign_in`. Sign-up: any identifier but a disabled account's
+/// (an existing account gets the flow's "account exists" message instead of a
+/// verification). Reset: an enabled account. Identifier change: the identifier must be
+/// free (the signed-in person learns nothing about whose it is).
+pub fn may_start(purpose: Purpose, account: Option<&(String, bool)>, signup_open: bool) -> bool {
     match purpose {
-        Purpose::SignIn => true,
-        Purpose::SignUpVerification | Purpose::PasswordReset | Purpose::IdentifierChange => false,
+        Purpose::SignIn => may_sign_in(account, signup_open),
+        Purpose::SignUpVerification => account.is_none_or(|(_, disabled)| !disabled),
+        Purpose::PasswordReset => account.is_some_and(|(_, disabled)| !disabled),
+        Purpose::IdentifierChange => account.is_none(),
     }
 }
 
+/// Whether a right secret may have its effect: the request's purpose takes this effect
+/// (one redemption path for every purpose; the effect says what it does) and the
+/// identifier's account may use it. A sign-in or sign-up verification needs
+/// `may_sign_in`; a reset an enabled account; an identifier change a still-free identifier.
+fn may_redeem(req: &AuthRequest, account: Option<&(String, bool)>, effect: &Effect, signup_open: bool) -> bool {
+    effect.fits(req)
+        && match req.purpose {
+            Purpose::SignIn | Purpose::SignUpVerification => may_sign_in(account, signup_open),
+            Purpose::PasswordReset => account.is_some_and(|(_, disabled)| !disabled),
+            Purpose::IdentifierChange => account.is_none(),
+        }
+}
+
+/// NIST 800-63B §3.2.2 / 5.2.2: at most `max` (≤ 100) consecutive failures. They are
+/// counted per identifier, so an unknown address locks exactly like a known account (no
+/// enumeration), codes and passwords together, and the count is not reset by the lock:
+/// once it is reached, every further failure locks again, so an attacker gets one guess
+/// per lockout period until the owner signs in (a throttle, not a permanent lock-out an
+/// attacker could turn against the owner). Issue 10, finding 3; issue 11.
+/// Returns the new count and lock.
+pub fn next_failure(failures: i64, now: i64, max: u32, lockout_ms: i64) -> (i64, Option<i64>) {
+    let failures = failures + 1;
+    (failures, (failures >= i64::from(max)).then(|| now + lockout_ms))
+}
+
 pub fn decide_code(req: &AuthRequest, stored_hash: &[u8], holder: &Holder, r: &RedeemCode) -> CodeStep {
-    if !redeemable(req.purpose) {
+    if !r.effect.fits(req) {
         return CodeStep::Done(CodeOutcome::Invalid);
     }
     match req.state {
@@ -94,22 +124,17 @@ pub fn decide_code(req: &AuthRequest, stored_hash: &[u8], holder: &Holder, r: &R
     if let Some(until) = holder.locked_until.filter(|u| *u > r.now) {
         return CodeStep::Done(CodeOutcome::AccountLocked { retry_after_ms: until - r.now });
     }
-    // A right code for an identifier that may not sign in (closed sign-up, disabled
-    // account) counts as a wrong one: the answer is the same as for any wrong guess.
+    // A right code for an identifier that may not use it (closed sign-up, disabled
+    // account, an identifier taken meanwhile) counts as a wrong one: the answer is the
+    // same as for any wrong guess.
     let right = crypto::constant_time_eq(stored_hash, &r.code_hash);
-    if right && may_sign_in(holder.account.as_ref(), r.signup_open) {
+    if right && may_redeem(req, holder.account.as_ref(), &r.effect, r.signup_open) {
         return CodeStep::Consume;
     }
     let failed = req.failed_attempts + 1;
     let state = if failed >= r.max_attempts { AuthState::Dead } else { AuthState::Pending };
-    // NIST 800-63B §3.2.2 / 5.2.2: at most `account_max_failures` (≤ 100) consecutive
-    // failures. They are counted per identifier, so an unknown address locks exactly like
-    // a known account (no enumeration), and the count is not reset by the lock: once it
-    // is reached, every further failure locks again, so an attacker gets one guess per
-    // lockout period until the owner signs in (a throttle, not a permanent lock-out an
-    // attacker could turn against the owner). Issue 10, finding 3.
-    let failures = holder.failures + 1;
-    let locked_until = (failures >= i64::from(r.account_max_failures)).then(|| r.now + r.account_lockout_ms);
+    let (failures, locked_until) =
+        next_failure(holder.failures, r.now, r.account_max_failures, r.account_lockout_ms);
     let outcome = if state == AuthState::Dead {
         CodeOutcome::TooManyAttempts
     } else {
@@ -120,7 +145,7 @@ pub fn decide_code(req: &AuthRequest, stored_hash: &[u8], holder: &Holder, r: &R
 
 pub enum LinkStep {
     Done(LinkOutcome),
-    SignInHere,
+    Redeem,
     Approve,
     /// A wrong pick is what a phished approval looks like: the request dies.
     Kill,
@@ -131,14 +156,19 @@ pub fn decide_link(req: &AuthRequest, account: Option<&(String, bool)>, r: &Rede
     if !crypto::constant_time_eq(&req.token_hash, &r.token_hash) {
         return LinkStep::Done(LinkOutcome::Invalid);
     }
-    if !redeemable(req.purpose) || req.state != AuthState::Pending || !may_sign_in(account, r.signup_open) {
+    let usable = match action {
+        LinkAction::Redeem(effect) => may_redeem(req, account, effect, r.signup_open),
+        // Cross-device approval exists for sign-in only.
+        LinkAction::Approve { .. } => req.purpose == Purpose::SignIn && may_sign_in(account, r.signup_open),
+    };
+    if !usable || req.state != AuthState::Pending {
         return LinkStep::Done(LinkOutcome::Invalid);
     }
     if now >= req.expires_at {
         return LinkStep::Done(LinkOutcome::Expired);
     }
     match action {
-        LinkAction::SignInHere(_) => LinkStep::SignInHere,
+        LinkAction::Redeem(_) => LinkStep::Redeem,
         LinkAction::Approve { picked } if *picked == req.match_number => LinkStep::Approve,
         LinkAction::Approve { .. } => LinkStep::Kill,
     }

@@ -5,7 +5,10 @@ use async_trait::async_trait;
 
 use crate::crypto::Hash;
 use crate::domain::{Channel, Identifier};
-use crate::store::{NewMessage, NewSession, OutboxMessage, SignedIn, StoreError};
+use crate::store::{
+    NewMessage, NewSession, Notice, OutboxMessage, PasswordReset, PasswordWasReset, SignUpDetails, SignedIn,
+    StoreError,
+};
 
 /// Auth requests: issuing, resending and redeeming their code and link, under the rate
 /// limits and the per-identifier failure count.
@@ -25,7 +28,7 @@ pub trait SignInStore: Send + Sync {
         limits: Vec<RateLimit>,
     ) -> Result<Option<OutboxMessage>, StoreError>;
 
-    /// A sign-in request by id (requests for other purposes are not found here).
+    /// A request by id, of any purpose (callers check `purpose`).
     async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError>;
 
     /// Replaces the code and link of a pending, unexpired request and queues the new
@@ -70,6 +73,11 @@ impl Purpose {
             Purpose::PasswordReset => "reset",
             Purpose::IdentifierChange => "change",
         }
+    }
+
+    /// Sign-in and sign-up verification end the same way: a session.
+    pub fn completes_like_sign_in(self) -> bool {
+        matches!(self, Purpose::SignIn | Purpose::SignUpVerification)
     }
 
     /// `None` for a string no version of Postern writes.
@@ -138,7 +146,13 @@ pub struct AuthRequest {
 pub struct NewAuthRequest {
     pub id: String,
     pub purpose: Purpose,
+    /// Where the secret goes: the identifier whose control a redemption proves.
     pub identifier: Identifier,
+    /// The signed-in account an identifier change is for; other purposes find the
+    /// account by the identifier.
+    pub user_id: Option<String>,
+    /// A sign-up's details, applied when it is verified.
+    pub details: Option<SignUpDetails>,
     pub channel: Channel,
     pub code_hash: Hash,
     pub token_hash: Hash,
@@ -178,12 +192,45 @@ pub struct RedeemCode {
     pub max_attempts: u32,
     pub account_max_failures: u32,
     pub account_lockout_ms: i64,
-    pub session: NewSession,
+    pub effect: Effect,
+}
+
+/// What redeeming a secret does. Each purpose takes one effect (`Effect::fits`); a secret
+/// redeemed for another effect than its purpose's is not valid (a reset code typed into
+/// the sign-in form does not sign in).
+pub enum Effect {
+    /// Sign-in and sign-up verification: verify the identifier and open a session.
+    SignIn(NewSession),
+    /// Password reset: set the new password, end every session and secret, notify.
+    ResetPassword(PasswordReset),
+    /// Identifier change: the signed-in account `user_id` takes the verified identifier.
+    ChangeIdentifier { user_id: String, notice: Notice },
+}
+
+impl Effect {
+    pub fn fits(&self, req: &AuthRequest) -> bool {
+        match self {
+            Effect::SignIn(_) => matches!(req.purpose, Purpose::SignIn | Purpose::SignUpVerification),
+            Effect::ResetPassword(_) => req.purpose == Purpose::PasswordReset,
+            Effect::ChangeIdentifier { user_id, .. } => {
+                req.purpose == Purpose::IdentifierChange && req.user_id.as_deref() == Some(user_id.as_str())
+            }
+        }
+    }
+}
+
+/// What a redemption did.
+#[derive(Debug)]
+pub enum Redeemed {
+    SignedIn(SignedIn),
+    PasswordReset(PasswordWasReset),
+    /// The account now holds the identifier; notices to the old one are queued.
+    IdentifierChanged { user_id: String, notices: Vec<OutboxMessage> },
 }
 
 #[derive(Debug)]
 pub enum CodeOutcome {
-    SignedIn(SignedIn),
+    Redeemed(Redeemed),
     WrongCode {
         remaining: u32,
     },
@@ -197,7 +244,8 @@ pub enum CodeOutcome {
 }
 
 pub enum LinkAction {
-    SignInHere(NewSession),
+    /// Redeem here (sign this browser in, set the new password, …).
+    Redeem(Effect),
     Approve { picked: u8 },
 }
 
@@ -211,7 +259,7 @@ pub struct RedeemLink {
 
 #[derive(Debug)]
 pub enum LinkOutcome {
-    SignedIn(SignedIn),
+    Redeemed(Redeemed),
     Approved,
     WrongNumber,
     Expired,

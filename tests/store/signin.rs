@@ -108,7 +108,7 @@ async fn wrong_codes_are_counted_per_identifier_across_requests_and_the_lock() {
     let much_later = later + 61 * MINUTE;
     let d = start(&f.store, "nobody@example.com", much_later).await;
     assert!(matches!(f.store.redeem_code(with(&d, d.code, much_later)).await.unwrap(), CodeOutcome::SignedIn(_)));
-    assert_eq!(rows(&f, "SELECT count(*) FROM code_failures").await, 0);
+    assert_eq!(rows(&f, "SELECT count(*) FROM auth_failures").await, 0);
 }
 }
 

@@ -3,6 +3,7 @@
 //! rules in `store::rules` look at them, so concurrent instances agree. Each area's
 //! methods are in the file of its name.
 
+mod accounts;
 mod migrate;
 mod ops;
 mod outbox;

@@ -65,6 +65,25 @@ pub(super) async fn insert_session(tx: &mut Tx, user_id: &str, s: &NewSession) -
     })
 }
 
+/// Revokes every live session of the user except `keep`.
+pub(super) async fn revoke_all<'e>(
+    exec: impl sqlx::PgExecutor<'e>,
+    user_id: &str,
+    keep: Option<&str>,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = $3
+         WHERE user_id = $1 AND revoked_at IS NULL AND ($2::TEXT IS NULL OR id <> $2)",
+    )
+    .bind(user_id)
+    .bind(keep)
+    .bind(now)
+    .execute(exec)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 #[async_trait]
 impl SessionStore for PgStore {
     async fn session(&self, id: &str, now: i64) -> Result<Option<(Session, User)>, StoreError> {
@@ -120,15 +139,6 @@ impl SessionStore for PgStore {
     }
 
     async fn revoke_sessions(&self, user_id: &str, keep: Option<&str>, now: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "UPDATE sessions SET revoked_at = $3
-             WHERE user_id = $1 AND revoked_at IS NULL AND ($2::TEXT IS NULL OR id <> $2)",
-        )
-        .bind(user_id)
-        .bind(keep)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
+        Ok(revoke_all(&self.pool, user_id, keep, now).await?)
     }
 }

@@ -4,16 +4,20 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
+use super::accounts::{
+    account_by_id, claim, create_unverified, end_failures, find_account, kill_secrets, queue_notice, set_password,
+    store_failures,
+};
 use super::outbox::{bind_message, insert_message, outbox_columns, outbox_from_row};
-use super::sessions::insert_session;
+use super::sessions::{insert_session, revoke_all};
 use super::{PgQuery, PgStore, Tx, user_from_row};
 use crate::crypto;
 use crate::domain::{Channel, Identifier};
 use crate::store::rules::{self, CodeStep, Holder, LinkStep};
 use crate::store::{
-    AuthRequest, AuthState, CodeOutcome, LinkAction, LinkOutcome, NewAuthRequest, NewMessage, NewSession,
-    OutboxMessage, Purpose, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Rotation, SignInStore, SignedIn,
-    StoreError, User,
+    AuthRequest, AuthState, CodeOutcome, Effect, LinkAction, LinkOutcome, NewAuthRequest, NewMessage, NewSession,
+    OutboxMessage, PasswordWasReset, Purpose, RateLimit, RedeemCode, RedeemLink, Redeemed, RotatedSecrets, Rotation,
+    SignInStore, SignUpDetails, SignedIn, StoreError, User,
 };
 
 macro_rules! auth_columns {
@@ -63,11 +67,11 @@ async fn holder(tx: &mut Tx, identifier: &Identifier) -> Result<Holder, sqlx::Er
     let sql = match identifier {
         Identifier::Email(_) => {
             "SELECT u.id, u.disabled_at, f.failed_count, f.locked_until FROM (SELECT $1::text AS identifier) i
-             LEFT JOIN users u ON u.email = i.identifier LEFT JOIN code_failures f ON f.identifier = i.identifier"
+             LEFT JOIN users u ON u.email = i.identifier LEFT JOIN auth_failures f ON f.identifier = i.identifier"
         }
         Identifier::Phone(_) => {
             "SELECT u.id, u.disabled_at, f.failed_count, f.locked_until FROM (SELECT $1::text AS identifier) i
-             LEFT JOIN users u ON u.phone = i.identifier LEFT JOIN code_failures f ON f.identifier = i.identifier"
+             LEFT JOIN users u ON u.phone = i.identifier LEFT JOIN auth_failures f ON f.identifier = i.identifier"
         }
     };
     let row = sqlx::query(sql).bind(identifier.as_str()).fetch_one(&mut **tx).await?;
@@ -122,15 +126,11 @@ async fn sign_in(
     identifier: &Identifier,
     redirect_to: String,
     s: &NewSession,
-    end_failures: bool,
+    had_failures: bool,
 ) -> Result<SignedIn, sqlx::Error> {
     let user = upsert_verified_user(tx, identifier, request_id, s.created_at).await?;
-    // A success ends the identifier's run of consecutive failures.
-    if end_failures {
-        sqlx::query("DELETE FROM code_failures WHERE identifier = $1")
-            .bind(identifier.as_str())
-            .execute(&mut **tx)
-            .await?;
+    if had_failures {
+        end_failures(tx, identifier).await?;
     }
     let session = insert_session(tx, &user.id, s).await?;
     Ok(SignedIn { user, session, redirect_to })
@@ -153,7 +153,8 @@ macro_rules! start_sql {
                                 ELSE $26 END AS deliver),
              killed AS (
                  UPDATE auth_requests SET state = 'dead'
-                 WHERE identifier = $3 AND purpose = $29 AND state IN ('pending', 'approved')),
+                 WHERE purpose = $29 AND state IN ('pending', 'approved')
+                     AND (identifier = $3 OR user_id = (SELECT id FROM u))),
              req AS (
                  INSERT INTO auth_requests (id, purpose, identifier_kind, identifier, user_id, channel, code_hash,
                      token_hash, device_hash, match_number, redirect_to, locale, state, requester_ip,
@@ -209,7 +210,7 @@ fn start_statement<'q>(new: &'q NewAuthRequest, m: &'q NewMessage, signup_open: 
 
 /// GCRA in one atomic statement: the update happens only while the key is within its
 /// tolerance; no row back means "limited" (the same rule as `rules::gcra`).
-async fn hit_rate_limit(tx: &mut Tx, limit: &RateLimit) -> Result<(), StoreError> {
+pub(super) async fn hit_rate_limit(tx: &mut Tx, limit: &RateLimit) -> Result<(), StoreError> {
     let tolerance = limit.interval_ms * i64::from(limit.burst.saturating_sub(1));
     let allowed = sqlx::query(
         "INSERT INTO rate_limits (key, tat) VALUES ($1, $2 + $3)
@@ -257,7 +258,8 @@ async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<(AuthRequest, Vec<
 async fn spend(tx: &mut Tx, id: &str, to: AuthState, now: i64) -> Result<bool, sqlx::Error> {
     let query = match to {
         AuthState::Dead => {
-            sqlx::query("UPDATE auth_requests SET state = 'dead' WHERE id = $1 AND state = 'pending'").bind(id)
+            sqlx::query("UPDATE auth_requests SET state = 'dead', details = NULL WHERE id = $1 AND state = 'pending'")
+                .bind(id)
         }
         AuthState::Approved => sqlx::query(
             "UPDATE auth_requests SET state = 'approved', approved_at = $2 WHERE id = $1 AND state = 'pending'",
@@ -265,12 +267,147 @@ async fn spend(tx: &mut Tx, id: &str, to: AuthState, now: i64) -> Result<bool, s
         .bind(id)
         .bind(now),
         AuthState::Consumed | AuthState::Pending => sqlx::query(
-            "UPDATE auth_requests SET state = 'consumed', consumed_at = $2 WHERE id = $1 AND state = 'pending'",
+            "UPDATE auth_requests SET state = 'consumed', consumed_at = $2, details = NULL
+             WHERE id = $1 AND state = 'pending'",
         )
         .bind(id)
         .bind(now),
     };
     Ok(query.execute(&mut **tx).await?.rows_affected() == 1)
+}
+
+/// Starts a request of any purpose by `rules::may_start`, inside `tx` (the sign-in start
+/// without rate limits is `start_statement`, the same rule in one statement).
+async fn start_in_tx(
+    tx: &mut Tx,
+    new: &NewAuthRequest,
+    message: &NewMessage,
+    signup_open: bool,
+) -> Result<Option<OutboxMessage>, StoreError> {
+    let user = find_user(tx, &new.identifier).await?;
+    let deliver = rules::may_start(new.purpose, user.as_ref(), signup_open);
+    let unusable = (rules::unusable_hash(), rules::unusable_hash());
+    let (code_hash, token_hash) = if deliver { (&new.code_hash, &new.token_hash) } else { (&unusable.0, &unusable.1) };
+    let mut user_id = new.user_id.clone().or_else(|| user.as_ref().map(|(id, _)| id.clone()));
+    // A sign-up for an identifier nobody holds creates the account, unverified.
+    if let (true, None, Some(details)) = (deliver, &user_id, &new.details) {
+        user_id = Some(create_unverified(tx, &new.identifier, details, new.locale.as_deref(), new.created_at).await?);
+    }
+    // DESIGN.md: a new secret kills the old (issue 11).
+    sqlx::query(
+        "UPDATE auth_requests SET state = 'dead', details = NULL
+         WHERE purpose = $2 AND state IN ('pending', 'approved') AND (identifier = $1 OR user_id = $3)",
+    )
+    .bind(new.identifier.as_str())
+    .bind(new.purpose.as_str())
+    .bind(&user_id)
+    .execute(&mut **tx)
+    .await?;
+    let details = match (&new.details, deliver) {
+        (Some(d), true) => Some(serde_json::to_string(d).map_err(anyhow::Error::from)?),
+        _ => None,
+    };
+    sqlx::query(
+        "INSERT INTO auth_requests (id, purpose, identifier_kind, identifier, user_id, channel, code_hash,
+             token_hash, device_hash, match_number, redirect_to, locale, state, requester_ip,
+             requester_agent, created_at, last_sent_at, expires_at, details)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $14, $15, $15, $16, $17)",
+    )
+    .bind(&new.id)
+    .bind(new.purpose.as_str())
+    .bind(new.identifier.kind())
+    .bind(new.identifier.as_str())
+    .bind(&user_id)
+    .bind(new.channel.as_str())
+    .bind(&code_hash[..])
+    .bind(&token_hash[..])
+    .bind(&new.device_hash[..])
+    .bind(i32::from(new.match_number))
+    .bind(&new.redirect_to)
+    .bind(&new.locale)
+    .bind(&new.requester_ip)
+    .bind(&new.requester_agent)
+    .bind(new.created_at)
+    .bind(new.expires_at)
+    .bind(details)
+    .execute(&mut **tx)
+    .await?;
+    Ok(insert_message(tx, message, user_id.as_deref(), deliver).await?)
+}
+
+/// A sign-up's details, kept on its request until it is spent.
+async fn request_details(tx: &mut Tx, id: &str) -> Result<Option<SignUpDetails>, StoreError> {
+    let json: Option<String> =
+        sqlx::query_scalar("SELECT details FROM auth_requests WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
+    json.map(|j| {
+        serde_json::from_str(&j).map_err(|e| StoreError::Other(anyhow::anyhow!("bad details in auth_requests: {e}")))
+    })
+    .transpose()
+}
+
+/// What a spent request does, by its effect (`rules` decided it may).
+async fn redeem(
+    tx: &mut Tx,
+    req: &AuthRequest,
+    details: Option<SignUpDetails>,
+    effect: &Effect,
+    had_failures: bool,
+    now: i64,
+) -> Result<Redeemed, StoreError> {
+    let account = find_account(&mut **tx, &req.identifier).await?;
+    // The first verification of an account nobody verified replaces what a squatter set.
+    if let Some(account) = account.as_ref().filter(|a| !a.any_verified()) {
+        let details = details.as_ref().filter(|_| req.purpose == Purpose::SignUpVerification);
+        claim(tx, account, &req.identifier, details, now).await?;
+    }
+    match effect {
+        Effect::SignIn(session) => Ok(Redeemed::SignedIn(
+            sign_in(tx, &req.id, &req.identifier, req.redirect_to.clone(), session, had_failures).await?,
+        )),
+        Effect::ResetPassword(reset) => {
+            let account = account.ok_or_else(|| StoreError::Other(anyhow::anyhow!("reset without an account")))?;
+            // The code or link proved control of the identifier it was sent to.
+            let user = upsert_verified_user(tx, &req.identifier, &req.id, now).await?;
+            set_password(tx, &user.id, &reset.password_hash, now).await?;
+            // OWASP Forgot Password: a reset ends every session and every other secret.
+            revoke_all(&mut **tx, &user.id, None, now).await?;
+            kill_secrets(tx, &account).await?;
+            end_failures(tx, &req.identifier).await?;
+            let account = account_by_id(&mut **tx, &user.id).await?.unwrap_or(account);
+            let notices = queue_notice(tx, &reset.notice, &account.identifiers(), &user.id).await?;
+            let signed_in = match &reset.session {
+                Some(session) => Some(SignedIn {
+                    user: user.clone(),
+                    session: insert_session(tx, &user.id, session).await?,
+                    redirect_to: req.redirect_to.clone(),
+                }),
+                None => None,
+            };
+            Ok(Redeemed::PasswordReset(PasswordWasReset { user_id: user.id, signed_in, notices }))
+        }
+        Effect::ChangeIdentifier { user_id, notice } => {
+            let old = account_by_id(&mut **tx, user_id)
+                .await?
+                .ok_or_else(|| StoreError::Other(anyhow::anyhow!("identifier change without an account")))?;
+            let sql = match req.identifier {
+                Identifier::Email(_) => {
+                    "UPDATE users SET email = $2, email_verified_at = $3, updated_at = $3 WHERE id = $1"
+                }
+                Identifier::Phone(_) => {
+                    "UPDATE users SET phone = $2, phone_verified_at = $3, updated_at = $3 WHERE id = $1"
+                }
+            };
+            sqlx::query(sql).bind(user_id).bind(req.identifier.as_str()).bind(now).execute(&mut **tx).await?;
+            // The old address hears of the change (OWASP: notify on sensitive changes).
+            let previous: Vec<Identifier> = old
+                .identifiers()
+                .into_iter()
+                .filter(|i| i.kind() == req.identifier.kind() && i.as_str() != req.identifier.as_str())
+                .collect();
+            let notices = queue_notice(tx, notice, &previous, user_id).await?;
+            Ok(Redeemed::IdentifierChanged { user_id: user_id.clone(), notices })
+        }
+    }
 }
 
 #[async_trait]
@@ -282,6 +419,15 @@ impl SignInStore for PgStore {
         signup_open: bool,
         limits: Vec<RateLimit>,
     ) -> Result<Option<OutboxMessage>, StoreError> {
+        if new.purpose != Purpose::SignIn {
+            let mut tx = self.begin().await?;
+            for limit in &limits {
+                hit_rate_limit(&mut tx, limit).await?;
+            }
+            let queued = start_in_tx(&mut tx, &new, &message, signup_open).await?;
+            tx.commit().await?;
+            return Ok(queued);
+        }
         // Without rate limits the start is one statement in its own implicit transaction:
         // one round trip instead of five.
         if limits.is_empty() {
@@ -299,9 +445,8 @@ impl SignInStore for PgStore {
 
     async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError> {
         let row =
-            sqlx::query(concat!("SELECT ", auth_columns!(), " FROM auth_requests WHERE id = $1 AND purpose = $2"))
+            sqlx::query(concat!("SELECT ", auth_columns!(), " FROM auth_requests WHERE id = $1"))
                 .bind(id)
-                .bind(Purpose::SignIn.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.map(|r| auth_request_from_row(&r)).transpose()?)
@@ -318,7 +463,7 @@ impl SignInStore for PgStore {
         let mut tx = self.begin().await?;
         let Some((req, _)) = lock_request(&mut tx, id).await? else { return Ok(Rotation::Refused) };
         let user = find_user(&mut tx, &req.identifier).await?;
-        let deliver = rules::may_sign_in(user.as_ref(), signup_open);
+        let deliver = rules::may_start(req.purpose, user.as_ref(), signup_open);
         let (code_hash, token_hash) =
             if deliver { (s.code_hash, s.token_hash) } else { (rules::unusable_hash(), rules::unusable_hash()) };
         // The failed-attempt count is deliberately left alone.
@@ -340,7 +485,7 @@ impl SignInStore for PgStore {
         for limit in &limits {
             hit_rate_limit(&mut tx, limit).await?;
         }
-        let user_id = user.map(|(id, _)| id);
+        let user_id = req.user_id.clone().or_else(|| user.map(|(id, _)| id));
         let message = insert_message(&mut tx, &message, user_id.as_deref(), deliver).await?;
         tx.commit().await?;
         Ok(Rotation::Rotated { message })
@@ -361,28 +506,16 @@ impl SignInStore for PgStore {
                     .bind(state.as_str())
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
-                    "INSERT INTO code_failures (identifier, failed_count, locked_until, updated_at)
-                     VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (identifier) DO UPDATE SET failed_count = excluded.failed_count,
-                         locked_until = excluded.locked_until, updated_at = excluded.updated_at",
-                )
-                .bind(req.identifier.as_str())
-                .bind(i32::try_from(failures).unwrap_or(i32::MAX))
-                .bind(locked_until)
-                .bind(r.now)
-                .execute(&mut *tx)
-                .await?;
+                store_failures(&mut tx, &req.identifier, failures, locked_until, r.now).await?;
                 outcome
             }
             CodeStep::Consume => {
+                let details = request_details(&mut tx, &req.id).await?;
                 if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
                     return Ok(CodeOutcome::Invalid);
                 }
-                let end_failures = holder.has_failures();
-                CodeOutcome::SignedIn(
-                    sign_in(&mut tx, &req.id, &req.identifier, req.redirect_to.clone(), &r.session, end_failures)
-                        .await?,
+                CodeOutcome::Redeemed(
+                    redeem(&mut tx, &req, details, &r.effect, holder.has_failures(), r.now).await?,
                 )
             }
         };
@@ -409,14 +542,13 @@ impl SignInStore for PgStore {
                     LinkOutcome::Invalid
                 }
             }
-            LinkStep::SignInHere => {
-                let LinkAction::SignInHere(session) = &r.action else { return Ok(LinkOutcome::Invalid) };
+            LinkStep::Redeem => {
+                let LinkAction::Redeem(effect) = &r.action else { return Ok(LinkOutcome::Invalid) };
+                let details = request_details(&mut tx, &req.id).await?;
                 if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
                     return Ok(LinkOutcome::Invalid);
                 }
-                LinkOutcome::SignedIn(
-                    sign_in(&mut tx, &req.id, &req.identifier, req.redirect_to.clone(), session, true).await?,
-                )
+                LinkOutcome::Redeemed(redeem(&mut tx, &req, details, effect, true, r.now).await?)
             }
         };
         tx.commit().await?;

@@ -8,6 +8,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_delivery.sql")),
     (3, include_str!("migrations/0003_code_failures.sql")),
     (4, include_str!("migrations/0004_live_requests.sql")),
+    (5, include_str!("migrations/0005_accounts.sql")),
 ];
 
 /// Applies what is missing; returns the versions applied now.

@@ -3,6 +3,7 @@
 //! the file of its name; every write method is one job on the writer thread, so one
 //! transaction.
 
+mod accounts;
 mod migrate;
 mod ops;
 mod outbox;

@@ -18,7 +18,7 @@ const CLEANUP: [&str; 5] = [
     "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox
      WHERE status IN ('sent', 'failed', 'suppressed') AND created_at < ?2 LIMIT ?3)",
     "DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE tat < ?1 LIMIT ?3)",
-    "DELETE FROM code_failures WHERE identifier IN (SELECT identifier FROM code_failures
+    "DELETE FROM auth_failures WHERE identifier IN (SELECT identifier FROM auth_failures
      WHERE updated_at < ?2 AND (locked_until IS NULL OR locked_until < ?1) LIMIT ?3)",
 ];
 

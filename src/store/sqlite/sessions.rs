@@ -50,6 +50,14 @@ pub(super) fn insert_session(conn: &Connection, user_id: &str, s: &NewSession) -
     })
 }
 
+/// Revokes every live session of the user except `keep`, inside the caller's job.
+pub(super) fn revoke_all(conn: &Connection, user_id: &str, keep: Option<&str>, now: i64) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE sessions SET revoked_at = ?3 WHERE user_id = ?1 AND revoked_at IS NULL AND (?2 IS NULL OR id <> ?2)",
+    )?
+    .execute(params![user_id, keep, now])
+}
+
 #[async_trait]
 impl SessionStore for SqliteStore {
     async fn session(&self, id: &str, now: i64) -> Result<Option<(Session, User)>, StoreError> {
@@ -114,13 +122,7 @@ impl SessionStore for SqliteStore {
         let (user_id, keep) = (user_id.to_owned(), keep.map(str::to_owned));
         self.db
             .write(move |c| {
-                let n = c
-                    .prepare_cached(
-                        "UPDATE sessions SET revoked_at = ?3
-                         WHERE user_id = ?1 AND revoked_at IS NULL AND (?2 IS NULL OR id <> ?2)",
-                    )?
-                    .execute(params![user_id, keep, now])?;
-                Ok(n as u64)
+                Ok(revoke_all(c, &user_id, keep.as_deref(), now)? as u64)
             })
             .await
     }

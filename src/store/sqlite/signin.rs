@@ -3,16 +3,20 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::accounts::{
+    account_by_id, claim, create_unverified, end_failures, find_account, kill_secrets, queue_notice, set_password,
+    store_failures,
+};
 use super::outbox::insert_message;
-use super::sessions::insert_session;
+use super::sessions::{insert_session, revoke_all};
 use super::{SqliteStore, user_from_row};
 use crate::crypto;
 use crate::domain::{Channel, Identifier};
 use crate::store::rules::{self, CodeStep, Holder, LinkStep};
 use crate::store::{
-    AuthRequest, AuthState, CodeOutcome, LinkAction, LinkOutcome, NewAuthRequest, NewMessage, NewSession,
-    OutboxMessage, Purpose, RateLimit, RedeemCode, RedeemLink, RotatedSecrets, Rotation, SignInStore, SignedIn,
-    StoreError, User,
+    AuthRequest, AuthState, CodeOutcome, Effect, LinkAction, LinkOutcome, NewAuthRequest, NewMessage, NewSession,
+    OutboxMessage, PasswordWasReset, Purpose, RateLimit, RedeemCode, RedeemLink, Redeemed, RotatedSecrets, Rotation,
+    SignInStore, SignUpDetails, SignedIn, StoreError, User,
 };
 
 const AUTH_COLUMNS: &str = "id, identifier_kind, identifier, user_id, channel, device_hash, \
@@ -102,19 +106,18 @@ fn sign_in(
     identifier: &Identifier,
     redirect_to: String,
     session: &NewSession,
-    end_failures: bool,
+    had_failures: bool,
 ) -> Result<SignedIn, StoreError> {
     let user = upsert_verified_user(conn, identifier, request_id, session.created_at)?;
-    // A success ends the identifier's run of consecutive failures.
-    if end_failures {
-        conn.prepare_cached("DELETE FROM code_failures WHERE identifier = ?1")?.execute([identifier.as_str()])?;
+    if had_failures {
+        end_failures(conn, identifier)?;
     }
     let session = insert_session(conn, &user.id, session)?;
     Ok(SignedIn { user, session, redirect_to })
 }
 
 /// The writer thread serialises jobs, so read-then-write here is atomic.
-fn hit_rate_limit(conn: &Connection, limit: &RateLimit) -> Result<(), StoreError> {
+pub(super) fn hit_rate_limit(conn: &Connection, limit: &RateLimit) -> Result<(), StoreError> {
     let tat: Option<i64> = conn
         .prepare_cached("SELECT tat FROM rate_limits WHERE key = ?1")?
         .query_row([&limit.key], |r| r.get(0))
@@ -139,11 +142,7 @@ fn load_request_for_update(conn: &Connection, id: &str) -> rusqlite::Result<Opti
 /// The account behind an identifier and the identifier's run of wrong codes.
 fn holder(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Holder> {
     let account = find_user(conn, identifier)?;
-    let failures = conn
-        .prepare_cached("SELECT failed_count, locked_until FROM code_failures WHERE identifier = ?1")?
-        .query_row([identifier.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let (failures, locked_until) = failures.unwrap_or((0, None));
+    let (failures, locked_until) = super::accounts::failures(conn, identifier)?;
     Ok(Holder { account, failures, locked_until })
 }
 
@@ -152,7 +151,7 @@ fn holder(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Holder
 fn spend(conn: &Connection, id: &str, to: AuthState, now: i64) -> rusqlite::Result<bool> {
     let changed = match to {
         AuthState::Dead => conn
-            .prepare_cached("UPDATE auth_requests SET state = 'dead' WHERE id = ?1 AND state = 'pending'")?
+            .prepare_cached("UPDATE auth_requests SET state = 'dead', details = NULL WHERE id = ?1 AND state = 'pending'")?
             .execute([id])?,
         AuthState::Approved => conn
             .prepare_cached(
@@ -161,11 +160,88 @@ fn spend(conn: &Connection, id: &str, to: AuthState, now: i64) -> rusqlite::Resu
             .execute(params![id, now])?,
         AuthState::Consumed | AuthState::Pending => conn
             .prepare_cached(
-                "UPDATE auth_requests SET state = 'consumed', consumed_at = ?2 WHERE id = ?1 AND state = 'pending'",
+                "UPDATE auth_requests SET state = 'consumed', consumed_at = ?2, details = NULL
+                 WHERE id = ?1 AND state = 'pending'",
             )?
             .execute(params![id, now])?,
     };
     Ok(changed == 1)
+}
+
+/// A sign-up's details, kept on its request until it is spent.
+fn request_details(conn: &Connection, id: &str) -> Result<Option<SignUpDetails>, StoreError> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT details FROM auth_requests WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Other(anyhow::anyhow!("bad details in auth_requests: {e}"))))
+        .transpose()
+}
+
+/// What a spent request does, by its effect (`rules` decided it may).
+fn redeem(
+    conn: &Connection,
+    req: &AuthRequest,
+    details: Option<SignUpDetails>,
+    effect: &Effect,
+    had_failures: bool,
+    now: i64,
+) -> Result<Redeemed, StoreError> {
+    let account = find_account(conn, &req.identifier)?;
+    // The first verification of an account nobody verified replaces what a squatter set.
+    if let Some(account) = account.as_ref().filter(|a| !a.any_verified()) {
+        let details = details.as_ref().filter(|_| req.purpose == Purpose::SignUpVerification);
+        claim(conn, account, &req.identifier, details, now)?;
+    }
+    match effect {
+        Effect::SignIn(session) => Ok(Redeemed::SignedIn(sign_in(
+            conn,
+            &req.id,
+            &req.identifier,
+            req.redirect_to.clone(),
+            session,
+            had_failures,
+        )?)),
+        Effect::ResetPassword(reset) => {
+            let account = account.ok_or_else(|| StoreError::Other(anyhow::anyhow!("reset without an account")))?;
+            // The code or link proved control of the identifier it was sent to.
+            let user = upsert_verified_user(conn, &req.identifier, &req.id, now)?;
+            set_password(conn, &user.id, &reset.password_hash, now)?;
+            // OWASP Forgot Password: a reset ends every session and every other secret.
+            revoke_all(conn, &user.id, None, now)?;
+            kill_secrets(conn, &account)?;
+            end_failures(conn, &req.identifier)?;
+            let account = account_by_id(conn, &user.id)?.unwrap_or(account);
+            let notices = queue_notice(conn, &reset.notice, &account.identifiers(), &user.id)?;
+            let signed_in = match &reset.session {
+                Some(session) => Some(SignedIn {
+                    user: user.clone(),
+                    session: insert_session(conn, &user.id, session)?,
+                    redirect_to: req.redirect_to.clone(),
+                }),
+                None => None,
+            };
+            Ok(Redeemed::PasswordReset(PasswordWasReset { user_id: user.id, signed_in, notices }))
+        }
+        Effect::ChangeIdentifier { user_id, notice } => {
+            let old = account_by_id(conn, user_id)?
+                .ok_or_else(|| StoreError::Other(anyhow::anyhow!("identifier change without an account")))?;
+            let sql = match req.identifier {
+                Identifier::Email(_) => "UPDATE users SET email = ?2, email_verified_at = ?3, updated_at = ?3 WHERE id = ?1",
+                Identifier::Phone(_) => "UPDATE users SET phone = ?2, phone_verified_at = ?3, updated_at = ?3 WHERE id = ?1",
+            };
+            conn.prepare_cached(sql)?.execute(params![user_id, req.identifier.as_str(), now])?;
+            // The old address hears of the change (OWASP: notify on sensitive changes).
+            let previous: Vec<Identifier> = old
+                .identifiers()
+                .into_iter()
+                .filter(|i| i.kind() == req.identifier.kind() && i.as_str() != req.identifier.as_str())
+                .collect();
+            let notices = queue_notice(conn, notice, &previous, user_id)?;
+            Ok(Redeemed::IdentifierChanged { user_id: user_id.clone(), notices })
+        }
+    }
 }
 
 fn redeem_code_job(conn: &Connection, r: RedeemCode) -> Result<CodeOutcome, StoreError> {
@@ -178,27 +254,15 @@ fn redeem_code_job(conn: &Connection, r: RedeemCode) -> Result<CodeOutcome, Stor
         CodeStep::Wrong { failed, state, failures, locked_until, outcome } => {
             conn.prepare_cached("UPDATE auth_requests SET failed_attempts = ?2, state = ?3 WHERE id = ?1")?
                 .execute(params![req.id, failed, state.as_str()])?;
-            conn.prepare_cached(
-                "INSERT INTO code_failures (identifier, failed_count, locked_until, updated_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (identifier) DO UPDATE SET failed_count = excluded.failed_count,
-                     locked_until = excluded.locked_until, updated_at = excluded.updated_at",
-            )?
-            .execute(params![req.identifier.as_str(), failures, locked_until, r.now])?;
+            store_failures(conn, &req.identifier, failures, locked_until, r.now)?;
             Ok(outcome)
         }
         CodeStep::Consume => {
+            let details = request_details(conn, &req.id)?;
             if !spend(conn, &req.id, AuthState::Consumed, r.now)? {
                 return Ok(CodeOutcome::Invalid);
             }
-            let end_failures = holder.has_failures();
-            Ok(CodeOutcome::SignedIn(sign_in(
-                conn,
-                &req.id,
-                &req.identifier,
-                req.redirect_to,
-                &r.session,
-                end_failures,
-            )?))
+            Ok(CodeOutcome::Redeemed(redeem(conn, &req, details, &r.effect, holder.has_failures(), r.now)?))
         }
     }
 }
@@ -219,12 +283,13 @@ fn redeem_link_job(conn: &Connection, r: RedeemLink) -> Result<LinkOutcome, Stor
         } else {
             LinkOutcome::Invalid
         }),
-        LinkStep::SignInHere => {
-            let LinkAction::SignInHere(session) = &r.action else { return Ok(LinkOutcome::Invalid) };
+        LinkStep::Redeem => {
+            let LinkAction::Redeem(effect) = &r.action else { return Ok(LinkOutcome::Invalid) };
+            let details = request_details(conn, &req.id)?;
             if !spend(conn, &req.id, AuthState::Consumed, r.now)? {
                 return Ok(LinkOutcome::Invalid);
             }
-            Ok(LinkOutcome::SignedIn(sign_in(conn, &req.id, &req.identifier, req.redirect_to, session, true)?))
+            Ok(LinkOutcome::Redeemed(redeem(conn, &req, details, effect, true, r.now)?))
         }
     }
 }
@@ -244,25 +309,34 @@ impl SignInStore for SqliteStore {
                     hit_rate_limit(c, limit)?;
                 }
                 let user = find_user(c, &new.identifier)?;
-                let deliver = rules::may_sign_in(user.as_ref(), signup_open);
+                let deliver = rules::may_start(new.purpose, user.as_ref(), signup_open);
                 let (code_hash, token_hash) = if deliver {
                     (new.code_hash, new.token_hash)
                 } else {
                     (rules::unusable_hash(), rules::unusable_hash())
                 };
-                let user_id = user.as_ref().map(|(id, _)| id.clone());
-                // DESIGN.md: a new secret kills the old — the identifier's live requests of
-                // this purpose die, so only the newest link and code work (issue 11).
+                let mut user_id = new.user_id.clone().or_else(|| user.as_ref().map(|(id, _)| id.clone()));
+                // A sign-up for an identifier nobody holds creates the account, unverified.
+                if let (true, None, Some(details)) = (deliver, &user_id, &new.details) {
+                    user_id = Some(create_unverified(c, &new.identifier, details, new.locale.as_deref(), new.created_at)?);
+                }
+                // DESIGN.md: a new secret kills the old — the live requests of this purpose
+                // for the identifier or its account die, so only the newest link and code
+                // work (issue 11).
                 c.prepare_cached(
-                    "UPDATE auth_requests SET state = 'dead'
-                     WHERE identifier = ?1 AND purpose = ?2 AND state IN ('pending', 'approved')",
+                    "UPDATE auth_requests SET state = 'dead', details = NULL
+                     WHERE purpose = ?2 AND state IN ('pending', 'approved') AND (identifier = ?1 OR user_id = ?3)",
                 )?
-                .execute(params![new.identifier.as_str(), new.purpose.as_str()])?;
+                .execute(params![new.identifier.as_str(), new.purpose.as_str(), user_id])?;
+                let details = match (&new.details, deliver) {
+                    (Some(d), true) => Some(serde_json::to_string(d).map_err(anyhow::Error::from)?),
+                    _ => None,
+                };
                 c.prepare_cached(
                     "INSERT INTO auth_requests (id, purpose, identifier_kind, identifier, user_id, channel, code_hash,
                          token_hash, device_hash, match_number, redirect_to, locale, state, requester_ip,
-                         requester_agent, created_at, last_sent_at, expires_at)
-                     VALUES (?1, ?16, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?14, ?14, ?15)",
+                         requester_agent, created_at, last_sent_at, expires_at, details)
+                     VALUES (?1, ?16, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?14, ?14, ?15, ?17)",
                 )?
                 .execute(params![
                     new.id,
@@ -281,6 +355,7 @@ impl SignInStore for SqliteStore {
                     new.created_at,
                     new.expires_at,
                     new.purpose.as_str(),
+                    details,
                 ])?;
                 Ok(insert_message(c, &message, user_id.as_deref(), deliver)?)
             })
@@ -291,8 +366,8 @@ impl SignInStore for SqliteStore {
         let id = id.to_owned();
         self.db
             .read(move |c| {
-                c.prepare_cached(&format!("SELECT {AUTH_COLUMNS} FROM auth_requests WHERE id = ?1 AND purpose = ?2"))?
-                    .query_row(params![id, Purpose::SignIn.as_str()], auth_request_from_row)
+                c.prepare_cached(&format!("SELECT {AUTH_COLUMNS} FROM auth_requests WHERE id = ?1"))?
+                    .query_row([id], auth_request_from_row)
                     .optional()
             })
             .await
@@ -313,7 +388,7 @@ impl SignInStore for SqliteStore {
                     return Ok(Rotation::Refused);
                 };
                 let user = find_user(c, &req.identifier)?;
-                let deliver = rules::may_sign_in(user.as_ref(), signup_open);
+                let deliver = rules::may_start(req.purpose, user.as_ref(), signup_open);
                 let (code_hash, token_hash) = if deliver {
                     (s.code_hash, s.token_hash)
                 } else {
@@ -334,7 +409,7 @@ impl SignInStore for SqliteStore {
                 for limit in &limits {
                     hit_rate_limit(c, limit)?;
                 }
-                let user_id = user.map(|(id, _)| id);
+                let user_id = req.user_id.clone().or_else(|| user.map(|(id, _)| id));
                 let message = insert_message(c, &message, user_id.as_deref(), deliver)?;
                 Ok(Rotation::Rotated { message })
             })

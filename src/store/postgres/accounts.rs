@@ -1,0 +1,366 @@
+//! Accounts: profile, password, password login and the failures that throttle it, plus the
+//! pieces a redemption changes an account with (claim, secrets killed, notices).
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+
+use super::outbox::insert_message;
+use super::sessions::{insert_session, revoke_all};
+use super::signin::hit_rate_limit;
+use super::{PgStore, Tx};
+use crate::domain::{Channel, Identifier};
+use crate::store::rules;
+use crate::store::{
+    Account, AccountStore, Failure, LoginCandidate, Notice, OutboxMessage, PasswordChange, PasswordSignIn,
+    ProfileChange, RateLimit, SignUpDetails, SignedIn, StoreError,
+};
+
+macro_rules! account_columns {
+    () => {
+        "id, email, phone, email_verified_at, phone_verified_at, name, preferred_channel, locale, password_hash, \
+         disabled_at, created_at"
+    };
+}
+
+fn account_from_row(row: &PgRow) -> Result<Account, sqlx::Error> {
+    let password_hash: Option<String> = row.try_get(8)?;
+    Ok(Account {
+        id: row.try_get(0)?,
+        email: row.try_get(1)?,
+        phone: row.try_get(2)?,
+        email_verified: row.try_get::<Option<i64>, _>(3)?.is_some(),
+        phone_verified: row.try_get::<Option<i64>, _>(4)?.is_some(),
+        name: row.try_get(5)?,
+        preferred_channel: row.try_get::<Option<&str>, _>(6)?.and_then(Channel::from_db),
+        locale: row.try_get(7)?,
+        has_password: password_hash.is_some(),
+        password_hash,
+        disabled: row.try_get::<Option<i64>, _>(9)?.is_some(),
+        created_at: row.try_get(10)?,
+    })
+}
+
+pub(super) async fn find_account<'e>(
+    exec: impl sqlx::PgExecutor<'e>,
+    identifier: &Identifier,
+) -> Result<Option<Account>, sqlx::Error> {
+    let sql = match identifier {
+        Identifier::Email(_) => concat!("SELECT ", account_columns!(), " FROM users WHERE email = $1"),
+        Identifier::Phone(_) => concat!("SELECT ", account_columns!(), " FROM users WHERE phone = $1"),
+    };
+    let row = sqlx::query(sql).bind(identifier.as_str()).fetch_optional(exec).await?;
+    row.map(|r| account_from_row(&r)).transpose()
+}
+
+pub(super) async fn account_by_id<'e>(
+    exec: impl sqlx::PgExecutor<'e>,
+    id: &str,
+) -> Result<Option<Account>, sqlx::Error> {
+    let row = sqlx::query(concat!("SELECT ", account_columns!(), " FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(exec)
+        .await?;
+    row.map(|r| account_from_row(&r)).transpose()
+}
+
+/// `value` for the other identifier column when no other account holds it, else `None`
+/// (a sign-up's second identifier is optional and never steals a number).
+async fn free_or_none(tx: &mut Tx, column: &str, value: Option<&str>, user_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let Some(value) = value else { return Ok(None) };
+    let sql = if column == "email" {
+        "SELECT 1 FROM users WHERE email = $1 AND id <> $2"
+    } else {
+        "SELECT 1 FROM users WHERE phone = $1 AND id <> $2"
+    };
+    let taken = sqlx::query(sql).bind(value).bind(user_id).fetch_optional(&mut **tx).await?.is_some();
+    Ok((!taken).then(|| value.to_owned()))
+}
+
+/// Both identifier columns of an account whose `verified` identifier is set and whose
+/// other one comes from the sign-up's details, when free.
+async fn identifier_columns(
+    tx: &mut Tx,
+    verified: &Identifier,
+    details: &SignUpDetails,
+    user_id: &str,
+) -> Result<(Option<String>, Option<String>), sqlx::Error> {
+    Ok(match verified {
+        Identifier::Email(e) => {
+            (Some(e.as_str().to_owned()), free_or_none(tx, "phone", details.phone.as_deref(), user_id).await?)
+        }
+        Identifier::Phone(p) => {
+            (free_or_none(tx, "email", details.email.as_deref(), user_id).await?, Some(p.as_str().to_owned()))
+        }
+    })
+}
+
+/// A sign-up for an identifier nobody holds: the account exists from now on, unverified,
+/// with the sign-up's details. Returns its id.
+pub(super) async fn create_unverified(
+    tx: &mut Tx,
+    identifier: &Identifier,
+    details: &SignUpDetails,
+    locale: Option<&str>,
+    now: i64,
+) -> Result<String, sqlx::Error> {
+    let id = crate::crypto::new_id();
+    let (email, phone) = identifier_columns(tx, identifier, details, &id).await?;
+    sqlx::query(
+        "INSERT INTO users (id, email, phone, name, preferred_channel, password_hash, password_changed_at, locale,
+             created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $7)",
+    )
+    .bind(&id)
+    .bind(email)
+    .bind(phone)
+    .bind(&details.name)
+    .bind(&details.preferred_channel)
+    .bind(&details.password_hash)
+    .bind(now)
+    .bind(locale)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// The first verification of an account nobody had verified: whatever the account held
+/// was set by whoever typed the address, maybe a squatter (account pre-hijacking). The
+/// account takes the verifying request's sign-up details, or none: password, name, second
+/// identifier and preferred channel are replaced, and every session ends.
+pub(super) async fn claim(
+    tx: &mut Tx,
+    account: &Account,
+    verified: &Identifier,
+    details: Option<&SignUpDetails>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let empty = SignUpDetails::default();
+    let d = details.unwrap_or(&empty);
+    let (email, phone) = identifier_columns(tx, verified, d, &account.id).await?;
+    sqlx::query(
+        "UPDATE users SET email = $2, phone = $3, name = $4, preferred_channel = $5, password_hash = $6,
+             password_changed_at = $7, updated_at = $7
+         WHERE id = $1",
+    )
+    .bind(&account.id)
+    .bind(email)
+    .bind(phone)
+    .bind(&d.name)
+    .bind(&d.preferred_channel)
+    .bind(details.map(|d| d.password_hash.clone()))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    revoke_all(&mut **tx, &account.id, None, now).await?;
+    Ok(())
+}
+
+/// Kills every live secret of the account (a reset or password change kills all).
+pub(super) async fn kill_secrets(tx: &mut Tx, account: &Account) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE auth_requests SET state = 'dead', details = NULL
+         WHERE state IN ('pending', 'approved') AND (user_id = $1 OR identifier = $2 OR identifier = $3)",
+    )
+    .bind(&account.id)
+    .bind(&account.email)
+    .bind(&account.phone)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn failures<'e>(
+    exec: impl sqlx::PgExecutor<'e>,
+    identifier: &Identifier,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    let row = sqlx::query("SELECT failed_count, locked_until FROM auth_failures WHERE identifier = $1")
+        .bind(identifier.as_str())
+        .fetch_optional(exec)
+        .await?;
+    Ok(match row {
+        Some(r) => (i64::from(r.try_get::<i32, _>(0)?), r.try_get(1)?),
+        None => (0, None),
+    })
+}
+
+pub(super) async fn store_failures(
+    tx: &mut Tx,
+    identifier: &Identifier,
+    failures: i64,
+    locked_until: Option<i64>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO auth_failures (identifier, failed_count, locked_until, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (identifier) DO UPDATE SET failed_count = excluded.failed_count,
+             locked_until = excluded.locked_until, updated_at = excluded.updated_at",
+    )
+    .bind(identifier.as_str())
+    .bind(i32::try_from(failures).unwrap_or(i32::MAX))
+    .bind(locked_until)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A success ends the identifier's run of consecutive failures.
+pub(super) async fn end_failures(tx: &mut Tx, identifier: &Identifier) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM auth_failures WHERE identifier = $1").bind(identifier.as_str()).execute(&mut **tx).await?;
+    Ok(())
+}
+
+pub(super) async fn set_password(tx: &mut Tx, user_id: &str, hash: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1")
+        .bind(user_id)
+        .bind(hash)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Queues `notice` to each of `to`; returns the messages to hand off.
+pub(super) async fn queue_notice(
+    tx: &mut Tx,
+    notice: &Notice,
+    to: &[Identifier],
+    user_id: &str,
+) -> Result<Vec<OutboxMessage>, sqlx::Error> {
+    let mut queued = Vec::new();
+    for message in notice.messages(to) {
+        queued.extend(insert_message(tx, &message, Some(user_id), true).await?);
+    }
+    Ok(queued)
+}
+
+#[async_trait]
+impl AccountStore for PgStore {
+    async fn account_by_identifier(&self, identifier: &Identifier) -> Result<Option<Account>, StoreError> {
+        Ok(find_account(&self.pool, identifier).await?)
+    }
+
+    async fn account(&self, user_id: &str) -> Result<Option<Account>, StoreError> {
+        Ok(account_by_id(&self.pool, user_id).await?)
+    }
+
+    async fn login_candidate(&self, identifier: &Identifier) -> Result<LoginCandidate, StoreError> {
+        let sql = match identifier {
+            Identifier::Email(_) => {
+                "SELECT u.id, u.email, u.phone, u.email_verified_at, u.phone_verified_at, u.name, u.preferred_channel,
+                     u.locale, u.password_hash, u.disabled_at, u.created_at, f.failed_count, f.locked_until
+                 FROM (SELECT $1::text AS identifier) i
+                 LEFT JOIN users u ON u.email = i.identifier LEFT JOIN auth_failures f ON f.identifier = i.identifier"
+            }
+            Identifier::Phone(_) => {
+                "SELECT u.id, u.email, u.phone, u.email_verified_at, u.phone_verified_at, u.name, u.preferred_channel,
+                     u.locale, u.password_hash, u.disabled_at, u.created_at, f.failed_count, f.locked_until
+                 FROM (SELECT $1::text AS identifier) i
+                 LEFT JOIN users u ON u.phone = i.identifier LEFT JOIN auth_failures f ON f.identifier = i.identifier"
+            }
+        };
+        let row = sqlx::query(sql).bind(identifier.as_str()).fetch_one(&self.pool).await?;
+        let account = match row.try_get::<Option<String>, _>(0)? {
+            Some(_) => Some(account_from_row(&row)?),
+            None => None,
+        };
+        Ok(LoginCandidate {
+            account,
+            failures: row.try_get::<Option<i32>, _>(11)?.map_or(0, i64::from),
+            locked_until: row.try_get(12)?,
+        })
+    }
+
+    async fn hit_rate_limits(&self, limits: Vec<RateLimit>) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for limit in &limits {
+            hit_rate_limit(&mut tx, limit).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn password_signed_in(&self, login: PasswordSignIn) -> Result<Option<SignedIn>, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(account) = account_by_id(&mut *tx, &login.user_id).await? else { return Ok(None) };
+        if account.disabled {
+            return Ok(None);
+        }
+        if let Some(hash) = &login.rehash {
+            sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+                .bind(&account.id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if login.end_failures {
+            end_failures(&mut tx, &login.identifier).await?;
+        }
+        let session = insert_session(&mut tx, &account.id, &login.session).await?;
+        tx.commit().await?;
+        Ok(Some(SignedIn { user: account.user(), session, redirect_to: login.redirect_to }))
+    }
+
+    async fn record_failure(&self, f: Failure) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        // The row lock makes concurrent failures for one identifier count one by one.
+        sqlx::query("SELECT 1 FROM auth_failures WHERE identifier = $1 FOR UPDATE")
+            .bind(f.identifier.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (count, _) = failures(&mut *tx, &f.identifier).await?;
+        let (count, locked_until) = rules::next_failure(count, f.now, f.account_max_failures, f.account_lockout_ms);
+        store_failures(&mut tx, &f.identifier, count, locked_until, f.now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn update_profile(
+        &self,
+        user_id: &str,
+        change: ProfileChange,
+        now: i64,
+    ) -> Result<Option<Account>, StoreError> {
+        let row = sqlx::query(concat!(
+            "UPDATE users SET name = CASE WHEN $2 THEN $3 ELSE name END,
+                 preferred_channel = COALESCE($4, preferred_channel), locale = COALESCE($5, locale), updated_at = $6
+             WHERE id = $1 RETURNING ",
+            account_columns!()
+        ))
+        .bind(user_id)
+        .bind(change.name.is_some())
+        .bind(change.name.clone().flatten())
+        .bind(change.preferred_channel.map(Channel::as_str))
+        .bind(&change.locale)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| account_from_row(&r)).transpose()?)
+    }
+
+    async fn change_password(&self, change: PasswordChange) -> Result<Option<Vec<OutboxMessage>>, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(account) = account_by_id(&mut *tx, &change.user_id).await? else { return Ok(None) };
+        set_password(&mut tx, &account.id, &change.password_hash, change.now).await?;
+        // OWASP Session Management: a password change ends the other sessions;
+        // DESIGN.md: it kills every outstanding secret.
+        revoke_all(&mut *tx, &account.id, Some(&change.keep_session), change.now).await?;
+        kill_secrets(&mut tx, &account).await?;
+        let queued = queue_notice(&mut tx, &change.notice, &account.identifiers(), &account.id).await?;
+        tx.commit().await?;
+        Ok(Some(queued))
+    }
+
+    async fn delete_account(&self, user_id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(account) = account_by_id(&mut *tx, user_id).await? else { return Ok(false) };
+        for identifier in account.identifiers() {
+            end_failures(&mut tx, &identifier).await?;
+        }
+        // Sessions and requests go with the row (ON DELETE CASCADE).
+        let deleted = sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(deleted.rows_affected() == 1)
+    }
+}
