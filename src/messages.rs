@@ -13,8 +13,16 @@ pub const KIND_RESET_LINK: &str = "reset_link";
 pub const KIND_RESET_CODE: &str = "reset_code";
 pub const KIND_PASSWORD_CHANGED: &str = "password_changed";
 pub const KIND_ACCOUNT_EXISTS: &str = "account_exists";
-pub const KINDS: &[&str] =
-    &[KIND_SIGN_IN, KIND_VERIFICATION, KIND_RESET_LINK, KIND_RESET_CODE, KIND_PASSWORD_CHANGED, KIND_ACCOUNT_EXISTS];
+pub const KIND_IDENTIFIER_CHANGED: &str = "identifier_changed";
+pub const KINDS: &[&str] = &[
+    KIND_SIGN_IN,
+    KIND_VERIFICATION,
+    KIND_RESET_LINK,
+    KIND_RESET_CODE,
+    KIND_PASSWORD_CHANGED,
+    KIND_ACCOUNT_EXISTS,
+    KIND_IDENTIFIER_CHANGED,
+];
 
 /// The variables of every kind (a kind uses those it needs: a notice has no code).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -82,7 +90,9 @@ pub fn samples(kind: &str) -> Vec<Payload> {
         KIND_SIGN_IN => vec![full, anonymous],
         KIND_VERIFICATION | KIND_RESET_LINK => vec![full, no_code, anonymous],
         KIND_RESET_CODE => vec![no_link, anonymous],
-        KIND_PASSWORD_CHANGED => vec![notice.clone(), Payload { requested_from: String::new(), ..notice }],
+        KIND_PASSWORD_CHANGED | KIND_IDENTIFIER_CHANGED => {
+            vec![notice.clone(), Payload { requested_from: String::new(), ..notice }]
+        }
         _ => vec![
             notice.clone(),
             Payload { link: full.link.clone(), ..notice.clone() },

@@ -53,6 +53,9 @@ const MESSAGES: &[(&str, &str)] = &[
     ("email/account_exists.subject.txt", include_str!("templates/email/account_exists.subject.txt")),
     ("email/account_exists.txt", include_str!("templates/email/account_exists.txt")),
     ("sms/account_exists.txt", include_str!("templates/sms/account_exists.txt")),
+    ("email/identifier_changed.subject.txt", include_str!("templates/email/identifier_changed.subject.txt")),
+    ("email/identifier_changed.txt", include_str!("templates/email/identifier_changed.txt")),
+    ("sms/identifier_changed.txt", include_str!("templates/sms/identifier_changed.txt")),
 ];
 
 /// The shared MJML layout of every email; the content of a kind goes where it says
@@ -67,6 +70,7 @@ const EMAIL_CONTENT: &[(&str, &str)] = &[
     ("reset_code", include_str!("templates/email/reset_code.mjml")),
     ("password_changed", include_str!("templates/email/password_changed.mjml")),
     ("account_exists", include_str!("templates/email/account_exists.mjml")),
+    ("identifier_changed", include_str!("templates/email/identifier_changed.mjml")),
 ];
 
 /// A part of a message.

@@ -87,6 +87,16 @@ account-exists-text-link = Öffnen Sie diesen Link, um sich anzumelden:
 account-exists-ignore = Waren Sie das nicht? Dann ignorieren Sie diese E-Mail: Ihr Konto ist sicher.
 account-exists-sms = Jemand hat versucht, sich mit dieser Nummer bei { $app } zu registrieren, aber Sie haben bereits ein Konto. Es wurde nichts geändert.
 
+## Message: identifier_changed
+
+identifier-changed-subject = Ihre Anmeldeadresse bei { $app } wurde geändert
+identifier-changed-heading = Ihre Anmeldeadresse wurde geändert
+identifier-changed-intro = Diese Adresse wurde in Ihrem { $app }-Konto soeben ersetzt: Nachrichten und Anmeldungen gehen jetzt an die neue.
+identifier-changed-from = Die Änderung wurde von { $from } aus vorgenommen.
+identifier-changed-advice = Wenn Sie das waren, ist nichts weiter zu tun. Wenn nicht, melden Sie sich an und setzen Sie sofort Ihr Passwort zurück oder wenden Sie sich an den Support.
+identifier-changed-button = Bei { $app } anmelden
+identifier-changed-sms = Diese Nummer wurde in Ihrem { $app }-Konto soeben ersetzt. Nicht Sie? Melden Sie sich an und setzen Sie Ihr Passwort zurück.
+
 ## Page: /login
 
 page-login-title = Anmelden

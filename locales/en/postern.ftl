@@ -89,6 +89,16 @@ account-exists-text-link = Open this link to sign in:
 account-exists-ignore = If this wasn't you, ignore this email: your account is safe.
 account-exists-sms = Someone tried to sign up to { $app } with this number, but you already have an account. Nothing was changed.
 
+## Message: identifier_changed
+
+identifier-changed-subject = Your { $app } sign-in address was changed
+identifier-changed-heading = Your sign-in address was changed
+identifier-changed-intro = This address was just replaced on your { $app } account: messages and sign-ins now go to the new one.
+identifier-changed-from = The change was made from { $from }.
+identifier-changed-advice = If this was you, there is nothing else to do. If it wasn't, sign in and reset your password right away, or contact support.
+identifier-changed-button = Sign in to { $app }
+identifier-changed-sms = This number was just replaced on your { $app } account. Not you? Sign in and reset your password now.
+
 ## Page: /login
 
 page-login-title = Sign in

@@ -87,6 +87,16 @@ account-exists-text-link = Abre este enlace para iniciar sesión:
 account-exists-ignore = Si no has sido tú, ignora este correo: tu cuenta está a salvo.
 account-exists-sms = Alguien ha intentado registrarse en { $app } con este número, pero ya tienes una cuenta. No se ha cambiado nada.
 
+## Message: identifier_changed
+
+identifier-changed-subject = Se cambió la dirección de acceso de tu cuenta de { $app }
+identifier-changed-heading = Se cambió tu dirección de acceso
+identifier-changed-intro = Esta dirección acaba de ser sustituida en tu cuenta de { $app }: los mensajes y los inicios de sesión van ahora a la nueva.
+identifier-changed-from = El cambio se hizo desde { $from }.
+identifier-changed-advice = Si fuiste tú, no tienes que hacer nada más. Si no, inicia sesión y restablece tu contraseña de inmediato, o contacta con soporte.
+identifier-changed-button = Iniciar sesión en { $app }
+identifier-changed-sms = Este número acaba de ser sustituido en tu cuenta de { $app }. ¿No fuiste tú? Inicia sesión y restablece tu contraseña.
+
 ## Page: /login
 
 page-login-title = Iniciar sesión

@@ -87,6 +87,16 @@ account-exists-text-link = Ouvrez ce lien pour vous connecter :
 account-exists-ignore = Si ce n’était pas vous, ignorez cet e-mail : votre compte est en sécurité.
 account-exists-sms = Quelqu’un a essayé de s’inscrire sur { $app } avec ce numéro, mais vous avez déjà un compte. Rien n’a été modifié.
 
+## Message: identifier_changed
+
+identifier-changed-subject = L’adresse de connexion de votre compte { $app } a été modifiée
+identifier-changed-heading = Votre adresse de connexion a été modifiée
+identifier-changed-intro = Cette adresse vient d’être remplacée sur votre compte { $app } : les messages et les connexions passent désormais par la nouvelle.
+identifier-changed-from = La modification a été faite depuis { $from }.
+identifier-changed-advice = Si c’était vous, il n’y a rien d’autre à faire. Sinon, connectez-vous et réinitialisez votre mot de passe immédiatement, ou contactez le support.
+identifier-changed-button = Se connecter à { $app }
+identifier-changed-sms = Ce numéro vient d’être remplacé sur votre compte { $app }. Ce n’était pas vous ? Connectez-vous et réinitialisez votre mot de passe.
+
 ## Page: /login
 
 page-login-title = Connexion

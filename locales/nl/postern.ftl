@@ -87,6 +87,16 @@ account-exists-text-link = Open deze link om in te loggen:
 account-exists-ignore = Was jij dit niet? Negeer dan deze e-mail: je account is veilig.
 account-exists-sms = Iemand probeerde zich met dit nummer te registreren bij { $app }, maar je hebt al een account. Er is niets gewijzigd.
 
+## Message: identifier_changed
+
+identifier-changed-subject = Het aanmeldadres van je { $app }-account is gewijzigd
+identifier-changed-heading = Je aanmeldadres is gewijzigd
+identifier-changed-intro = Dit adres is zojuist vervangen in je { $app }-account: berichten en aanmeldingen gaan nu naar het nieuwe adres.
+identifier-changed-from = De wijziging is gedaan vanaf { $from }.
+identifier-changed-advice = Was jij dit, dan hoef je niets meer te doen. Zo niet, meld je aan en stel direct je wachtwoord opnieuw in, of neem contact op met support.
+identifier-changed-button = Aanmelden bij { $app }
+identifier-changed-sms = Dit nummer is zojuist vervangen in je { $app }-account. Was jij dit niet? Meld je aan en stel je wachtwoord opnieuw in.
+
 ## Page: /login
 
 page-login-title = Inloggen

@@ -87,6 +87,16 @@ account-exists-text-link = Abra este link para entrar:
 account-exists-ignore = Se não foi você, ignore este e-mail: sua conta está segura.
 account-exists-sms = Alguém tentou se cadastrar no { $app } com este número, mas você já tem uma conta. Nada foi alterado.
 
+## Message: identifier_changed
+
+identifier-changed-subject = O endereço de acesso da sua conta { $app } foi alterado
+identifier-changed-heading = O seu endereço de acesso foi alterado
+identifier-changed-intro = Este endereço acabou de ser substituído na sua conta { $app }: as mensagens e os acessos passam a ir para o novo.
+identifier-changed-from = A alteração foi feita a partir de { $from }.
+identifier-changed-advice = Se foi você, não há mais nada a fazer. Se não foi, inicie sessão e redefina a palavra-passe de imediato, ou contacte o suporte.
+identifier-changed-button = Entrar em { $app }
+identifier-changed-sms = Este número acabou de ser substituído na sua conta { $app }. Não foi você? Inicie sessão e redefina a palavra-passe.
+
 ## Page: /login
 
 page-login-title = Entrar

@@ -81,7 +81,9 @@ impl PasswordSettings {
         if self.login_per_ip_per_hour == 0 {
             bail!("passwords.login_per_ip_per_hour must be at least 1");
         }
-        for (key, value) in [("reset_lifetime", self.reset_lifetime), ("verification_lifetime", self.verification_lifetime)] {
+        for (key, value) in
+            [("reset_lifetime", self.reset_lifetime), ("verification_lifetime", self.verification_lifetime)]
+        {
             if value < Duration::from_secs(60) || value > Duration::from_secs(7 * 24 * 3600) {
                 bail!("passwords.{key} must be between 1 minute and 7 days");
             }

@@ -2,12 +2,17 @@
 //! layer hands them parsed types) and write nothing directly (the store does, in units of
 //! work).
 
+pub mod account;
 pub mod issue;
+pub mod password_login;
+pub mod password_reset;
+pub mod passwords;
 pub mod poll_status;
 pub mod rate_limits;
 pub mod redeem_magic_link;
 pub mod resend_passwordless;
 pub mod sessions;
+pub mod signup;
 pub mod start_passwordless;
 pub mod verify_code;
 

@@ -46,6 +46,22 @@ pub fn for_send(state: &AppState, identifier: &Identifier, ip: IpAddr, now: i64)
     limits
 }
 
+/// Password logins from one client IP (`passwords.login_per_ip_per_hour`): password
+/// spraying tries one password on many accounts, which the per-identifier failure count
+/// never sees (OWASP Authentication cheat sheet: throttle by IP as well as by account).
+pub fn for_login(state: &AppState, ip: IpAddr, now: i64) -> Vec<RateLimit> {
+    if !state.settings.rate_limits.enabled {
+        return Vec::new();
+    }
+    let per_hour = state.settings.passwords.login_per_ip_per_hour;
+    vec![RateLimit {
+        key: format!("login:ip:{}", ip_bucket(ip)),
+        interval_ms: HOUR_MS / i64::from(per_hour),
+        burst: per_hour,
+        now,
+    }]
+}
+
 /// SMS pumping (toll fraud) protection, OWASP Forgot Password / SMS abuse guidance: bots
 /// request codes to premium-rate numbers, so sends are also limited per country calling
 /// code and by a global hourly budget that stops all SMS when spent.

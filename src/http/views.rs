@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::clock::rfc3339;
 use crate::domain::user_agent;
 use crate::flows::issue::Started;
-use crate::store::{Session, User};
+use crate::store::{Account, Session, User};
 
 #[derive(Serialize)]
 pub struct UserView {
@@ -83,6 +83,38 @@ impl From<Started> for StartedView {
             channel: s.channel.as_str(),
             resend_after: s.resend_after_secs,
             match_number: s.match_number,
+        }
+    }
+}
+
+/// The signed-in person's own account (`GET /v1/account`). Never the password hash.
+#[derive(Serialize)]
+pub struct AccountView {
+    pub id: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub email_verified: bool,
+    pub phone_verified: bool,
+    pub name: Option<String>,
+    pub preferred_channel: Option<&'static str>,
+    pub locale: Option<String>,
+    pub has_password: bool,
+    pub created_at: String,
+}
+
+impl From<Account> for AccountView {
+    fn from(a: Account) -> Self {
+        Self {
+            id: a.id,
+            email: a.email,
+            phone: a.phone,
+            email_verified: a.email_verified,
+            phone_verified: a.phone_verified,
+            name: a.name,
+            preferred_channel: a.preferred_channel.map(|c| c.as_str()),
+            locale: a.locale,
+            has_password: a.has_password,
+            created_at: rfc3339(a.created_at),
         }
     }
 }

@@ -35,8 +35,12 @@ pub trait AccountStore: Send + Sync {
     async fn record_failure(&self, failure: Failure) -> Result<(), StoreError>;
 
     /// Name, preferred channel and language. `None`: no such account.
-    async fn update_profile(&self, user_id: &str, change: ProfileChange, now: i64)
-    -> Result<Option<Account>, StoreError>;
+    async fn update_profile(
+        &self,
+        user_id: &str,
+        change: ProfileChange,
+        now: i64,
+    ) -> Result<Option<Account>, StoreError>;
 
     /// Sets a new password chosen by the signed-in owner: every other session ends, every
     /// outstanding secret of the account dies, the notice is queued (the messages to hand
@@ -90,7 +94,13 @@ impl Account {
             Channel::Sms if self.phone_verified => self.phone.as_deref()?,
             _ => return None,
         };
-        Identifier::from_db(match channel { Channel::Email => "email", Channel::Sms => "phone" }, value)
+        Identifier::from_db(
+            match channel {
+                Channel::Email => "email",
+                Channel::Sms => "phone",
+            },
+            value,
+        )
     }
 
     /// Whether the identifier the person typed is one this account proved it controls.

@@ -133,8 +133,7 @@ pub fn decide_code(req: &AuthRequest, stored_hash: &[u8], holder: &Holder, r: &R
     }
     let failed = req.failed_attempts + 1;
     let state = if failed >= r.max_attempts { AuthState::Dead } else { AuthState::Pending };
-    let (failures, locked_until) =
-        next_failure(holder.failures, r.now, r.account_max_failures, r.account_lockout_ms);
+    let (failures, locked_until) = next_failure(holder.failures, r.now, r.account_max_failures, r.account_lockout_ms);
     let outcome = if state == AuthState::Dead {
         CodeOutcome::TooManyAttempts
     } else {

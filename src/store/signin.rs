@@ -6,8 +6,7 @@ use async_trait::async_trait;
 use crate::crypto::Hash;
 use crate::domain::{Channel, Identifier};
 use crate::store::{
-    NewMessage, NewSession, Notice, OutboxMessage, PasswordReset, PasswordWasReset, SignUpDetails, SignedIn,
-    StoreError,
+    NewMessage, NewSession, Notice, OutboxMessage, PasswordReset, PasswordWasReset, SignUpDetails, SignedIn, StoreError,
 };
 
 /// Auth requests: issuing, resending and redeeming their code and link, under the rate
@@ -225,7 +224,10 @@ pub enum Redeemed {
     SignedIn(SignedIn),
     PasswordReset(PasswordWasReset),
     /// The account now holds the identifier; notices to the old one are queued.
-    IdentifierChanged { user_id: String, notices: Vec<OutboxMessage> },
+    IdentifierChanged {
+        user_id: String,
+        notices: Vec<OutboxMessage>,
+    },
 }
 
 #[derive(Debug)]
@@ -246,7 +248,9 @@ pub enum CodeOutcome {
 pub enum LinkAction {
     /// Redeem here (sign this browser in, set the new password, …).
     Redeem(Effect),
-    Approve { picked: u8 },
+    Approve {
+        picked: u8,
+    },
 }
 
 pub struct RedeemLink {

@@ -23,7 +23,7 @@ use postern::domain::{Channel, EmailAddress, Identifier};
 use postern::store::postgres::{self, PgSettings, PgStore};
 use postern::store::sqlite::SqliteStore;
 use postern::store::{
-    LinkAction, NewAuthRequest, NewMessage, NewSession, Purpose, RateLimit, RedeemCode, RedeemLink, Store,
+    Effect, LinkAction, NewAuthRequest, NewMessage, NewSession, Purpose, RateLimit, RedeemCode, RedeemLink, Store,
 };
 
 use crate::common::{Backend, TestDb, backend};
@@ -78,6 +78,8 @@ pub(crate) fn request(address: &str, now: i64) -> (Req, NewAuthRequest, NewMessa
         id: id.clone(),
         purpose: Purpose::SignIn,
         identifier: email(address),
+        user_id: None,
+        details: None,
         channel: Channel::Email,
         code_hash: req.code,
         token_hash: req.token,
@@ -129,7 +131,7 @@ pub(crate) fn sign_in_here(req: &Req, now: i64, signup_open: bool) -> RedeemLink
     RedeemLink {
         request_id: req.id.clone(),
         token_hash: req.token,
-        action: LinkAction::SignInHere(session(now)),
+        action: LinkAction::Redeem(Effect::SignIn(session(now))),
         now,
         signup_open,
     }
@@ -144,7 +146,15 @@ pub(crate) fn redeem(req: &Req, code: Hash, now: i64) -> RedeemCode {
         max_attempts: 5,
         account_max_failures: 100,
         account_lockout_ms: 60 * MINUTE,
-        session: session(now),
+        effect: Effect::SignIn(session(now)),
+    }
+}
+
+/// The session a sign-in redemption opens.
+pub(crate) fn session_of(r: &mut RedeemCode) -> &mut NewSession {
+    match &mut r.effect {
+        Effect::SignIn(session) => session,
+        _ => panic!("not a sign-in"),
     }
 }
 

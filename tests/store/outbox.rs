@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use postern::store::{CodeOutcome, DeliveryResult, DeliveryStatus};
+use postern::store::{CodeOutcome, DeliveryResult, DeliveryStatus, Redeemed};
 
 use crate::common::{Backend, backend};
 use crate::{MINUTE, NOW, redeem, request, start, store};
@@ -71,7 +71,7 @@ async fn a_message_is_in_the_requests_locale_else_the_accounts_else_the_browsers
     assert_eq!(first[0].locale.as_deref(), Some("de"));
     assert_eq!(first[0].expires_at, NOW + 10 * MINUTE);
     // Signing in keeps the request's locale on the account.
-    assert!(matches!(f.store.redeem_code(redeem(&req, req.code, NOW + 1)).await.unwrap(), CodeOutcome::SignedIn(_)));
+    assert!(matches!(f.store.redeem_code(redeem(&req, req.code, NOW + 1)).await.unwrap(), CodeOutcome::Redeemed(Redeemed::SignedIn(_))));
     let (_, new, mut message) = request("ada@example.com", NOW + 2);
     message.fallback_locale = Some("fr".into());
     f.store.start_auth_request(new, message, true, vec![]).await.unwrap();

@@ -1,27 +1,27 @@
 //! `SessionStore`: sessions opened by a redemption, found, listed and revoked.
 
-use postern::store::CodeOutcome;
+use postern::store::{CodeOutcome, Redeemed};
 
-use crate::{MINUTE, NOW, hash, redeem, start, store};
+use crate::{MINUTE, NOW, hash, redeem, session_of, start, store};
 
 backend_test! {
 async fn a_new_session_revokes_the_one_the_browser_held_when_its_secret_matches() {
     let f = store().await;
     let first = start(&f.store, "ada@example.com", NOW).await;
-    let r = redeem(&first, first.code, NOW);
-    let old_hash = r.session.token_hash;
-    let CodeOutcome::SignedIn(old) = f.store.redeem_code(r).await.unwrap() else { panic!("sign-in") };
+    let mut r = redeem(&first, first.code, NOW);
+    let old_hash = session_of(&mut r).token_hash;
+    let CodeOutcome::Redeemed(Redeemed::SignedIn(old)) = f.store.redeem_code(r).await.unwrap() else { panic!("sign-in") };
     // A forged cookie naming the session with another secret revokes nothing.
     let second = start(&f.store, "grace@example.com", NOW + 1).await;
     let mut r = redeem(&second, second.code, NOW + 1);
-    r.session.replaces = Some(postern::store::ReplacedSession { id: old.session.id.clone(), token_hash: hash("forged") });
-    assert!(matches!(f.store.redeem_code(r).await.unwrap(), CodeOutcome::SignedIn(_)));
+    session_of(&mut r).replaces = Some(postern::store::ReplacedSession { id: old.session.id.clone(), token_hash: hash("forged") });
+    assert!(matches!(f.store.redeem_code(r).await.unwrap(), CodeOutcome::Redeemed(Redeemed::SignedIn(_))));
     assert!(f.store.session(&old.session.id, NOW + 2).await.unwrap().is_some());
     // The browser's real cookie does.
     let third = start(&f.store, "grace@example.com", NOW + 3).await;
     let mut r = redeem(&third, third.code, NOW + 3);
-    r.session.replaces = Some(postern::store::ReplacedSession { id: old.session.id.clone(), token_hash: old_hash });
-    assert!(matches!(f.store.redeem_code(r).await.unwrap(), CodeOutcome::SignedIn(_)));
+    session_of(&mut r).replaces = Some(postern::store::ReplacedSession { id: old.session.id.clone(), token_hash: old_hash });
+    assert!(matches!(f.store.redeem_code(r).await.unwrap(), CodeOutcome::Redeemed(Redeemed::SignedIn(_))));
     assert!(f.store.session(&old.session.id, NOW + 4).await.unwrap().is_none());
 }
 }
@@ -34,9 +34,9 @@ async fn sessions_are_found_listed_and_revoked_by_scope() {
     let mut user_id = String::new();
     for i in 0..3 {
         let req = start(&f.store, "ada@example.com", NOW + i).await;
-        let r = redeem(&req, req.code, NOW + i);
-        let token_hash = r.session.token_hash;
-        let CodeOutcome::SignedIn(s) = f.store.redeem_code(r).await.unwrap() else { panic!("sign-in") };
+        let mut r = redeem(&req, req.code, NOW + i);
+        let token_hash = session_of(&mut r).token_hash;
+        let CodeOutcome::Redeemed(Redeemed::SignedIn(s)) = f.store.redeem_code(r).await.unwrap() else { panic!("sign-in") };
         user_id = s.user.id.clone();
         ids.push(s.session.id.clone());
         tokens.push(token_hash);

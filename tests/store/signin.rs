@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use postern::crypto::Hash;
 use postern::store::{
-    AuthState, CodeOutcome, LinkAction, LinkOutcome, Purpose, RedeemCode, RedeemLink, RotatedSecrets, Rotation,
+    AuthState, CodeOutcome, LinkAction, LinkOutcome, Purpose, RedeemCode, RedeemLink, Redeemed, RotatedSecrets,
+    Rotation,
 };
 
 use crate::{MINUTE, NOW, Req, hash, redeem, request, rows, session, sign_in_here, start, store};
@@ -55,7 +56,7 @@ backend_test! {
 async fn a_closed_signup_start_writes_the_same_rows_for_a_known_and_an_unknown_address() {
     let f = store().await;
     let known = start(&f.store, "known@example.com", NOW).await;
-    let CodeOutcome::SignedIn(_) = f.store.redeem_code(redeem(&known, known.code, NOW)).await.unwrap() else {
+    let CodeOutcome::Redeemed(Redeemed::SignedIn(_)) = f.store.redeem_code(redeem(&known, known.code, NOW)).await.unwrap() else {
         panic!("sign-in")
     };
     let before = rows(&f, "SELECT count(*) FROM outbox").await;
@@ -107,7 +108,7 @@ async fn wrong_codes_are_counted_per_identifier_across_requests_and_the_lock() {
     // A success ends the run.
     let much_later = later + 61 * MINUTE;
     let d = start(&f.store, "nobody@example.com", much_later).await;
-    assert!(matches!(f.store.redeem_code(with(&d, d.code, much_later)).await.unwrap(), CodeOutcome::SignedIn(_)));
+    assert!(matches!(f.store.redeem_code(with(&d, d.code, much_later)).await.unwrap(), CodeOutcome::Redeemed(Redeemed::SignedIn(_))));
     assert_eq!(rows(&f, "SELECT count(*) FROM auth_failures").await, 0);
 }
 }
@@ -124,7 +125,7 @@ async fn concurrent_redemptions_spend_a_request_once() {
     let mut signed_in = 0;
     for t in tasks {
         match t.await.unwrap() {
-            CodeOutcome::SignedIn(_) => signed_in += 1,
+            CodeOutcome::Redeemed(Redeemed::SignedIn(_)) => signed_in += 1,
             CodeOutcome::Invalid => {}
             other => panic!("{other:?}"),
         }
@@ -172,7 +173,7 @@ async fn rotation_keeps_the_failure_count_and_kills_the_old_link() {
     let stored = f.store.auth_request(&req.id).await.unwrap().unwrap();
     assert_eq!(stored.failed_attempts, 1);
     assert!(matches!(f.store.redeem_code(redeem(&req, req.code, NOW + 2)).await.unwrap(), CodeOutcome::WrongCode { remaining: 3 }));
-    assert!(matches!(f.store.redeem_code(redeem(&req, hash("new code"), NOW + 2)).await.unwrap(), CodeOutcome::SignedIn(_)));
+    assert!(matches!(f.store.redeem_code(redeem(&req, hash("new code"), NOW + 2)).await.unwrap(), CodeOutcome::Redeemed(Redeemed::SignedIn(_))));
 }
 }
 
@@ -196,22 +197,23 @@ async fn approval_needs_the_right_number_and_is_claimed_once() {
 }
 
 backend_test! {
-async fn a_request_for_another_purpose_is_neither_found_nor_redeemed_as_a_sign_in() {
+async fn a_reset_or_change_secret_does_not_sign_in() {
     let f = store().await;
     let signin = start(&f.store, "ada@example.com", NOW).await;
     assert_eq!(f.store.auth_request(&signin.id).await.unwrap().unwrap().purpose, Purpose::SignIn);
-    for purpose in [Purpose::SignUpVerification, Purpose::PasswordReset, Purpose::IdentifierChange] {
-        let (req, mut new, message) = request("ada@example.com", NOW);
+    let done = f.store.redeem_code(redeem(&signin, signin.code, NOW + 1)).await.unwrap();
+    assert!(matches!(done, CodeOutcome::Redeemed(Redeemed::SignedIn(_))), "ada has an account now");
+    for purpose in [Purpose::PasswordReset, Purpose::IdentifierChange] {
+        let (req, mut new, message) = request("ada@example.com", NOW + 2);
         new.purpose = purpose;
         f.store.start_auth_request(new, message, true, vec![]).await.unwrap();
-        assert!(f.store.auth_request(&req.id).await.unwrap().is_none(), "{purpose:?} is not a sign-in request");
-        let outcome = f.store.redeem_code(redeem(&req, req.code, NOW + 1)).await.unwrap();
+        assert_eq!(f.store.auth_request(&req.id).await.unwrap().unwrap().purpose, purpose);
+        let outcome = f.store.redeem_code(redeem(&req, req.code, NOW + 3)).await.unwrap();
         assert!(matches!(outcome, CodeOutcome::Invalid), "{purpose:?}: {outcome:?}");
-        let link = sign_in_here(&req, NOW + 1, true);
+        let link = sign_in_here(&req, NOW + 3, true);
         assert!(matches!(f.store.redeem_link(link).await.unwrap(), LinkOutcome::Invalid), "{purpose:?}");
     }
-    assert_eq!(rows(&f, "SELECT count(*) FROM auth_requests WHERE purpose IN ('signup', 'reset', 'change')").await, 3);
-    assert_eq!(rows(&f, "SELECT count(*) FROM users").await, 0, "no redemption signed anyone in");
+    assert_eq!(rows(&f, "SELECT count(*) FROM sessions").await, 1, "only the sign-in opened a session");
 }
 }
 
@@ -225,9 +227,9 @@ async fn a_second_start_for_an_identifier_kills_the_first_requests_code_and_link
     let outcome = f.store.redeem_code(redeem(&first, first.code, NOW + 2)).await.unwrap();
     assert!(matches!(outcome, CodeOutcome::Expired), "the first code is dead: {outcome:?}");
     assert!(matches!(f.store.redeem_link(sign_in_here(&first, NOW + 2, true)).await.unwrap(), LinkOutcome::Invalid));
-    assert!(matches!(f.store.redeem_code(redeem(&second, second.code, NOW + 2)).await.unwrap(), CodeOutcome::SignedIn(_)));
+    assert!(matches!(f.store.redeem_code(redeem(&second, second.code, NOW + 2)).await.unwrap(), CodeOutcome::Redeemed(Redeemed::SignedIn(_))));
     assert!(
-        matches!(f.store.redeem_code(redeem(&other, other.code, NOW + 2)).await.unwrap(), CodeOutcome::SignedIn(_)),
+        matches!(f.store.redeem_code(redeem(&other, other.code, NOW + 2)).await.unwrap(), CodeOutcome::Redeemed(Redeemed::SignedIn(_))),
         "another identifier's request is not touched"
     );
 }

@@ -1,5 +1,7 @@
-//! The JSON API for browsers and apps (`/v1/…`): passwordless sign-in and sessions.
+//! The JSON API for browsers and apps (`/v1/…`): passwordless sign-in, accounts and
+//! passwords, sessions.
 
+mod accounts;
 mod passwordless;
 mod sessions;
 
@@ -8,5 +10,5 @@ use axum::Router;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(passwordless::router()).merge(sessions::router())
+    Router::new().merge(passwordless::router()).merge(accounts::router()).merge(sessions::router())
 }

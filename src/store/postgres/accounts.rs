@@ -66,7 +66,12 @@ pub(super) async fn account_by_id<'e>(
 
 /// `value` for the other identifier column when no other account holds it, else `None`
 /// (a sign-up's second identifier is optional and never steals a number).
-async fn free_or_none(tx: &mut Tx, column: &str, value: Option<&str>, user_id: &str) -> Result<Option<String>, sqlx::Error> {
+async fn free_or_none(
+    tx: &mut Tx,
+    column: &str,
+    value: Option<&str>,
+    user_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
     let Some(value) = value else { return Ok(None) };
     let sql = if column == "email" {
         "SELECT 1 FROM users WHERE email = $1 AND id <> $2"

@@ -444,11 +444,10 @@ impl SignInStore for PgStore {
     }
 
     async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError> {
-        let row =
-            sqlx::query(concat!("SELECT ", auth_columns!(), " FROM auth_requests WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(concat!("SELECT ", auth_columns!(), " FROM auth_requests WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| auth_request_from_row(&r)).transpose()?)
     }
 
@@ -514,9 +513,7 @@ impl SignInStore for PgStore {
                 if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
                     return Ok(CodeOutcome::Invalid);
                 }
-                CodeOutcome::Redeemed(
-                    redeem(&mut tx, &req, details, &r.effect, holder.has_failures(), r.now).await?,
-                )
+                CodeOutcome::Redeemed(redeem(&mut tx, &req, details, &r.effect, holder.has_failures(), r.now).await?)
             }
         };
         tx.commit().await?;

@@ -4,10 +4,10 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::SqliteStore;
 use super::outbox::insert_message;
 use super::sessions::{insert_session, revoke_all};
 use super::signin::hit_rate_limit;
-use super::SqliteStore;
 use crate::domain::{Channel, Identifier};
 use crate::store::rules;
 use crate::store::{
@@ -58,7 +58,12 @@ fn identifier_column(identifier: &Identifier) -> &'static str {
 
 /// `value` for the other identifier column when no other account holds it, else `None`
 /// (a sign-up's second identifier is optional and never steals a number).
-fn free_or_none(conn: &Connection, column: &str, value: Option<&str>, user_id: &str) -> rusqlite::Result<Option<String>> {
+fn free_or_none(
+    conn: &Connection,
+    column: &str,
+    value: Option<&str>,
+    user_id: &str,
+) -> rusqlite::Result<Option<String>> {
     let Some(value) = value else { return Ok(None) };
     let taken = conn
         .prepare_cached(&format!("SELECT 1 FROM users WHERE {column} = ?1 AND id <> ?2"))?
@@ -79,15 +84,28 @@ pub(super) fn create_unverified(
 ) -> rusqlite::Result<String> {
     let id = crate::crypto::new_id();
     let (email, phone) = match identifier {
-        Identifier::Email(e) => (Some(e.as_str().to_owned()), free_or_none(conn, "phone", details.phone.as_deref(), &id)?),
-        Identifier::Phone(p) => (free_or_none(conn, "email", details.email.as_deref(), &id)?, Some(p.as_str().to_owned())),
+        Identifier::Email(e) => {
+            (Some(e.as_str().to_owned()), free_or_none(conn, "phone", details.phone.as_deref(), &id)?)
+        }
+        Identifier::Phone(p) => {
+            (free_or_none(conn, "email", details.email.as_deref(), &id)?, Some(p.as_str().to_owned()))
+        }
     };
     conn.prepare_cached(
         "INSERT INTO users (id, email, phone, name, preferred_channel, password_hash, password_changed_at, locale,
              created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7, ?7)",
     )?
-    .execute(params![id, email, phone, details.name, details.preferred_channel, details.password_hash, now, locale])?;
+    .execute(params![
+        id,
+        email,
+        phone,
+        details.name,
+        details.preferred_channel,
+        details.password_hash,
+        now,
+        locale
+    ])?;
     Ok(id)
 }
 
@@ -106,8 +124,12 @@ pub(super) fn claim(
     let d = details.unwrap_or(&empty);
     let password = details.map(|d| d.password_hash.clone());
     let (email, phone) = match verified {
-        Identifier::Email(e) => (Some(e.as_str().to_owned()), free_or_none(conn, "phone", d.phone.as_deref(), &account.id)?),
-        Identifier::Phone(p) => (free_or_none(conn, "email", d.email.as_deref(), &account.id)?, Some(p.as_str().to_owned())),
+        Identifier::Email(e) => {
+            (Some(e.as_str().to_owned()), free_or_none(conn, "phone", d.phone.as_deref(), &account.id)?)
+        }
+        Identifier::Phone(p) => {
+            (free_or_none(conn, "email", d.email.as_deref(), &account.id)?, Some(p.as_str().to_owned()))
+        }
     };
     conn.prepare_cached(
         "UPDATE users SET email = ?2, phone = ?3, name = ?4, preferred_channel = ?5, password_hash = ?6,
@@ -160,8 +182,10 @@ pub(super) fn end_failures(conn: &Connection, identifier: &Identifier) -> rusqli
 }
 
 pub(super) fn set_password(conn: &Connection, user_id: &str, hash: &str, now: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE users SET password_hash = ?2, password_changed_at = ?3, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![user_id, hash, now])?;
+    conn.prepare_cached(
+        "UPDATE users SET password_hash = ?2, password_changed_at = ?3, updated_at = ?3 WHERE id = ?1",
+    )?
+    .execute(params![user_id, hash, now])?;
     Ok(())
 }
 

@@ -120,10 +120,6 @@ impl SessionStore for SqliteStore {
 
     async fn revoke_sessions(&self, user_id: &str, keep: Option<&str>, now: i64) -> Result<u64, StoreError> {
         let (user_id, keep) = (user_id.to_owned(), keep.map(str::to_owned));
-        self.db
-            .write(move |c| {
-                Ok(revoke_all(c, &user_id, keep.as_deref(), now)? as u64)
-            })
-            .await
+        self.db.write(move |c| Ok(revoke_all(c, &user_id, keep.as_deref(), now)? as u64)).await
     }
 }

@@ -151,7 +151,9 @@ fn holder(conn: &Connection, identifier: &Identifier) -> rusqlite::Result<Holder
 fn spend(conn: &Connection, id: &str, to: AuthState, now: i64) -> rusqlite::Result<bool> {
     let changed = match to {
         AuthState::Dead => conn
-            .prepare_cached("UPDATE auth_requests SET state = 'dead', details = NULL WHERE id = ?1 AND state = 'pending'")?
+            .prepare_cached(
+                "UPDATE auth_requests SET state = 'dead', details = NULL WHERE id = ?1 AND state = 'pending'",
+            )?
             .execute([id])?,
         AuthState::Approved => conn
             .prepare_cached(
@@ -175,8 +177,10 @@ fn request_details(conn: &Connection, id: &str) -> Result<Option<SignUpDetails>,
         .query_row([id], |r| r.get(0))
         .optional()?
         .flatten();
-    json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Other(anyhow::anyhow!("bad details in auth_requests: {e}"))))
-        .transpose()
+    json.map(|j| {
+        serde_json::from_str(&j).map_err(|e| StoreError::Other(anyhow::anyhow!("bad details in auth_requests: {e}")))
+    })
+    .transpose()
 }
 
 /// What a spent request does, by its effect (`rules` decided it may).
@@ -228,8 +232,12 @@ fn redeem(
             let old = account_by_id(conn, user_id)?
                 .ok_or_else(|| StoreError::Other(anyhow::anyhow!("identifier change without an account")))?;
             let sql = match req.identifier {
-                Identifier::Email(_) => "UPDATE users SET email = ?2, email_verified_at = ?3, updated_at = ?3 WHERE id = ?1",
-                Identifier::Phone(_) => "UPDATE users SET phone = ?2, phone_verified_at = ?3, updated_at = ?3 WHERE id = ?1",
+                Identifier::Email(_) => {
+                    "UPDATE users SET email = ?2, email_verified_at = ?3, updated_at = ?3 WHERE id = ?1"
+                }
+                Identifier::Phone(_) => {
+                    "UPDATE users SET phone = ?2, phone_verified_at = ?3, updated_at = ?3 WHERE id = ?1"
+                }
             };
             conn.prepare_cached(sql)?.execute(params![user_id, req.identifier.as_str(), now])?;
             // The old address hears of the change (OWASP: notify on sensitive changes).

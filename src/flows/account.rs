@@ -1,0 +1,178 @@
+//! The signed-in person's own account (`/v1/account…` and the `/account` page): profile,
+//! password change, a new email or phone (verified by code or link, the old one told),
+//! deleting the account. Sessions ("sign out other devices") are `flows::sessions`.
+
+use crate::domain::password::Password;
+use crate::domain::{Channel, Identifier, OtpCode};
+use crate::error::{AppError, AppResult};
+use crate::flows::issue::{Issue, Started, issue, notice_payload};
+use crate::flows::passwords::{self, enabled_channels};
+use crate::flows::start_passwordless::natural_channel;
+use crate::flows::{Client, DeviceBinding, redeem_magic_link, verify_code};
+use crate::messages::KIND_IDENTIFIER_CHANGED;
+use crate::state::AppState;
+use crate::store::{Account, Effect, LinkAction, Notice, PasswordChange, ProfileChange, Purpose, Redeemed, Session};
+
+pub async fn account(state: &AppState, user_id: &str) -> AppResult<Account> {
+    state.store.account(user_id).await?.ok_or(AppError::Unauthorized)
+}
+
+pub struct ProfileInput {
+    pub name: Option<Option<String>>,
+    pub preferred_channel: Option<Channel>,
+    pub locale: Option<String>,
+}
+
+pub async fn update_profile(state: &AppState, user_id: &str, input: ProfileInput) -> AppResult<Account> {
+    let current = account(state, user_id).await?;
+    // A preferred channel the account has no address for would route resets nowhere.
+    if let Some(channel) = input.preferred_channel {
+        let has = match channel {
+            Channel::Email => current.email.is_some(),
+            Channel::Sms => current.phone.is_some(),
+        };
+        if !has {
+            return Err(AppError::invalid(format!("add an address for {} first", channel.as_str())));
+        }
+    }
+    let name = match input.name {
+        Some(name) => Some(crate::flows::signup::parse_name(name)?),
+        None => None,
+    };
+    let locale = crate::flows::issue::parse_locale(input.locale)?;
+    let change = ProfileChange { name, preferred_channel: input.preferred_channel, locale };
+    state.store.update_profile(user_id, change, state.now()).await?.ok_or(AppError::Unauthorized)
+}
+
+/// Whether the session may make a sensitive change without the current password: it
+/// signed in less than `passwords.recent_sign_in` ago (OWASP Authentication: require
+/// re-authentication for sensitive features).
+fn recently_signed_in(state: &AppState, session: &Session) -> bool {
+    state.now() - session.created_at < crate::clock::ms(state.settings.passwords.recent_sign_in)
+}
+
+/// Proof that the person at the keyboard is the owner: the current password, or a
+/// sign-in less than `recent_sign_in` old. Anything else is `invalid_credentials`.
+async fn reauthenticate(
+    state: &AppState,
+    account: &Account,
+    session: &Session,
+    current_password: Option<&str>,
+) -> AppResult<()> {
+    match current_password {
+        Some(raw) => {
+            let password = Password::parse(raw).map_err(|_| AppError::InvalidCredentials)?;
+            let verified = state.hasher.verify(&password, account.password_hash.as_deref()).await?;
+            if verified.matches { Ok(()) } else { Err(AppError::InvalidCredentials) }
+        }
+        None if recently_signed_in(state, session) => Ok(()),
+        None => Err(AppError::InvalidCredentials),
+    }
+}
+
+pub async fn change_password(
+    state: &AppState,
+    session: &Session,
+    current_password: Option<&str>,
+    new_password: &str,
+    client: &Client,
+) -> AppResult<()> {
+    let account = account(state, &session.user_id).await?;
+    reauthenticate(state, &account, session, current_password).await?;
+    let inputs = passwords::inputs(account.email.as_deref(), account.phone.as_deref(), account.name.as_deref());
+    let password_hash = passwords::choose(state, new_password, inputs).await?;
+    let change = PasswordChange {
+        user_id: account.id.clone(),
+        password_hash,
+        keep_session: session.id.clone(),
+        notice: passwords::changed_notice(state, client)?,
+        now: state.now(),
+    };
+    let queued = state.store.change_password(change).await?.ok_or(AppError::Unauthorized)?;
+    for message in queued {
+        state.outbox.hand_off(Some(message));
+    }
+    tracing::info!(user_id = %account.id, "password changed");
+    Ok(())
+}
+
+/// Sends a code and link to a new email address or phone number; the account takes it
+/// once it is verified. An address held by another account gets nothing (and the answer
+/// is the same).
+pub async fn start_identifier_change(
+    state: &AppState,
+    session: &Session,
+    identifier: Identifier,
+    locale: Option<String>,
+    device: DeviceBinding,
+    client: &Client,
+) -> AppResult<Started> {
+    let channel = natural_channel(&identifier, None)?;
+    let request = Issue {
+        purpose: Purpose::IdentifierChange,
+        to: identifier.clone(),
+        typed: identifier,
+        channel,
+        user_id: Some(session.user_id.clone()),
+        details: None,
+        kind: None,
+        redirect_to: None,
+        locale,
+    };
+    issue(state, request, device, client).await
+}
+
+pub enum ChangeProof {
+    Code { auth_request_id: String, code: OtpCode },
+    Token(String),
+}
+
+/// Completes an identifier change for the signed-in account; the old address is told.
+pub async fn confirm_identifier_change(
+    state: &AppState,
+    session: &Session,
+    proof: ChangeProof,
+    client: &Client,
+) -> AppResult<Account> {
+    let now = state.now();
+    let effect = Effect::ChangeIdentifier {
+        user_id: session.user_id.clone(),
+        notice: Notice {
+            kind: KIND_IDENTIFIER_CHANGED.to_owned(),
+            payload: notice_payload(state, client)?,
+            channels: enabled_channels(state),
+            lease_until: state.outbox.lease_until(now),
+            fallback_locale: client.accept_locale.map(str::to_owned),
+            created_at: now,
+            expires_at: now + 24 * 3_600_000,
+        },
+    };
+    let done = match proof {
+        ChangeProof::Code { auth_request_id, code } => {
+            verify_code::redeem(state, &auth_request_id, &code, effect).await?
+        }
+        ChangeProof::Token(token) => redeem_magic_link::redeem(state, &token, LinkAction::Redeem(effect))
+            .await?
+            .ok_or(AppError::InvalidCode { remaining: None })?,
+    };
+    let Redeemed::IdentifierChanged { notices, .. } = done else {
+        return Err(AppError::InvalidCode { remaining: None });
+    };
+    for message in notices {
+        state.outbox.hand_off(Some(message));
+    }
+    tracing::info!(user_id = %session.user_id, "identifier changed");
+    account(state, &session.user_id).await
+}
+
+/// Deletes the account (after the same proof as a password change): its sessions and
+/// secrets go with it.
+pub async fn delete_account(state: &AppState, session: &Session, current_password: Option<&str>) -> AppResult<()> {
+    let account = account(state, &session.user_id).await?;
+    reauthenticate(state, &account, session, current_password).await?;
+    if !state.store.delete_account(&account.id).await? {
+        return Err(AppError::Unauthorized);
+    }
+    tracing::info!(user_id = %account.id, "account deleted");
+    Ok(())
+}
