@@ -464,3 +464,36 @@ async fn the_profile_is_updated_and_the_account_deleted() {
     let again = app.sign_in(&new_browser(), "ada@example.com").await;
     assert_ne!(again["user"]["id"], first["user"]["id"], "a new account");
 }}
+
+backend_test! {
+async fn sign_up_spends_the_send_limits_before_hashing_a_password() {
+    let app = spawn_app_with(|_| {}).await;
+    let body = json!({ "email": "ada@example.com", "password": PASSWORD });
+    assert_eq!(app.post_json(&new_browser(), "/v1/signup", &body).await.status(), 200);
+    let r = app.post_json(&new_browser(), "/v1/signup", &body).await;
+    assert_eq!(r.status(), 429, "one message per minute per address");
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "rate_limited");
+    // A weak password is refused before any limit is spent.
+    let weak = json!({ "email": "bob@example.com", "password": "password" });
+    assert_eq!(app.post_json(&new_browser(), "/v1/signup", &weak).await.status(), 400);
+    let fine = json!({ "email": "bob@example.com", "password": PASSWORD });
+    assert_eq!(app.post_json(&new_browser(), "/v1/signup", &fine).await.status(), 200);
+}}
+
+backend_test! {
+async fn wrong_current_passwords_count_towards_the_lockout() {
+    let app = spawn_app_with(|s| {
+        s.rate_limits.enabled = false;
+        s.passwordless.account_max_failures = 3;
+    })
+    .await;
+    let device = new_browser();
+    sign_up_verified(&app, &device, json!({ "email": "ada@example.com", "password": PASSWORD }), "ada@example.com").await;
+    let wrong = json!({ "current_password": "not it at all", "new_password": NEW_PASSWORD });
+    for _ in 0..3 {
+        assert_eq!(app.post_json(&device, "/v1/account/password", &wrong).await.status(), 401);
+    }
+    let right = json!({ "current_password": PASSWORD, "new_password": NEW_PASSWORD });
+    assert_eq!(app.post_json(&device, "/v1/account/password", &right).await.status(), 429);
+    assert_eq!(login(&app, &new_browser(), "ada@example.com", PASSWORD).await.status(), 429, "the login is locked too");
+}}
