@@ -497,3 +497,36 @@ async fn wrong_current_passwords_count_towards_the_lockout() {
     assert_eq!(app.post_json(&device, "/v1/account/password", &right).await.status(), 429);
     assert_eq!(login(&app, &new_browser(), "ada@example.com", PASSWORD).await.status(), 429, "the login is locked too");
 }}
+
+backend_test! {
+async fn a_resend_of_a_sign_up_for_an_existing_address_never_becomes_a_code() {
+    let app = app().await;
+    sign_up_verified(&app, &new_browser(), json!({ "email": "owner@example.com", "password": PASSWORD }), "owner@example.com").await;
+    let client = new_browser();
+    let (_, started) = json_of(app.post_json(&client, "/v1/signup", &json!({ "email": "owner@example.com", "password": NEW_PASSWORD })).await).await;
+    app.wait_for_messages("owner@example.com", 2).await;
+    let r = app.resend(&client, started["auth_request_id"].as_str().unwrap()).await;
+    assert_eq!(r.status(), 200, "the same answer as for a new address");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(app.inbox("owner@example.com").await.len(), 2, "nothing more was sent");
+}}
+
+backend_test! {
+async fn a_sign_up_link_opened_on_another_device_signs_that_device_in() {
+    let app = app().await;
+    let r = app.post_json(&new_browser(), "/v1/signup", &json!({ "email": "phone@example.com", "password": PASSWORD })).await;
+    assert_eq!(r.status(), 200);
+    let token = app.latest_message("phone@example.com").await.token();
+    let other = new_browser();
+    let (status, page) = app.page(&other, &format!("/login/link?token={token}")).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("name=\"match\""), "no number matching for a sign-up");
+    let r = other
+        .post(app.url("/login/link"))
+        .form(&[("csrf", crate::helpers::csrf_of(&page).as_str()), ("token", token.as_str()), ("choice", "continue")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.session(&other).await.status(), 200);
+}}

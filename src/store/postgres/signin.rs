@@ -462,7 +462,8 @@ impl SignInStore for PgStore {
         let mut tx = self.begin().await?;
         let Some((req, _)) = lock_request(&mut tx, id).await? else { return Ok(Rotation::Refused) };
         let user = find_user(&mut tx, &req.identifier).await?;
-        let deliver = rules::may_start(req.purpose, user.as_ref(), signup_open);
+        let has_details = request_details(&mut tx, id).await?.is_some();
+        let deliver = rules::may_rotate(req.purpose, user.as_ref(), signup_open, has_details);
         let (code_hash, token_hash) =
             if deliver { (s.code_hash, s.token_hash) } else { (rules::unusable_hash(), rules::unusable_hash()) };
         // The failed-attempt count is deliberately left alone.
