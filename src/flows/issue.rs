@@ -128,6 +128,7 @@ pub fn new_secrets(
         lifetime_minutes: minutes(lifetime_ms(state, purpose, channel)),
         requested_from: user_agent::describe(requester_agent),
         origin_host: origin_host(&state.public_url),
+        change: purpose == Purpose::IdentifierChange,
     };
     Ok(Secrets {
         code_hash: code_hash(state, request_id, &code),
