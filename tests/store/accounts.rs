@@ -222,3 +222,24 @@ async fn a_password_change_keeps_one_session_and_deleting_an_account_removes_eve
     }
 }
 }
+
+backend_test! {
+async fn concurrent_sign_ups_for_one_new_address_make_one_account() {
+    let f = store().await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = f.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let (_, mut new, message) = request("race@example.com", NOW + i);
+            new.purpose = Purpose::SignUpVerification;
+            new.details = Some(details(&format!("hash-{i}"), None));
+            store.start_auth_request(new, message, true, vec![]).await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(rows(&f, "SELECT count(*) FROM users").await, 1);
+    assert_eq!(rows(&f, "SELECT count(*) FROM auth_requests WHERE state = 'pending'").await, 1, "one live sign-up");
+}
+}
