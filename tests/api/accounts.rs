@@ -530,3 +530,21 @@ async fn a_sign_up_link_opened_on_another_device_signs_that_device_in() {
     assert_eq!(r.status(), 303);
     assert_eq!(app.session(&other).await.status(), 200);
 }}
+
+backend_test! {
+async fn a_hash_with_old_parameters_is_replaced_at_the_next_login() {
+    use argon2::PasswordHasher as _;
+    let app = app().await;
+    sign_up_verified(&app, &new_browser(), json!({ "email": "ada@example.com", "password": PASSWORD }), "ada@example.com").await;
+    // A cheaper hash, as an older release (or an import) would have stored.
+    let params = argon2::Params::new(8192, 1, 1, None).unwrap();
+    let old = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password(PASSWORD.as_bytes())
+        .unwrap()
+        .to_string();
+    crate::common::sql_exec(&app.database_url, &format!("UPDATE users SET password_hash = '{old}'")).await;
+    assert_eq!(login(&app, &new_browser(), "ada@example.com", PASSWORD).await.status(), 200);
+    let stored = crate::common::sql_text(&app.database_url, "SELECT password_hash FROM users").await;
+    assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "rehashed: {stored}");
+    assert_eq!(login(&app, &new_browser(), "ada@example.com", PASSWORD).await.status(), 200);
+}}
