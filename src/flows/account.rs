@@ -5,15 +5,13 @@
 use crate::domain::password::Password;
 use crate::domain::{Channel, Identifier, OtpCode};
 use crate::error::{AppError, AppResult, retry_after_secs};
-use crate::flows::issue::{Issue, Started, issue, notice_payload};
-use crate::flows::passwords::{self, enabled_channels};
+use crate::flows::issue::{Issue, Started, issue};
+use crate::flows::passwords;
 use crate::flows::start_passwordless::natural_channel;
 use crate::flows::{Client, DeviceBinding, redeem_magic_link, verify_code};
 use crate::messages::KIND_IDENTIFIER_CHANGED;
 use crate::state::AppState;
-use crate::store::{
-    Account, Effect, Failure, LinkAction, Notice, PasswordChange, ProfileChange, Purpose, Redeemed, Session,
-};
+use crate::store::{Account, Effect, Failure, LinkAction, PasswordChange, ProfileChange, Purpose, Redeemed, Session};
 
 pub async fn account(state: &AppState, user_id: &str) -> AppResult<Account> {
     state.store.account(user_id).await?.ok_or(AppError::Unauthorized)
@@ -157,18 +155,9 @@ pub async fn confirm_identifier_change(
     proof: ChangeProof,
     client: &Client,
 ) -> AppResult<Account> {
-    let now = state.now();
     let effect = Effect::ChangeIdentifier {
         user_id: session.user_id.clone(),
-        notice: Notice {
-            kind: KIND_IDENTIFIER_CHANGED.to_owned(),
-            payload: notice_payload(state, client)?,
-            channels: enabled_channels(state),
-            lease_until: state.outbox.lease_until(now),
-            fallback_locale: client.accept_locale.map(str::to_owned),
-            created_at: now,
-            expires_at: now + 24 * 3_600_000,
-        },
+        notice: passwords::notice(state, KIND_IDENTIFIER_CHANGED, client)?,
     };
     let done = match proof {
         ChangeProof::Code { auth_request_id, code } => {

@@ -44,9 +44,15 @@ pub async fn check(state: &AppState, raw: &str, user_inputs: Vec<String>) -> App
 /// "Your password was changed", to every identifier the account has on a channel this
 /// server delivers on (DESIGN.md: a completed reset sends a notification).
 pub fn changed_notice(state: &AppState, client: &Client) -> AppResult<Notice> {
+    notice(state, KIND_PASSWORD_CHANGED, client)
+}
+
+/// A notice of `kind` (no secret) about a change `client` made, over every channel this
+/// server delivers on.
+pub fn notice(state: &AppState, kind: &str, client: &Client) -> AppResult<Notice> {
     let now = state.now();
     Ok(Notice {
-        kind: KIND_PASSWORD_CHANGED.to_owned(),
+        kind: kind.to_owned(),
         payload: notice_payload(state, client)?,
         channels: enabled_channels(state),
         lease_until: state.outbox.lease_until(now),
