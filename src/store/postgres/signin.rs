@@ -153,8 +153,10 @@ macro_rules! start_sql {
                                 ELSE $26 END AS deliver),
              killed AS (
                  UPDATE auth_requests SET state = 'dead'
-                 WHERE purpose = $29 AND state IN ('pending', 'approved')
-                     AND (identifier = $3 OR user_id = (SELECT id FROM u))),
+                 WHERE identifier = $3 AND purpose = $29 AND state IN ('pending', 'approved')),
+             killed_for_account AS (
+                 UPDATE auth_requests SET state = 'dead'
+                 WHERE user_id = (SELECT id FROM u) AND purpose = $29 AND state IN ('pending', 'approved')),
              req AS (
                  INSERT INTO auth_requests (id, purpose, identifier_kind, identifier, user_id, channel, code_hash,
                      token_hash, device_hash, match_number, redirect_to, locale, state, requester_ip,
@@ -304,7 +306,7 @@ async fn start_in_tx(
     // DESIGN.md: a new secret kills the old (issue 11).
     sqlx::query(
         "UPDATE auth_requests SET state = 'dead', details = NULL
-         WHERE purpose = $2 AND state IN ('pending', 'approved') AND (identifier = $1 OR user_id = $3)",
+         WHERE (identifier = $1 OR user_id = $3) AND purpose = $2 AND state IN ('pending', 'approved')",
     )
     .bind(new.identifier.as_str())
     .bind(new.purpose.as_str())

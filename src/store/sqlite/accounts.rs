@@ -143,11 +143,18 @@ pub(super) fn claim(
 
 /// Kills every live secret of the account (a reset or password change kills all).
 pub(super) fn kill_secrets(conn: &Connection, account: &Account) -> rusqlite::Result<()> {
+    // One statement per index (an `OR` of them is planned as a scan of every live request).
     conn.prepare_cached(
-        "UPDATE auth_requests SET state = 'dead', details = NULL
-         WHERE state IN ('pending', 'approved') AND (user_id = ?1 OR identifier = ?2 OR identifier = ?3)",
+        "UPDATE auth_requests SET state = 'dead', details = NULL WHERE user_id = ?1 AND state IN ('pending', 'approved')",
     )?
-    .execute(params![account.id, account.email, account.phone])?;
+    .execute([&account.id])?;
+    for identifier in account.identifiers() {
+        conn.prepare_cached(
+            "UPDATE auth_requests SET state = 'dead', details = NULL
+             WHERE identifier = ?1 AND state IN ('pending', 'approved')",
+        )?
+        .execute([identifier.as_str()])?;
+    }
     Ok(())
 }
 

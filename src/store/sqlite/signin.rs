@@ -331,11 +331,20 @@ impl SignInStore for SqliteStore {
                 // DESIGN.md: a new secret kills the old — the live requests of this purpose
                 // for the identifier or its account die, so only the newest link and code
                 // work (issue 11).
+                // Two statements, each on its index: SQLite plans `identifier = ? OR
+                // user_id = ?` as a scan of every live request.
                 c.prepare_cached(
                     "UPDATE auth_requests SET state = 'dead', details = NULL
-                     WHERE purpose = ?2 AND state IN ('pending', 'approved') AND (identifier = ?1 OR user_id = ?3)",
+                     WHERE identifier = ?1 AND purpose = ?2 AND state IN ('pending', 'approved')",
                 )?
-                .execute(params![new.identifier.as_str(), new.purpose.as_str(), user_id])?;
+                .execute(params![new.identifier.as_str(), new.purpose.as_str()])?;
+                if let Some(user_id) = &user_id {
+                    c.prepare_cached(
+                        "UPDATE auth_requests SET state = 'dead', details = NULL
+                         WHERE user_id = ?1 AND purpose = ?2 AND state IN ('pending', 'approved')",
+                    )?
+                    .execute(params![user_id, new.purpose.as_str()])?;
+                }
                 let details = match (&new.details, deliver) {
                     (Some(d), true) => Some(serde_json::to_string(d).map_err(anyhow::Error::from)?),
                     _ => None,
