@@ -29,6 +29,10 @@ const PAGES: &[(&str, &str)] = &[
     ("link.html", include_str!("templates/pages/link.html")),
     ("notice.html", include_str!("templates/pages/notice.html")),
     ("account.html", include_str!("templates/pages/account.html")),
+    ("signup.html", include_str!("templates/pages/signup.html")),
+    ("forgot.html", include_str!("templates/pages/forgot.html")),
+    ("reset.html", include_str!("templates/pages/reset.html")),
+    ("confirm.html", include_str!("templates/pages/confirm.html")),
     ("dev_inbox.html", include_str!("templates/pages/dev_inbox.html")),
 ];
 

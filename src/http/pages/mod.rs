@@ -2,8 +2,13 @@
 //! form. Errors become friendly pages, never JSON.
 
 mod account;
+mod account_forms;
+mod identifier;
 mod link;
 mod login;
+mod password;
+mod reset;
+mod signup;
 
 use axum::Form;
 use axum::Router;
@@ -14,12 +19,22 @@ use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::de::DeserializeOwned;
 
+use crate::domain::OtpCode;
 use crate::error::AppError;
+use crate::flows::password_reset::ResetSecret;
 use crate::http::csrf;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(login::router()).merge(link::router()).merge(account::router())
+    Router::new()
+        .merge(login::router())
+        .merge(link::router())
+        .merge(account::router())
+        .merge(account_forms::router())
+        .merge(identifier::router())
+        .merge(password::router())
+        .merge(reset::router())
+        .merge(signup::router())
 }
 
 /// The language of a page: `?locale=` when it names a supported locale, else the
@@ -93,11 +108,100 @@ pub fn page(
     template: &str,
     ctx: minijinja::Value,
 ) -> Response {
-    let ctx = minijinja::context! { locale => locale.locale, locale_query => locale.query(true), ..ctx };
+    let password_min = state.settings.passwords.min_length;
+    let ctx = minijinja::context! { locale => locale.locale, locale_query => locale.query(true), password_min, ..ctx };
     match state.templates.render(template, ctx) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => AppError::Internal(e).into_response(),
     }
+}
+
+/// A page holding forms: a CSRF token for this browser (`csrf` in the template) is issued
+/// with it, its cookie set when the browser has none.
+pub fn form_page(
+    state: &AppState,
+    locale: PageLocale,
+    jar: CookieJar,
+    status: StatusCode,
+    template: &str,
+    ctx: minijinja::Value,
+) -> Response {
+    let (jar, csrf) = csrf::issue(state, jar);
+    let body = page(state, locale, status, template, minijinja::context! { csrf, ..ctx });
+    (jar, body).into_response()
+}
+
+/// A link to another page that carries the form's `redirect_to` and an explicitly chosen
+/// locale along.
+pub fn href(path: &str, redirect_to: &str, locale: PageLocale) -> String {
+    if redirect_to.is_empty() {
+        return format!("{path}{}", locale.query(true));
+    }
+    let encoded: String = redirect_to
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("{path}?redirect_to={encoded}{}", locale.query(false))
+}
+
+/// Fluent arguments of page strings, all text: `args([("wait", wait)])`.
+pub fn args<const N: usize>(pairs: [(&'static str, String); N]) -> crate::i18n::Args {
+    pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
+}
+
+/// How a page proves a one-time secret from a message: the emailed link's token, or the
+/// request id with the code the person types.
+#[derive(Clone, Copy)]
+pub enum Proof<'a> {
+    Token(&'a str),
+    Code(&'a str),
+}
+
+impl<'a> Proof<'a> {
+    /// From a query or a form: a token wins; a request id must look like one.
+    pub fn of(token: &'a Option<String>, id: &'a Option<String>) -> Option<Self> {
+        match (token.as_deref().filter(|t| !t.is_empty()), id.as_deref()) {
+            (Some(token), _) => Some(Proof::Token(token)),
+            (None, Some(id)) if crate::http::extract::check_request_id(id).is_ok() => Some(Proof::Code(id)),
+            _ => None,
+        }
+    }
+
+    /// The secret to redeem; `Err` when the typed code is not six digits.
+    pub fn secret(self, code: Option<&str>) -> Result<ResetSecret, ()> {
+        match self {
+            Proof::Token(token) => Ok(ResetSecret::Token(token.to_owned())),
+            Proof::Code(id) => OtpCode::parse(code.unwrap_or(""))
+                .map(|code| ResetSecret::Code { auth_request_id: id.to_owned(), code })
+                .map_err(|_| ()),
+        }
+    }
+
+    /// `template` with this proof in hidden fields (`token` or `auth_request_id`, the
+    /// other empty) and an optional error.
+    pub fn page(
+        self,
+        state: &AppState,
+        locale: PageLocale,
+        jar: CookieJar,
+        status: StatusCode,
+        template: &str,
+        error: Option<String>,
+    ) -> Response {
+        let (token, auth_request_id) = match self {
+            Proof::Token(token) => (token, ""),
+            Proof::Code(id) => ("", id),
+        };
+        form_page(state, locale, jar, status, template, minijinja::context! { token, auth_request_id, error })
+    }
+}
+
+/// A form field as typed: `None` when it was left empty.
+pub fn filled(field: Option<String>) -> Option<String> {
+    field.filter(|v| !v.trim().is_empty())
 }
 
 /// A page with a title, a message and an optional way forward (href, message id of the
@@ -129,7 +233,12 @@ pub fn error_page(state: &AppState, locale: PageLocale, err: AppError) -> Respon
     let status = err.status();
     let (title, message) = err.page_text(locale.locale);
     let back = format!("/login{}", locale.query(true));
-    let mut response = notice(state, locale, status, &title, &message, Some((&back, "notice-back-to-sign-in")));
+    let response = notice(state, locale, status, &title, &message, Some((&back, "notice-back-to-sign-in")));
+    with_retry_after(response, &err)
+}
+
+/// `Retry-After` on a page answering a 429 or 503 error.
+pub fn with_retry_after(mut response: Response, err: &AppError) -> Response {
     if let Some(secs) = err.retry_after()
         && let Ok(v) = secs.to_string().parse()
     {

@@ -1,0 +1,166 @@
+//! A new email address or phone number for the signed-in account (`flows::account`):
+//! `POST /account/identifier` sends a code and a link to the new address, and
+//! `/account/confirm` takes the code (`?id=`) or the emailed link (`?token=`).
+//!
+//! `GET /account/confirm?token=…` never spends the token: it shows a button, and the form
+//! post spends it (a mail scanner opening the link changes nothing). Like every page it is
+//! served with `Referrer-Policy: no-referrer`. It needs the signed-in session, and a
+//! browser without one is asked to sign in and open the link again: the token is never
+//! carried through the sign-in's `redirect_to`, which is stored in the clear.
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use super::account::{Outcome, account_page, required_session};
+use super::account_forms::refused;
+use super::{CsrfForm, PageLocale, Proof, error_page, filled, notice};
+use crate::error::AppError;
+use crate::flows::Client;
+use crate::flows::account::{self, ChangeProof};
+use crate::flows::password_reset::ResetSecret;
+use crate::http::cookies;
+use crate::http::extract::identifier_from;
+use crate::state::AppState;
+use crate::store::Session;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account/identifier", post(change_submit))
+        .route("/account/confirm", get(confirm_form).post(confirm_submit))
+}
+
+#[derive(Deserialize)]
+struct ChangeForm {
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+async fn change_submit(
+    State(state): State<AppState>,
+    locale: PageLocale,
+    client: Client,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<ChangeForm>,
+) -> Response {
+    let (session, _) = match required_session(&state, locale, &jar, "/login").await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let (email, phone) = (filled(form.email), filled(form.phone));
+    let identifier = match identifier_from(email.as_deref(), phone.as_deref()) {
+        Ok(identifier) => identifier,
+        Err(e) => {
+            let error = super::login::identifier_error(locale, &e.message());
+            let outcome = Outcome::error("identifier", error);
+            return account_page(&state, locale, jar, StatusCode::BAD_REQUEST, &session, outcome).await;
+        }
+    };
+    let (jar, device) = cookies::device(&state, jar);
+    match account::start_identifier_change(&state, &session, identifier, locale.for_message(), device, &client).await {
+        // The same answer whether or not another account holds the address
+        // (flows::account): the code page.
+        Ok(started) => {
+            let to = format!("/account/confirm?id={}{}", started.auth_request_id, locale.query(false));
+            (jar, Redirect::to(&to)).into_response()
+        }
+        Err(e) => refused(&state, locale, jar, &session, "identifier", e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ConfirmQuery {
+    token: Option<String>,
+    id: Option<String>,
+}
+
+/// The signed-in session, or a page asking to sign in first (without the token).
+async fn signed_in_or_ask(state: &AppState, locale: PageLocale, jar: &CookieJar) -> Result<Session, Response> {
+    let login = format!("/login?redirect_to=/account{}", locale.query(false));
+    match required_session(state, locale, jar, &login).await {
+        Ok((session, _)) => Ok(session),
+        Err(_) => Err(notice(
+            state,
+            locale,
+            StatusCode::UNAUTHORIZED,
+            &locale.t("page-confirm-sign-in-title"),
+            &locale.t("page-confirm-sign-in-message"),
+            Some((&login, "page-confirm-sign-in")),
+        )),
+    }
+}
+
+/// Shows the form and nothing else: the token is not looked at, let alone spent.
+async fn confirm_form(
+    State(state): State<AppState>,
+    locale: PageLocale,
+    jar: CookieJar,
+    Query(q): Query<ConfirmQuery>,
+) -> Response {
+    if let Err(page) = signed_in_or_ask(&state, locale, &jar).await {
+        return page;
+    }
+    match Proof::of(&q.token, &q.id) {
+        Some(proof) => proof.page(&state, locale, jar, StatusCode::OK, "confirm.html", None),
+        None => unusable(&state, locale),
+    }
+}
+
+// Holds a secret: no Debug, nothing can log it.
+#[derive(Deserialize)]
+struct ConfirmForm {
+    token: Option<String>,
+    auth_request_id: Option<String>,
+    code: Option<String>,
+}
+
+async fn confirm_submit(
+    State(state): State<AppState>,
+    locale: PageLocale,
+    client: Client,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<ConfirmForm>,
+) -> Response {
+    let session = match signed_in_or_ask(&state, locale, &jar).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    let Some(proof) = Proof::of(&form.token, &form.auth_request_id) else { return unusable(&state, locale) };
+    let change = match proof.secret(form.code.as_deref()) {
+        Ok(ResetSecret::Token(token)) => ChangeProof::Token(token),
+        Ok(ResetSecret::Code { auth_request_id, code }) => ChangeProof::Code { auth_request_id, code },
+        Err(()) => {
+            let error = Some(locale.t("page-code-error-format"));
+            return proof.page(&state, locale, jar, StatusCode::BAD_REQUEST, "confirm.html", error);
+        }
+    };
+    match account::confirm_identifier_change(&state, &session, change, &client).await {
+        Ok(_) => Redirect::to(&format!("/account?done=identifier{}", locale.query(false))).into_response(),
+        Err(e @ AppError::InvalidCode { remaining: Some(_) }) => {
+            let error = Some(e.message_in(locale.locale));
+            proof.page(&state, locale, jar, e.status(), "confirm.html", error)
+        }
+        Err(AppError::InvalidCode { remaining: None } | AppError::Expired | AppError::TooManyAttempts { .. }) => {
+            unusable(&state, locale)
+        }
+        Err(e) => error_page(&state, locale, e),
+    }
+}
+
+/// A change whose link or code cannot be used (spent, replaced, expired, stopped, another
+/// account's, or malformed): one page for all, leading back to the account.
+fn unusable(state: &AppState, locale: PageLocale) -> Response {
+    let back = format!("/account{}", locale.query(true));
+    notice(
+        state,
+        locale,
+        StatusCode::BAD_REQUEST,
+        &locale.t("page-confirm-unusable-title"),
+        &locale.t("page-confirm-unusable-message"),
+        Some((&back, "page-confirm-back")),
+    )
+}
