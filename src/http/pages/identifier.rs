@@ -131,9 +131,9 @@ async fn confirm_submit(
     };
     let Some(proof) = Proof::of(&form.token, &form.auth_request_id) else { return unusable(&state, locale) };
     let change = match proof.secret(form.code.as_deref()) {
-        Ok(ResetSecret::Token(token)) => ChangeProof::Token(token),
-        Ok(ResetSecret::Code { auth_request_id, code }) => ChangeProof::Code { auth_request_id, code },
-        Err(()) => {
+        Some(ResetSecret::Token(token)) => ChangeProof::Token(token),
+        Some(ResetSecret::Code { auth_request_id, code }) => ChangeProof::Code { auth_request_id, code },
+        None => {
             let error = Some(locale.t("page-code-error-format"));
             return proof.page(&state, locale, jar, StatusCode::BAD_REQUEST, "confirm.html", error);
         }

@@ -170,13 +170,13 @@ impl<'a> Proof<'a> {
         }
     }
 
-    /// The secret to redeem; `Err` when the typed code is not six digits.
-    pub fn secret(self, code: Option<&str>) -> Result<ResetSecret, ()> {
+    /// The secret to redeem; `None` when the typed code is not six digits.
+    pub fn secret(self, code: Option<&str>) -> Option<ResetSecret> {
         match self {
-            Proof::Token(token) => Ok(ResetSecret::Token(token.to_owned())),
+            Proof::Token(token) => Some(ResetSecret::Token(token.to_owned())),
             Proof::Code(id) => OtpCode::parse(code.unwrap_or(""))
-                .map(|code| ResetSecret::Code { auth_request_id: id.to_owned(), code })
-                .map_err(|_| ()),
+                .ok()
+                .map(|code| ResetSecret::Code { auth_request_id: id.to_owned(), code }),
         }
     }
 

@@ -118,7 +118,7 @@ async fn reset_submit(
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> Response {
     let Some(proof) = Proof::of(&form.token, &form.auth_request_id) else { return unusable(&state, locale) };
-    let Ok(secret) = proof.secret(form.code.as_deref()) else {
+    let Some(secret) = proof.secret(form.code.as_deref()) else {
         let error = Some(locale.t("page-code-error-format"));
         return proof.page(&state, locale, jar, StatusCode::BAD_REQUEST, "reset.html", error);
     };
