@@ -213,7 +213,7 @@ describe('accounts with a password', { timeout: 90_000 }, () => {
       // A phone number, confirmed with the texted code.
       const before = (await server.inbox(phone)).length;
       await page.getByLabel('Add a phone number').fill(phone);
-      await page.getByRole('button', { name: 'Send a confirmation code' }).nth(1).click();
+      await page.getByRole('button', { name: 'Send a code by SMS' }).click();
       await page.waitForURL(/\/account\/confirm\?id=/);
       await assertHeading(page, 'Confirm your new address');
       await screenshot(page, 'account-confirm-code');

@@ -13,10 +13,10 @@ use serde::Deserialize;
 use super::{CsrfForm, PageLocale, error_page, form_page};
 use crate::clock::rfc3339;
 use crate::error::AppError;
-use crate::flows::sessions::{LogoutScope, current_session, list_sessions, logout, revoke_session};
 use crate::flows::account;
-use crate::http::views::{AccountView, SessionView};
+use crate::flows::sessions::{LogoutScope, current_session, list_sessions, logout, revoke_session};
 use crate::http::cookies;
+use crate::http::views::{AccountView, SessionView};
 use crate::state::AppState;
 use crate::store::{Session, User};
 

@@ -46,7 +46,8 @@ pub(super) async fn refused(
         // The proof a sensitive change needs was missing or wrong: say which proof.
         AppError::InvalidCredentials => {
             let recent = recent_sign_in(state, locale);
-            let outcome = Outcome::error(section, locale.t_with("page-account-error-reauth", &args([("recent", recent)])));
+            let outcome =
+                Outcome::error(section, locale.t_with("page-account-error-reauth", &args([("recent", recent)])));
             account_page(state, locale, jar, e.status(), session, outcome).await
         }
         AppError::InvalidRequest(_)
@@ -78,11 +79,8 @@ async fn profile_submit(
         Err(page) => return page,
     };
     // An empty name clears it.
-    let input = ProfileInput {
-        name: Some(form.name),
-        preferred_channel: form.preferred_channel,
-        locale: filled(form.locale),
-    };
+    let input =
+        ProfileInput { name: Some(form.name), preferred_channel: form.preferred_channel, locale: filled(form.locale) };
     match account::update_profile(&state, &session.user_id, input).await {
         Ok(_) => done(locale, "profile"),
         Err(e) => refused(&state, locale, jar, &session, "profile", e).await,

@@ -109,7 +109,8 @@ async fn login_submit(
         Ok(identifier) => identifier,
         Err(e) => {
             let shown = redirect_to.clone().unwrap_or_default();
-            let view = LoginView { identifier: typed, error: Some(identifier_error(locale, &e)), ..LoginView::default() };
+            let view =
+                LoginView { identifier: typed, error: Some(identifier_error(locale, &e)), ..LoginView::default() };
             return login_page(&state, locale, jar, StatusCode::BAD_REQUEST, &shown, view);
         }
     };
@@ -123,7 +124,8 @@ async fn login_submit(
         }
         Err(e @ (AppError::RateLimited { .. } | AppError::InvalidRequest(_))) => {
             let shown = redirect_to.unwrap_or_default();
-            let view = LoginView { identifier: typed, error: Some(e.message_in(locale.locale)), ..LoginView::default() };
+            let view =
+                LoginView { identifier: typed, error: Some(e.message_in(locale.locale)), ..LoginView::default() };
             login_page(&state, locale, jar, e.status(), &shown, view)
         }
         Err(e) => error_page(&state, locale, e),
@@ -133,7 +135,11 @@ async fn login_submit(
 /// Why a typed address was refused. The parser's reason is English: other languages get
 /// the general advice.
 pub(super) fn identifier_error(locale: PageLocale, reason: &str) -> String {
-    if locale.locale == "en" { format!("Check the address: {reason}.") } else { locale.t("page-login-error-identifier") }
+    if locale.locale == "en" {
+        format!("Check the address: {reason}.")
+    } else {
+        locale.t("page-login-error-identifier")
+    }
 }
 
 #[derive(Deserialize)]

@@ -41,7 +41,8 @@ async fn submit(
     // The login page again, the address kept and the password never sent back (OWASP
     // Authentication: a generic message for every failed login).
     let again = |jar, status, error: String| {
-        let view = LoginView { password_identifier: typed.clone(), password_error: Some(error), ..LoginView::default() };
+        let view =
+            LoginView { password_identifier: typed.clone(), password_error: Some(error), ..LoginView::default() };
         login_page(&state, locale, jar, status, &redirect_to, view)
     };
     let identifier = match Identifier::parse_any(&typed) {
