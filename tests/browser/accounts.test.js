@@ -10,12 +10,17 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   startServer, launchBrowser, newWatchedContext, assertHeading, assertOnAccount, uniqueAddress,
+  assertAllControlsLabelled,
 } from './lib/harness.js';
 
 const artifacts = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
 
-/** A full-page screenshot in tests/browser/artifacts/<name>.png. */
+/**
+ * Every control of the page has an accessible name; a full-page screenshot goes to
+ * tests/browser/artifacts/<name>.png.
+ */
 async function screenshot(page, name) {
+  await assertAllControlsLabelled(page);
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 }

@@ -279,3 +279,21 @@ export function uniqueAddress(label) {
   counter += 1;
   return `${label}-${process.pid}-${counter}@example.com`;
 }
+
+/** Every visible input has a label (or aria-label) and every button a name. */
+export async function assertAllControlsLabelled(page) {
+  const unlabelled = await page.evaluate(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('input, select, textarea')) {
+      if (el.type === 'hidden') continue;
+      const labelled = (el.labels && el.labels.length > 0 && [...el.labels].some((l) => l.textContent.trim()))
+        || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+      if (!labelled) bad.push(el.outerHTML);
+    }
+    for (const el of document.querySelectorAll('button')) {
+      if (!(el.textContent.trim() || el.getAttribute('aria-label'))) bad.push(el.outerHTML);
+    }
+    return bad;
+  });
+  assert.deepEqual(unlabelled, [], `controls without an accessible name on ${page.url()}`);
+}
