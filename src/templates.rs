@@ -24,6 +24,7 @@ use crate::messages::{self, KINDS};
 
 const PAGES: &[(&str, &str)] = &[
     ("layout.html", include_str!("templates/pages/layout.html")),
+    ("fields.html", include_str!("templates/pages/fields.html")),
     ("login.html", include_str!("templates/pages/login.html")),
     ("code.html", include_str!("templates/pages/code.html")),
     ("link.html", include_str!("templates/pages/link.html")),

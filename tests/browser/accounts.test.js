@@ -2,14 +2,14 @@
 // code, sign out, forgot password, reset by code and by the emailed link, and logging in
 // with the new password. Screenshots of each page land in tests/browser/artifacts/.
 
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  startServer, launchBrowser, newWatchedContext, assertHeading, assertOnAccount, uniqueAddress,
+  useServerAndBrowser, newWatchedContext, assertHeading, assertOnAccount, uniqueAddress,
   assertAllControlsLabelled,
 } from './lib/harness.js';
 
@@ -48,18 +48,9 @@ async function waitForMessage(server, to, before, subject, timeout = 10_000) {
 const RESET_SUBJECT = /Reset your|password reset code/;
 
 describe('accounts with a password', { timeout: 90_000 }, () => {
-  let server;
-  let browser;
-  before(async () => {
-    // One address gets a verification, two resets and their notices back to back: the
-    // once-a-minute limit per address would refuse the later ones.
-    server = await startServer({ POSTERN_RATE_LIMITS__ENABLED: 'false' });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  // One address gets a verification, two resets and their notices back to back: the
+  // once-a-minute limit per address would refuse the later ones.
+  const ctx = useServerAndBrowser({ POSTERN_RATE_LIMITS__ENABLED: 'false' });
 
   async function logInWithPassword(page, address, password) {
     await page.goto('/login');
@@ -75,7 +66,7 @@ describe('accounts with a password', { timeout: 90_000 }, () => {
 
   /** Forgot password from the login page; returns the inbox size before the message. */
   async function askForReset(page, address) {
-    const before = (await server.inbox(address)).length;
+    const before = (await ctx.server.inbox(address)).length;
     await page.goto('/login');
     await page.getByRole('link', { name: 'Forgot your password?' }).click();
     await page.waitForURL('**/forgot-password');
@@ -98,7 +89,7 @@ describe('accounts with a password', { timeout: 90_000 }, () => {
     const first = 'violet-harbour-trumpet-1987';
     const second = 'amber-glacier-pocket-2024';
     const third = 'silent-copper-meadow-4411';
-    const device = await newWatchedContext(browser, server);
+    const device = await newWatchedContext(ctx.browser, ctx.server);
     // A weak password (400) and a wrong password (401) are refused on purpose.
     device.expectStatus(400, '/signup');
     device.expectStatus(401, '/login/password');
@@ -126,7 +117,7 @@ describe('accounts with a password', { timeout: 90_000 }, () => {
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.waitForURL(/\/login\/code\?id=/);
       await assertHeading(page, 'Check your inbox');
-      const verification = await waitForMessage(server, address, 0, /Confirm your email address/);
+      const verification = await waitForMessage(ctx.server, address, 0, /Confirm your email address/);
       await page.getByLabel('6-digit code').fill(verification.code);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL('**/account');
@@ -137,7 +128,7 @@ describe('accounts with a password', { timeout: 90_000 }, () => {
       // Forgot password, reset by code.
       let before = await askForReset(page, address);
       await screenshot(page, 'reset-password-code');
-      const byCode = await waitForMessage(server, address, before, RESET_SUBJECT);
+      const byCode = await waitForMessage(ctx.server, address, before, RESET_SUBJECT);
       await page.getByLabel('6-digit code').fill(byCode.code);
       await page.getByLabel('New password').fill(second);
       await page.getByRole('button', { name: 'Change password' }).click();
@@ -156,7 +147,7 @@ describe('accounts with a password', { timeout: 90_000 }, () => {
 
       // Forgot password again, reset by the emailed link.
       before = await askForReset(page, address);
-      const byLink = await waitForMessage(server, address, before, RESET_SUBJECT);
+      const byLink = await waitForMessage(ctx.server, address, before, RESET_SUBJECT);
       assert.ok(byLink.link, 'an emailed reset carries a link');
       assert.match(byLink.link, /\/reset-password\?token=/);
       await page.goto(byLink.link);
@@ -188,7 +179,7 @@ describe('accounts with a password', { timeout: 90_000 }, () => {
     const address = uniqueAddress('settings');
     const phone = '+447911123456';
     const password = 'quartz-lantern-orchard-5150';
-    const device = await newWatchedContext(browser, server);
+    const device = await newWatchedContext(ctx.browser, ctx.server);
     try {
       const page = await device.newPage();
       await page.goto('/signup');
@@ -196,7 +187,7 @@ describe('accounts with a password', { timeout: 90_000 }, () => {
       await page.getByLabel('Password', { exact: true }).fill(password);
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.waitForURL(/\/login\/code\?id=/);
-      const verification = await waitForMessage(server, address, 0, /Confirm your email address/);
+      const verification = await waitForMessage(ctx.server, address, 0, /Confirm your email address/);
       await page.getByLabel('6-digit code').fill(verification.code);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL('**/account');
@@ -216,13 +207,13 @@ describe('accounts with a password', { timeout: 90_000 }, () => {
       await page.waitForURL(/\/account\?done=password/);
 
       // A phone number, confirmed with the texted code.
-      const before = (await server.inbox(phone)).length;
+      const before = (await ctx.server.inbox(phone)).length;
       await page.getByLabel('Add a phone number').fill(phone);
       await page.getByRole('button', { name: 'Send a code by SMS' }).click();
       await page.waitForURL(/\/account\/confirm\?id=/);
       await assertHeading(page, 'Confirm your new address');
       await screenshot(page, 'account-confirm-code');
-      const sms = await waitForMessage(server, phone, before, /.*/);
+      const sms = await waitForMessage(ctx.server, phone, before, /.*/);
       await page.getByLabel('6-digit code').fill(sms.code);
       await page.getByRole('button', { name: 'Confirm address' }).click();
       await page.waitForURL(/\/account\?done=identifier/);

@@ -3,8 +3,9 @@
 //! phone); each shows this page again with its outcome.
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
@@ -28,12 +29,26 @@ pub fn router() -> Router<AppState> {
         .route("/account/sessions/revoke", post(revoke_submit))
 }
 
-async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<Option<(Session, User)>, AppError> {
+pub(super) async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<Option<(Session, User)>, AppError> {
     let Some(token) = cookies::get(state, jar, cookies::SESSION) else { return Ok(None) };
     match current_session(state, &token).await {
         Ok(found) => Ok(Some(found)),
         Err(AppError::Unauthorized) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+/// The signed-in session of a form post: without one the browser goes to `/login` and
+/// the handler never runs.
+pub(super) struct PageSession(pub Session);
+
+impl FromRequestParts<AppState> for PageSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let locale = PageLocale::resolve(parts.uri.query(), &parts.headers, state);
+        let jar = CookieJar::from_headers(&parts.headers);
+        required_session(state, locale, &jar, "/login").await.map(|(session, _)| PageSession(session))
     }
 }
 
@@ -158,12 +173,9 @@ async fn logout_submit(
     State(state): State<AppState>,
     locale: PageLocale,
     jar: CookieJar,
+    PageSession(session): PageSession,
     CsrfForm(form): CsrfForm<LogoutForm>,
 ) -> Response {
-    let (session, _) = match required_session(&state, locale, &jar, "/login").await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
     let scope = form.scope.unwrap_or(LogoutScope::Current);
     if let Err(e) = logout(&state, &session, scope).await {
         return error_page(&state, locale, e);
@@ -184,14 +196,10 @@ struct RevokeForm {
 async fn revoke_submit(
     State(state): State<AppState>,
     locale: PageLocale,
-    jar: CookieJar,
+    PageSession(session): PageSession,
     CsrfForm(form): CsrfForm<RevokeForm>,
 ) -> Response {
-    let (_, user) = match required_session(&state, locale, &jar, "/login").await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    match revoke_session(&state, &user.id, form.session_id.as_deref().unwrap_or("")).await {
+    match revoke_session(&state, &session.user_id, form.session_id.as_deref().unwrap_or("")).await {
         Ok(()) | Err(AppError::NotFound) => Redirect::to("/account").into_response(),
         Err(e) => error_page(&state, locale, e),
     }

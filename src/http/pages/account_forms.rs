@@ -10,7 +10,7 @@ use axum::routing::post;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::account::{Outcome, account_page, recent_sign_in, required_session};
+use super::account::{Outcome, PageSession, account_page, recent_sign_in};
 use super::{CsrfForm, PageLocale, args, error_page, filled};
 use crate::domain::Channel;
 use crate::error::AppError;
@@ -72,12 +72,9 @@ async fn profile_submit(
     State(state): State<AppState>,
     locale: PageLocale,
     jar: CookieJar,
+    PageSession(session): PageSession,
     CsrfForm(form): CsrfForm<ProfileForm>,
 ) -> Response {
-    let (session, _) = match required_session(&state, locale, &jar, "/login").await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
     // An empty name clears it.
     let input =
         ProfileInput { name: Some(form.name), preferred_channel: form.preferred_channel, locale: filled(form.locale) };
@@ -99,12 +96,9 @@ async fn password_submit(
     locale: PageLocale,
     client: Client,
     jar: CookieJar,
+    PageSession(session): PageSession,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Response {
-    let (session, _) = match required_session(&state, locale, &jar, "/login").await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
     // An empty current password means none: a session that signed in recently needs none
     // (OWASP Authentication: re-authenticate for sensitive features; flows::account).
     let current = filled(form.current_password);
@@ -127,12 +121,9 @@ async fn delete_submit(
     State(state): State<AppState>,
     locale: PageLocale,
     jar: CookieJar,
+    PageSession(session): PageSession,
     CsrfForm(form): CsrfForm<DeleteForm>,
 ) -> Response {
-    let (session, _) = match required_session(&state, locale, &jar, "/login").await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
     // Deletion cannot be undone: the person ticks that they mean it, on top of the proof
     // a password change asks for.
     if form.confirm.as_deref() != Some("yes") {

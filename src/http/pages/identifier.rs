@@ -16,9 +16,9 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::account::{Outcome, account_page, required_session};
+use super::account::{Outcome, PageSession, account_page, signed_in};
 use super::account_forms::refused;
-use super::{CsrfForm, PageLocale, Proof, error_page, filled, notice};
+use super::{CsrfForm, PageLocale, Proof, error_page, filled, notice_of};
 use crate::error::AppError;
 use crate::flows::Client;
 use crate::flows::account::{self, ChangeProof};
@@ -45,12 +45,9 @@ async fn change_submit(
     locale: PageLocale,
     client: Client,
     jar: CookieJar,
+    PageSession(session): PageSession,
     CsrfForm(form): CsrfForm<ChangeForm>,
 ) -> Response {
-    let (session, _) = match required_session(&state, locale, &jar, "/login").await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
     let (email, phone) = (filled(form.email), filled(form.phone));
     let identifier = match identifier_from(email.as_deref(), phone.as_deref()) {
         Ok(identifier) => identifier,
@@ -81,14 +78,15 @@ struct ConfirmQuery {
 /// The signed-in session, or a page asking to sign in first (without the token).
 async fn signed_in_or_ask(state: &AppState, locale: PageLocale, jar: &CookieJar) -> Result<Session, Response> {
     let login = format!("/login?redirect_to=/account{}", locale.query(false));
-    match required_session(state, locale, jar, &login).await {
-        Ok((session, _)) => Ok(session),
-        Err(_) => Err(notice(
+    match signed_in(state, jar).await {
+        Ok(Some((session, _))) => Ok(session),
+        Err(e) => Err(error_page(state, locale, e)),
+        Ok(None) => Err(notice_of(
             state,
             locale,
             StatusCode::UNAUTHORIZED,
-            &locale.t("page-confirm-sign-in-title"),
-            &locale.t("page-confirm-sign-in-message"),
+            "page-confirm-sign-in-title",
+            "page-confirm-sign-in-message",
             Some((&login, "page-confirm-sign-in")),
         )),
     }
@@ -155,12 +153,13 @@ async fn confirm_submit(
 /// account's, or malformed): one page for all, leading back to the account.
 fn unusable(state: &AppState, locale: PageLocale) -> Response {
     let back = format!("/account{}", locale.query(true));
-    notice(
+    let action = Some((back.as_str(), "page-confirm-back"));
+    notice_of(
         state,
         locale,
         StatusCode::BAD_REQUEST,
-        &locale.t("page-confirm-unusable-title"),
-        &locale.t("page-confirm-unusable-message"),
-        Some((&back, "page-confirm-back")),
+        "page-confirm-unusable-title",
+        "page-confirm-unusable-message",
+        action,
     )
 }

@@ -227,6 +227,18 @@ pub fn notice(
     )
 }
 
+/// `notice` with its title and message given as catalogue ids.
+pub fn notice_of(
+    state: &AppState,
+    locale: PageLocale,
+    status: StatusCode,
+    title_id: &str,
+    message_id: &str,
+    action: Option<(&str, &str)>,
+) -> Response {
+    notice(state, locale, status, &locale.t(title_id), &locale.t(message_id), action)
+}
+
 /// The friendly page for an error of a flow.
 pub fn error_page(state: &AppState, locale: PageLocale, err: AppError) -> Response {
     err.log();
@@ -257,12 +269,12 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
         let locale = PageLocale::resolve(req.uri().query(), req.headers(), state);
         match Form::<T>::from_request(req, state).await {
             Ok(Form(v)) => Ok(PageForm(v)),
-            Err(rejection) => Err(notice(
+            Err(rejection) => Err(notice_of(
                 state,
                 locale,
                 rejection.status(),
-                &locale.t("notice-form-title"),
-                &locale.t("notice-form-message"),
+                "notice-form-title",
+                "notice-form-message",
                 Some(("/login", "notice-back-to-sign-in")),
             )),
         }
@@ -305,12 +317,12 @@ fn check_csrf(
     if csrf::verify(state, jar, headers, token) {
         return Ok(());
     }
-    Err(notice(
+    Err(notice_of(
         state,
         locale,
         StatusCode::FORBIDDEN,
-        &locale.t("notice-csrf-title"),
-        &locale.t("notice-csrf-message"),
+        "notice-csrf-title",
+        "notice-csrf-message",
         Some(("/login", "notice-back-to-sign-in")),
     ))
 }

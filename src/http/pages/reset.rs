@@ -16,7 +16,7 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::login::identifier_error;
-use super::{CsrfForm, PageLocale, Proof, error_page, form_page, notice, with_retry_after};
+use super::{CsrfForm, PageLocale, Proof, error_page, form_page, notice_of, with_retry_after};
 use crate::domain::Identifier;
 use crate::error::AppError;
 use crate::flows::Client;
@@ -149,12 +149,13 @@ async fn reset_submit(
 /// malformed): one page for all of them, leading to a new request.
 fn unusable(state: &AppState, locale: PageLocale) -> Response {
     let again = format!("/forgot-password{}", locale.query(true));
-    notice(
+    let action = Some((again.as_str(), "page-reset-start-again"));
+    notice_of(
         state,
         locale,
         StatusCode::BAD_REQUEST,
-        &locale.t("page-reset-unusable-title"),
-        &locale.t("page-reset-unusable-message"),
-        Some((&again, "page-reset-start-again")),
+        "page-reset-unusable-title",
+        "page-reset-unusable-message",
+        action,
     )
 }

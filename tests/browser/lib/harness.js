@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
@@ -244,6 +245,23 @@ export async function newWatchedContext(browser, server, options = {}) {
       assert.deepEqual(problems, [], `console errors, page errors or CSP violations:\n${problems.join('\n')}`);
     },
   };
+}
+
+/**
+ * The hooks of a describe block that runs a server of its own (with the settings `env`)
+ * and a Chromium: the returned object has `server` and `browser` once its tests run.
+ */
+export function useServerAndBrowser(env = {}) {
+  const ctx = {};
+  before(async () => {
+    ctx.server = await startServer(env);
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.stop();
+  });
+  return ctx;
 }
 
 /** Fills the login form and waits for the code page. Returns the match number shown. */
