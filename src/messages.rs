@@ -42,6 +42,9 @@ pub struct Payload {
     /// Host of the public URL, for the WebOTP line of SMS (`@host #code`).
     #[serde(default)]
     pub origin_host: String,
+    /// A verification of a new address for an existing account (not a sign-up).
+    #[serde(default)]
+    pub change: bool,
 }
 
 /// The variables of a message template (docs/templates.md lists them). `app_name`,
@@ -58,6 +61,7 @@ pub fn context(kind: &str, locale: &str, p: &Payload, subject: &str) -> minijinj
         lifetime => crate::i18n::duration(locale, p.lifetime_minutes),
         requested_from => p.requested_from.clone(),
         origin_host => p.origin_host.clone(),
+        change => p.change,
     }
 }
 
@@ -81,6 +85,7 @@ pub fn samples(kind: &str) -> Vec<Payload> {
         lifetime_minutes: 10,
         requested_from: "Firefox on Linux".to_owned(),
         origin_host: "auth.example.com".to_owned(),
+        change: false,
     };
     let no_code = Payload { code: None, ..full.clone() };
     let no_link = Payload { link: None, ..full.clone() };
@@ -88,7 +93,8 @@ pub fn samples(kind: &str) -> Vec<Payload> {
     let anonymous = Payload { requested_from: String::new(), ..full.clone() };
     match kind {
         KIND_SIGN_IN => vec![full, anonymous],
-        KIND_VERIFICATION | KIND_RESET_LINK => vec![full, no_code, anonymous],
+        KIND_VERIFICATION => vec![full.clone(), no_code, anonymous, Payload { change: true, ..full }],
+        KIND_RESET_LINK => vec![full, no_code, anonymous],
         KIND_RESET_CODE => vec![no_link, anonymous],
         KIND_PASSWORD_CHANGED | KIND_IDENTIFIER_CHANGED => {
             vec![notice.clone(), Payload { requested_from: String::new(), ..notice }]

@@ -50,6 +50,8 @@ verification-intro = Willkommen bei { $app }! Bestätigen Sie, dass diese E-Mail
 verification-button = E-Mail-Adresse bestätigen
 verification-text-link = Öffnen Sie diesen Link zur Bestätigung:
 verification-ignore = Wenn Sie kein Konto bei { $app } erstellt haben, ignorieren Sie diese E-Mail: Ohne diese Bestätigung wird kein Konto angelegt.
+verification-change-intro = Jemand möchte diese E-Mail-Adresse für ein { $app }-Konto verwenden. Bestätigen Sie, dass sie Ihnen gehört, um die Änderung abzuschließen.
+verification-change-ignore = Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Ohne diese Bestätigung ändert sich nichts.
 verification-sms = { $code } ist Ihr Bestätigungscode für { $app }. Er läuft in { $lifetime } ab.
 verification-sms-link = Bestätigen Sie Ihr Konto bei { $app } (der Link läuft in { $lifetime } ab):
 

@@ -52,6 +52,8 @@ verification-intro = Welcome to { $app }! Confirm that this email address is you
 verification-button = Confirm email address
 verification-text-link = Open this link to confirm:
 verification-ignore = If you did not create an account on { $app }, ignore this email: no account is created without this confirmation.
+verification-change-intro = Someone asked to use this email address for a { $app } account. Confirm that it is yours to finish the change.
+verification-change-ignore = If you did not ask for this, ignore this email: nothing changes without this confirmation.
 verification-sms = { $code } is your { $app } verification code. It expires in { $lifetime }.
 verification-sms-link = Confirm your { $app } account (the link expires in { $lifetime }):
 

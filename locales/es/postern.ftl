@@ -50,6 +50,8 @@ verification-intro = ¡Te damos la bienvenida a { $app }! Confirma que esta dire
 verification-button = Confirmar dirección de correo
 verification-text-link = Abre este enlace para confirmar:
 verification-ignore = Si no has creado una cuenta en { $app }, ignora este correo: no se crea ninguna cuenta sin esta confirmación.
+verification-change-intro = Alguien quiere usar esta dirección de correo para una cuenta de { $app }. Confirma que es tuya para terminar el cambio.
+verification-change-ignore = Si no lo pediste, ignora este correo: nada cambia sin esta confirmación.
 verification-sms = { $code } es tu código de verificación de { $app }. Caduca en { $lifetime }.
 verification-sms-link = Confirma tu cuenta de { $app } (el enlace caduca en { $lifetime }):
 

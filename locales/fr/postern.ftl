@@ -50,6 +50,8 @@ verification-intro = Bienvenue sur { $app } ! Confirmez que cette adresse e-mail
 verification-button = Confirmer l’adresse e-mail
 verification-text-link = Ouvrez ce lien pour confirmer :
 verification-ignore = Si vous n’avez pas créé de compte sur { $app }, ignorez cet e-mail : aucun compte n’est créé sans cette confirmation.
+verification-change-intro = Quelqu’un souhaite utiliser cette adresse e-mail pour un compte { $app }. Confirmez qu’elle vous appartient pour terminer la modification.
+verification-change-ignore = Si vous n’êtes pas à l’origine de cette demande, ignorez cet e-mail : rien ne change sans cette confirmation.
 verification-sms = { $code } est votre code de vérification { $app }. Il expire dans { $lifetime }.
 verification-sms-link = Confirmez votre compte { $app } (le lien expire dans { $lifetime }) :
 

@@ -50,6 +50,8 @@ verification-intro = Welkom bij { $app }! Bevestig dat dit e-mailadres van jou i
 verification-button = E-mailadres bevestigen
 verification-text-link = Open deze link om te bevestigen:
 verification-ignore = Heb je geen account bij { $app } aangemaakt? Negeer dan deze e-mail: zonder deze bevestiging wordt er geen account aangemaakt.
+verification-change-intro = Iemand wil dit e-mailadres gebruiken voor een { $app }-account. Bevestig dat het van jou is om de wijziging af te ronden.
+verification-change-ignore = Heb je hier niet om gevraagd, negeer deze e-mail dan: zonder deze bevestiging verandert er niets.
 verification-sms = { $code } is je verificatiecode voor { $app }. Hij verloopt over { $lifetime }.
 verification-sms-link = Bevestig je account bij { $app } (de link verloopt over { $lifetime }):
 

@@ -50,6 +50,8 @@ verification-intro = Boas-vindas ao { $app }! Confirme que este endereço de e-m
 verification-button = Confirmar endereço de e-mail
 verification-text-link = Abra este link para confirmar:
 verification-ignore = Se você não criou uma conta no { $app }, ignore este e-mail: nenhuma conta é criada sem esta confirmação.
+verification-change-intro = Alguém pediu para usar este endereço de e-mail numa conta { $app }. Confirme que é seu para concluir a alteração.
+verification-change-ignore = Se não foi você, ignore este e-mail: nada muda sem esta confirmação.
 verification-sms = { $code } é seu código de verificação do { $app }. Expira em { $lifetime }.
 verification-sms-link = Confirme sua conta no { $app } (o link expira em { $lifetime }):
 

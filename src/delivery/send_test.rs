@@ -39,6 +39,7 @@ pub async fn send_test(settings: &Settings, to: &str, fallback: bool) -> anyhow:
         lifetime_minutes: 10,
         requested_from: "postern send-test".to_owned(),
         origin_host: origin_host(&public_url),
+        change: false,
     };
     let rendered = render(&templates, channel, KIND_SIGN_IN, locale, &serde_json::to_string(&payload)?)?;
     let message = Outgoing {

@@ -4,14 +4,14 @@
 
 use crate::domain::password::Password;
 use crate::domain::{Channel, Identifier, OtpCode};
-use crate::error::{AppError, AppResult};
-use crate::flows::issue::{Issue, Started, issue, notice_payload};
-use crate::flows::passwords::{self, enabled_channels};
+use crate::error::{AppError, AppResult, retry_after_secs};
+use crate::flows::issue::{Issue, Started, issue};
+use crate::flows::passwords;
 use crate::flows::start_passwordless::natural_channel;
 use crate::flows::{Client, DeviceBinding, redeem_magic_link, verify_code};
 use crate::messages::KIND_IDENTIFIER_CHANGED;
 use crate::state::AppState;
-use crate::store::{Account, Effect, LinkAction, Notice, PasswordChange, ProfileChange, Purpose, Redeemed, Session};
+use crate::store::{Account, Effect, Failure, LinkAction, PasswordChange, ProfileChange, Purpose, Redeemed, Session};
 
 pub async fn account(state: &AppState, user_id: &str) -> AppResult<Account> {
     state.store.account(user_id).await?.ok_or(AppError::Unauthorized)
@@ -62,8 +62,28 @@ async fn reauthenticate(
     match current_password {
         Some(raw) => {
             let password = Password::parse(raw).map_err(|_| AppError::InvalidCredentials)?;
+            // A stolen session must not become a way to guess the password: wrong
+            // current passwords count towards the account's consecutive failures like
+            // wrong logins (NIST 800-63B §3.2.2), and a lock holds here too.
+            let identifier = account.identifiers().into_iter().next().ok_or(AppError::InvalidCredentials)?;
+            let now = state.now();
+            let candidate = state.store.login_candidate(&identifier).await?;
+            if let Some(until) = candidate.locked_until.filter(|u| *u > now) {
+                return Err(AppError::TooManyAttempts { retry_after_secs: retry_after_secs(until - now) });
+            }
             let verified = state.hasher.verify(&password, account.password_hash.as_deref()).await?;
-            if verified.matches { Ok(()) } else { Err(AppError::InvalidCredentials) }
+            if verified.matches {
+                return Ok(());
+            }
+            let p = &state.settings.passwordless;
+            let failure = Failure {
+                identifier,
+                now,
+                account_max_failures: p.account_max_failures,
+                account_lockout_ms: crate::clock::ms(p.account_lockout),
+            };
+            state.store.record_failure(failure).await?;
+            Err(AppError::InvalidCredentials)
         }
         None if recently_signed_in(state, session) => Ok(()),
         None => Err(AppError::InvalidCredentials),
@@ -118,6 +138,7 @@ pub async fn start_identifier_change(
         kind: None,
         redirect_to: None,
         locale,
+        prepaid: false,
     };
     issue(state, request, device, client).await
 }
@@ -134,18 +155,9 @@ pub async fn confirm_identifier_change(
     proof: ChangeProof,
     client: &Client,
 ) -> AppResult<Account> {
-    let now = state.now();
     let effect = Effect::ChangeIdentifier {
         user_id: session.user_id.clone(),
-        notice: Notice {
-            kind: KIND_IDENTIFIER_CHANGED.to_owned(),
-            payload: notice_payload(state, client)?,
-            channels: enabled_channels(state),
-            lease_until: state.outbox.lease_until(now),
-            fallback_locale: client.accept_locale.map(str::to_owned),
-            created_at: now,
-            expires_at: now + 24 * 3_600_000,
-        },
+        notice: passwords::notice(state, KIND_IDENTIFIER_CHANGED, client)?,
     };
     let done = match proof {
         ChangeProof::Code { auth_request_id, code } => {

@@ -29,6 +29,19 @@ pub struct Issue {
     /// The address the person typed, which may differ from `to` (a reset routed to the
     /// account's phone).
     pub typed: Identifier,
+    /// The flow consumed the send limits already (`prepay_limits`), before costly work.
+    pub prepaid: bool,
+}
+
+/// Consumes the send limits of `typed` from this client now, on their own: a flow that
+/// hashes a password before it issues (sign-up) pays first, so a flood is refused before
+/// it costs an argon2 hash each (OWASP Denial of Service: limit before expensive work).
+pub async fn prepay_limits(state: &AppState, typed: &Identifier, client: &Client) -> AppResult<()> {
+    let limits = rate_limits::for_send(state, typed, client.ip, state.now());
+    if !limits.is_empty() {
+        state.store.hit_rate_limits(limits).await.map_err(rate_limits::observe)?;
+    }
+    Ok(())
 }
 
 /// The answer is the same whether or not an account exists (no enumeration).
@@ -115,6 +128,7 @@ pub fn new_secrets(
         lifetime_minutes: minutes(lifetime_ms(state, purpose, channel)),
         requested_from: user_agent::describe(requester_agent),
         origin_host: origin_host(&state.public_url),
+        change: purpose == Purpose::IdentifierChange,
     };
     Ok(Secrets {
         code_hash: code_hash(state, request_id, &code),
@@ -166,7 +180,7 @@ pub async fn issue(state: &AppState, issue: Issue, device: DeviceBinding, client
     let match_number = crypto::random_match_number();
     // By the address typed, not the one routed to: a limit hit on the account's other
     // address would answer 429 only for accounts that exist.
-    let limits = rate_limits::for_send(state, &issue.typed, client.ip, now);
+    let limits = if issue.prepaid { Vec::new() } else { rate_limits::for_send(state, &issue.typed, client.ip, now) };
     let message = NewMessage {
         lease_until: state.outbox.lease_until(now),
         channel: issue.channel,

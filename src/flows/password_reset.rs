@@ -13,6 +13,7 @@
 //! changed" is queued over every channel the account has. Not signed in afterwards unless
 //! `passwords.sign_in_after_reset`.
 
+use crate::crypto;
 use crate::domain::{Channel, Identifier, OtpCode};
 use crate::error::{AppError, AppResult};
 use crate::flows::issue::{Issue, Started, check_channel, issue};
@@ -59,6 +60,7 @@ pub async fn forgot(
         kind: None,
         redirect_to: None,
         locale: input.locale,
+        prepaid: false,
     };
     let mut started = issue(state, request, device, client).await?;
     started.channel = answer_channel;
@@ -78,17 +80,20 @@ pub async fn reset(
     new_password: &str,
     client: &Client,
 ) -> AppResult<Option<Issued>> {
-    let request_id = match &secret {
-        ResetSecret::Token(token) => parse_token(token)?.0.to_owned(),
-        ResetSecret::Code { auth_request_id, .. } => auth_request_id.clone(),
+    let (request_id, token_hash) = match &secret {
+        ResetSecret::Token(token) => parse_token(token).map(|(id, hash)| (id.to_owned(), Some(hash)))?,
+        ResetSecret::Code { auth_request_id, .. } => (auth_request_id.clone(), None),
     };
     // Before the password is checked and hashed (the costly part), the request must be a
-    // live reset: a dead id costs nothing. Its secret is checked by the redemption.
+    // live reset and a link's secret must match (a wrong link costs nothing; a wrong code
+    // costs at most `max_attempts` hashes, then the request is dead). The redemption
+    // checks the secret again, atomically.
     let request = state
         .store
         .auth_request(&request_id)
         .await?
         .filter(|r| r.purpose == Purpose::PasswordReset)
+        .filter(|r| token_hash.is_none_or(|h| crypto::constant_time_eq(&r.token_hash, &h)))
         .ok_or(AppError::InvalidCode { remaining: None })?;
     match request.state {
         AuthState::Pending if state.now() < request.expires_at => {}

@@ -21,6 +21,13 @@ pub fn inputs(email: Option<&str>, phone: Option<&str>, name: Option<&str>) -> V
 /// ~5 ms of zxcvbn) and the hash (argon2id) both run off the async runtime. Returns the
 /// PHC string to store. A refusal is `weak_password` with a reason a person understands.
 pub async fn choose(state: &AppState, raw: &str, user_inputs: Vec<String>) -> AppResult<String> {
+    let password = check(state, raw, user_inputs).await?;
+    Ok(state.hasher.hash(&password).await?)
+}
+
+/// The policy check of [`choose`] alone, for a flow that has something to do between
+/// the check and the hash.
+pub async fn check(state: &AppState, raw: &str, user_inputs: Vec<String>) -> AppResult<Password> {
     let password = Password::parse(raw).map_err(|e| AppError::WeakPassword(e.reason()))?;
     let policy = state.password_policy.clone();
     let checked = password.clone();
@@ -31,15 +38,21 @@ pub async fn choose(state: &AppState, raw: &str, user_inputs: Vec<String>) -> Ap
     .await
     .map_err(anyhow::Error::from)?
     .map_err(|e| AppError::WeakPassword(e.reason()))?;
-    Ok(state.hasher.hash(&password).await?)
+    Ok(password)
 }
 
 /// "Your password was changed", to every identifier the account has on a channel this
 /// server delivers on (DESIGN.md: a completed reset sends a notification).
 pub fn changed_notice(state: &AppState, client: &Client) -> AppResult<Notice> {
+    notice(state, KIND_PASSWORD_CHANGED, client)
+}
+
+/// A notice of `kind` (no secret) about a change `client` made, over every channel this
+/// server delivers on.
+pub fn notice(state: &AppState, kind: &str, client: &Client) -> AppResult<Notice> {
     let now = state.now();
     Ok(Notice {
-        kind: KIND_PASSWORD_CHANGED.to_owned(),
+        kind: kind.to_owned(),
         payload: notice_payload(state, client)?,
         channels: enabled_channels(state),
         lease_until: state.outbox.lease_until(now),

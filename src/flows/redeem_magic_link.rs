@@ -9,7 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::flows::sessions::new_session;
 use crate::flows::{Client, DeviceBinding, Issued, signup_open};
 use crate::state::AppState;
-use crate::store::{AuthRequest, AuthState, Effect, LinkAction, LinkOutcome, RedeemLink, Redeemed as Done};
+use crate::store::{AuthRequest, AuthState, Effect, LinkAction, LinkOutcome, Purpose, RedeemLink, Redeemed as Done};
 
 /// What the link page shows.
 pub struct LinkView {
@@ -54,7 +54,9 @@ pub async fn inspect_link(state: &AppState, token: &str, device: Option<DeviceBi
     if state.now() >= request.expires_at {
         return Err(AppError::Expired);
     }
-    let same_browser = device.is_some_and(|d| d.matches(&request.device_hash));
+    // Cross-device approval is for sign-in; a sign-up's verification link simply
+    // completes on whichever device opens it.
+    let same_browser = request.purpose != Purpose::SignIn || device.is_some_and(|d| d.matches(&request.device_hash));
     let choices = number_choices(state, &request.id, request.match_number);
     let requested_from = user_agent::describe(&request.requester_agent);
     Ok(LinkView { request, same_browser, choices, requested_from })

@@ -10,7 +10,7 @@
 
 use crate::domain::{Channel, EmailAddress, Identifier, PhoneNumber};
 use crate::error::{AppError, AppResult};
-use crate::flows::issue::{Issue, Started, issue};
+use crate::flows::issue::{Issue, Started, issue, prepay_limits};
 use crate::flows::{Client, DeviceBinding, passwords, signup_open};
 use crate::messages::KIND_ACCOUNT_EXISTS;
 use crate::state::AppState;
@@ -71,9 +71,12 @@ pub async fn sign_up(
     let email = input.email.as_ref().map(|e| e.as_str().to_owned());
     let phone = input.phone.as_ref().map(|p| p.as_str().to_owned());
     // The password is checked and hashed before the account is looked up, so a sign-up
-    // for an existing address costs the same as one for a new address.
+    // for an existing address costs the same as one for a new address; the send limits
+    // are paid before the hash, so a flood is refused before it costs CPU.
     let inputs = passwords::inputs(email.as_deref(), phone.as_deref(), name.as_deref());
-    let password_hash = passwords::choose(state, &input.password, inputs).await?;
+    let password = passwords::check(state, &input.password, inputs).await?;
+    prepay_limits(state, &to, client).await?;
+    let password_hash = state.hasher.hash(&password).await?;
     let existing = state.store.account_by_identifier(&to).await?;
     let exists = existing.as_ref().is_some_and(|a| a.any_verified());
     let details = SignUpDetails {
@@ -93,6 +96,7 @@ pub async fn sign_up(
         kind: exists.then_some(KIND_ACCOUNT_EXISTS),
         redirect_to: input.redirect_to,
         locale: input.locale,
+        prepaid: true,
     };
     issue(state, request, device, client).await
 }

@@ -42,6 +42,7 @@ pub async fn start_passwordless(
         kind: None,
         redirect_to: input.redirect_to,
         locale: input.locale,
+        prepaid: false,
     };
     issue(state, request, device, client).await
 }

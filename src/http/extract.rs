@@ -152,6 +152,19 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
     }
 }
 
+/// An optional JSON body: nothing (or whitespace) is `None`; anything else must be JSON
+/// with a JSON content type — a text/plain or form body is what a page of another site
+/// can post without a preflight (OWASP CSRF).
+pub fn optional_json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> AppResult<Option<T>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if !crate::http::csrf::is_json(headers) {
+        return Err(AppError::invalid("send the body as JSON with Content-Type: application/json"));
+    }
+    serde_json::from_slice(body).map(Some).map_err(|e| AppError::invalid(format!("the request body is not valid: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

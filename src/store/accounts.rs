@@ -54,9 +54,9 @@ pub trait AccountStore: Send + Sync {
     async fn delete_account(&self, user_id: &str) -> Result<bool, StoreError>;
 }
 
-/// An account as its owner and the flows see it. The password hash never leaves the
-/// server (`serde(skip)`).
-#[derive(Debug, Clone, Serialize)]
+/// An account as its owner and the flows see it (its JSON shape is `http::views::
+/// AccountView`, without the password hash).
+#[derive(Clone)]
 pub struct Account {
     pub id: String,
     pub email: Option<String>,
@@ -67,11 +67,9 @@ pub struct Account {
     pub preferred_channel: Option<Channel>,
     pub locale: Option<String>,
     pub has_password: bool,
-    #[serde(skip)]
+    /// The argon2id PHC string. `Account` has no `Debug`: it cannot reach a log.
     pub password_hash: Option<String>,
-    #[serde(skip)]
     pub disabled: bool,
-    #[serde(skip)]
     pub created_at: i64,
 }
 

@@ -77,6 +77,13 @@ pub fn may_start(purpose: Purpose, account: Option<&(String, bool)>, signup_open
     }
 }
 
+/// Whether a resend gives a request new, usable secrets: by `may_start`, except a sign-up
+/// without details, which is the "account already exists" notice of a sign-up for a
+/// verified address: it never turns into a secret, whoever asks for it again.
+pub fn may_rotate(purpose: Purpose, account: Option<&(String, bool)>, signup_open: bool, has_details: bool) -> bool {
+    may_start(purpose, account, signup_open) && (purpose != Purpose::SignUpVerification || has_details)
+}
+
 /// Whether a right secret may have its effect: the request's purpose takes this effect
 /// (one redemption path for every purpose; the effect says what it does) and the
 /// identifier's account may use it. A sign-in or sign-up verification needs

@@ -180,6 +180,20 @@ impl TestApp {
         self.wait_for_messages(to, 1).await.remove(0)
     }
 
+    /// Starts a sign-in by phone and waits for its SMS: (auth_request_id, message).
+    pub async fn start_and_read_phone(&self, client: &reqwest::Client, phone: &str) -> (String, Message) {
+        let before = self.inbox(phone).await.len();
+        let r = self.post_json(client, "/v1/passwordless/start", &serde_json::json!({ "phone": phone })).await;
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.expect("json");
+        let message = self.wait_for_messages(phone, before + 1).await.remove(0);
+        (body["auth_request_id"].as_str().expect("id").to_owned(), message)
+    }
+
+    pub async fn browser_patch(&self, client: &reqwest::Client, path: &str, body: &Value) -> reqwest::Response {
+        client.patch(self.url(path)).json(body).send().await.expect("request")
+    }
+
     /// Starts a sign-in and waits for its message: (auth_request_id, message).
     pub async fn start_and_read(&self, client: &reqwest::Client, email: &str) -> (String, Message) {
         let before = self.inbox(email).await.len();

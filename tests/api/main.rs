@@ -8,6 +8,7 @@
 mod common;
 
 mod account_pages;
+mod accounts;
 mod cli;
 mod delivery;
 mod dev_provider;

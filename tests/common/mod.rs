@@ -139,3 +139,31 @@ pub fn link_of(text: &str) -> String {
 pub fn html_decoded(html: &str) -> String {
     html.replace("&amp;", "&")
 }
+
+/// Runs one statement on a test database (a `sqlite://` file or PostgreSQL), for what the
+/// HTTP contract cannot set up (an old password hash, a corrupt row).
+#[allow(dead_code)]
+pub async fn sql_exec(url: &str, sql: &str) {
+    match url.strip_prefix("sqlite://") {
+        Some(path) => {
+            rusqlite::Connection::open(path).expect("open").execute_batch(sql).expect("sql");
+        }
+        None => {
+            let mut conn = sqlx_connect(url).await;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut conn).await.expect("sql");
+        }
+    }
+}
+
+/// The first column of the first row of `sql`, as text.
+#[allow(dead_code)]
+pub async fn sql_text(url: &str, sql: &str) -> String {
+    match url.strip_prefix("sqlite://") {
+        Some(path) => rusqlite::Connection::open(path).expect("open").query_row(sql, [], |r| r.get(0)).expect("sql"),
+        None => {
+            use sqlx::Row;
+            let mut conn = sqlx_connect(url).await;
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&mut conn).await.expect("sql").get(0)
+        }
+    }
+}

@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod accounts;
 mod ops;
 mod outbox;
 mod rate_limits;
@@ -57,7 +58,7 @@ pub(crate) async fn store() -> Fixture {
     Fixture { store, _db: db }
 }
 
-fn email(s: &str) -> Identifier {
+pub(crate) fn email(s: &str) -> Identifier {
     Identifier::Email(EmailAddress::parse(s).unwrap())
 }
 

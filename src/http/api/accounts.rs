@@ -18,8 +18,8 @@ use crate::flows::password_reset::{ForgotInput, ResetSecret, forgot, reset};
 use crate::flows::signup::{SignUpInput, sign_up};
 use crate::flows::{Client, Issued};
 use crate::http::cookies;
-use crate::http::csrf::{self, CookieChange};
-use crate::http::extract::{ApiJson, Authenticated, check_request_id, identifier_from};
+use crate::http::csrf::CookieChange;
+use crate::http::extract::{ApiJson, Authenticated, check_request_id, identifier_from, optional_json};
 use crate::http::views::{AccountView, SignedInView, StartedView};
 use crate::state::AppState;
 
@@ -267,14 +267,8 @@ async fn delete_account(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<(StatusCode, CookieJar)> {
-    // No body: a session that signed in recently enough. A body is JSON or nothing.
-    let body: DeleteBody = if body.iter().all(u8::is_ascii_whitespace) {
-        DeleteBody::default()
-    } else if csrf::is_json(&headers) {
-        serde_json::from_slice(&body).map_err(|e| AppError::invalid(format!("the request body is not valid: {e}")))?
-    } else {
-        return Err(AppError::invalid("send the body as JSON with Content-Type: application/json"));
-    };
+    // No body: a session that signed in recently enough.
+    let body: DeleteBody = optional_json(&headers, &body)?.unwrap_or_default();
     account::delete_account(&state, &auth.session, body.current_password.as_deref()).await?;
     Ok((StatusCode::NO_CONTENT, cookies::signed_out(&state, jar)))
 }

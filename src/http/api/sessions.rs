@@ -9,11 +9,11 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::flows::sessions::{LogoutScope, list_sessions, logout, revoke_session};
 use crate::http::cookies;
-use crate::http::csrf::{self, CookieChange};
-use crate::http::extract::Authenticated;
+use crate::http::csrf::CookieChange;
+use crate::http::extract::{Authenticated, optional_json};
 use crate::http::views::{SessionView, SignedInView};
 use crate::state::AppState;
 
@@ -43,18 +43,8 @@ async fn logout_handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<(StatusCode, CookieJar)> {
-    let scope = if body.iter().all(u8::is_ascii_whitespace) {
-        LogoutScope::Current
-    } else {
-        // A body is JSON or nothing: a text/plain or form body is what a page of another
-        // site can post without a preflight.
-        if !csrf::is_json(&headers) {
-            return Err(AppError::invalid("send the body as JSON with Content-Type: application/json"));
-        }
-        let parsed: LogoutBody = serde_json::from_slice(&body)
-            .map_err(|e| AppError::invalid(format!("the request body is not valid: {e}")))?;
-        parsed.scope.unwrap_or(LogoutScope::Current)
-    };
+    let body: Option<LogoutBody> = optional_json(&headers, &body)?;
+    let scope = body.and_then(|b| b.scope).unwrap_or(LogoutScope::Current);
     logout(&state, &auth.session, scope).await?;
     let jar = match scope {
         LogoutScope::Current | LogoutScope::All => cookies::signed_out(&state, jar),

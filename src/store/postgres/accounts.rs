@@ -101,7 +101,8 @@ async fn identifier_columns(
 }
 
 /// A sign-up for an identifier nobody holds: the account exists from now on, unverified,
-/// with the sign-up's details. Returns its id.
+/// with the sign-up's details. Returns its id. Two sign-ups racing for one new address
+/// end on one account (`ON CONFLICT DO NOTHING`, then the winner's row).
 pub(super) async fn create_unverified(
     tx: &mut Tx,
     identifier: &Identifier,
@@ -111,22 +112,34 @@ pub(super) async fn create_unverified(
 ) -> Result<String, sqlx::Error> {
     let id = crate::crypto::new_id();
     let (email, phone) = identifier_columns(tx, identifier, details, &id).await?;
-    sqlx::query(
-        "INSERT INTO users (id, email, phone, name, preferred_channel, password_hash, password_changed_at, locale,
-             created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $7)",
-    )
-    .bind(&id)
-    .bind(email)
-    .bind(phone)
-    .bind(&details.name)
-    .bind(&details.preferred_channel)
-    .bind(&details.password_hash)
-    .bind(now)
-    .bind(locale)
-    .execute(&mut **tx)
-    .await?;
-    Ok(id)
+    let insert = |email: Option<String>, phone: Option<String>| {
+        sqlx::query_scalar::<_, String>(
+            "INSERT INTO users (id, email, phone, name, preferred_channel, password_hash, password_changed_at, locale,
+                 created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $7)
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(id.clone())
+        .bind(email)
+        .bind(phone)
+        .bind(details.name.clone())
+        .bind(details.preferred_channel.clone())
+        .bind(details.password_hash.clone())
+        .bind(now)
+        .bind(locale.map(str::to_owned))
+    };
+    if let Some(id) = insert(email.clone(), phone.clone()).fetch_optional(&mut **tx).await? {
+        return Ok(id);
+    }
+    if let Some(account) = find_account(&mut **tx, identifier).await? {
+        return Ok(account.id);
+    }
+    // The second identifier was taken meanwhile: the account goes without it.
+    let (email, phone) = match identifier {
+        Identifier::Email(_) => (email, None),
+        Identifier::Phone(_) => (None, phone),
+    };
+    insert(email, phone).fetch_one(&mut **tx).await
 }
 
 /// The first verification of an account nobody had verified: whatever the account held

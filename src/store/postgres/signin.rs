@@ -284,7 +284,15 @@ async fn start_in_tx(
     message: &NewMessage,
     signup_open: bool,
 ) -> Result<Option<OutboxMessage>, StoreError> {
+    // Starts for one identifier, and then for one account, queue on a transaction lock:
+    // under READ COMMITTED, two concurrent starts would not see each other's request and
+    // both would stay live ("a new one kills the old"). The sign-in start gets the same
+    // order from its per-identifier rate-limit row.
+    lock_key(tx, new.identifier.as_str()).await?;
     let user = find_user(tx, &new.identifier).await?;
+    if let Some((id, _)) = &user {
+        lock_key(tx, id).await?;
+    }
     let deliver = rules::may_start(new.purpose, user.as_ref(), signup_open);
     let unusable = (rules::unusable_hash(), rules::unusable_hash());
     let (code_hash, token_hash) = if deliver { (&new.code_hash, &new.token_hash) } else { (&unusable.0, &unusable.1) };
@@ -333,6 +341,15 @@ async fn start_in_tx(
     .execute(&mut **tx)
     .await?;
     Ok(insert_message(tx, message, user_id.as_deref(), deliver).await?)
+}
+
+/// A transaction-scoped advisory lock on `key` (an identifier or an account id).
+async fn lock_key(tx: &mut Tx, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('postern start ' || $1, 0))")
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// A sign-up's details, kept on its request until it is spent.
@@ -462,7 +479,8 @@ impl SignInStore for PgStore {
         let mut tx = self.begin().await?;
         let Some((req, _)) = lock_request(&mut tx, id).await? else { return Ok(Rotation::Refused) };
         let user = find_user(&mut tx, &req.identifier).await?;
-        let deliver = rules::may_start(req.purpose, user.as_ref(), signup_open);
+        let has_details = request_details(&mut tx, id).await?.is_some();
+        let deliver = rules::may_rotate(req.purpose, user.as_ref(), signup_open, has_details);
         let (code_hash, token_hash) =
             if deliver { (s.code_hash, s.token_hash) } else { (rules::unusable_hash(), rules::unusable_hash()) };
         // The failed-attempt count is deliberately left alone.

@@ -396,7 +396,8 @@ impl SignInStore for SqliteStore {
                     return Ok(Rotation::Refused);
                 };
                 let user = find_user(c, &req.identifier)?;
-                let deliver = rules::may_start(req.purpose, user.as_ref(), signup_open);
+                let has_details = request_details(c, &id)?.is_some();
+                let deliver = rules::may_rotate(req.purpose, user.as_ref(), signup_open, has_details);
                 let (code_hash, token_hash) = if deliver {
                     (s.code_hash, s.token_hash)
                 } else {
