@@ -211,3 +211,43 @@ async fn forgot_and_reset_by_code_through_the_forms_then_log_in_with_the_new_pas
     assert_eq!(r.headers()["location"], "/account");
     assert_eq!(app.session(&app.browser).await.status(), 200);
 }}
+
+backend_test! {
+async fn the_account_forms_change_the_profile_and_password_and_delete_the_account() {
+    let app = spawn_app().await;
+    account_with_password(&app, &app.browser, "ada@example.com").await;
+    let fields = [("name", "Ada Lovelace"), ("preferred_channel", "email"), ("locale", "fr")];
+    let r = post_form(&app, &app.browser, "/account", "/account/profile", &fields).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/account?done=profile");
+    let account: Value = app.browser.get(app.url("/v1/account")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((account["name"].as_str(), account["locale"].as_str()), (Some("Ada Lovelace"), Some("fr")));
+
+    // Long after signing in, a sensitive change needs the current password.
+    app.clock.advance(std::time::Duration::from_secs(11 * 60));
+    let change = [("current_password", ""), ("new_password", NEW_PASSWORD)];
+    let r = post_form(&app, &app.browser, "/account", "/account/password", &change).await;
+    assert_eq!(r.status(), 401);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"password-error\"") && html.contains("current password is not right"), "{html}");
+    let weak = [("current_password", PASSWORD), ("new_password", "password")];
+    let r = post_form(&app, &app.browser, "/account", "/account/password", &weak).await;
+    assert_eq!(r.status(), 400, "a weak new password");
+    let change = [("current_password", PASSWORD), ("new_password", NEW_PASSWORD)];
+    let r = post_form(&app, &app.browser, "/account", "/account/password", &change).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/account?done=password");
+    assert_eq!(app.session(&app.browser).await.status(), 200, "this session stays");
+
+    // Deletion: the box ticked and the (new) current password.
+    let r = post_form(&app, &app.browser, "/account", "/account/delete", &[("current_password", NEW_PASSWORD)]).await;
+    assert_eq!(r.status(), 400, "the box is not ticked");
+    assert!(r.text().await.unwrap().contains("id=\"delete-error\""));
+    let r = post_form(&app, &app.browser, "/account", "/account/delete", &[("confirm", "yes"), ("current_password", NEW_PASSWORD)]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?done=deleted");
+    assert!(set_cookies(&r).iter().any(|c| c.starts_with("postern_session=;")));
+    assert_eq!(app.session(&app.browser).await.status(), 401);
+    let r = app.post_json(&new_browser(), "/v1/login", &json!({ "email": "ada@example.com", "password": NEW_PASSWORD })).await;
+    assert_eq!(r.status(), 401, "the account is gone");
+}}

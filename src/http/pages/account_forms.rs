@@ -11,7 +11,7 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::account::{Outcome, PageSession, account_page, recent_sign_in};
-use super::{CsrfForm, PageLocale, args, error_page, filled};
+use super::{CsrfForm, PageLocale, args, error_page, filled, locked, with_retry_after};
 use crate::domain::Channel;
 use crate::error::AppError;
 use crate::flows::Client;
@@ -42,23 +42,21 @@ pub(super) async fn refused(
     section: &'static str,
     e: AppError,
 ) -> Response {
-    match e {
+    let message = match &e {
         // The proof a sensitive change needs was missing or wrong: say which proof.
         AppError::InvalidCredentials => {
-            let recent = recent_sign_in(state, locale);
-            let outcome =
-                Outcome::error(section, locale.t_with("page-account-error-reauth", &args([("recent", recent)])));
-            account_page(state, locale, jar, e.status(), session, outcome).await
+            locale.t_with("page-account-error-reauth", &args([("recent", recent_sign_in(state, locale))]))
         }
+        // Wrong current passwords lock the account like wrong logins (flows::account).
+        AppError::TooManyAttempts { retry_after_secs } => locked(locale, *retry_after_secs),
         AppError::InvalidRequest(_)
         | AppError::WeakPassword(_)
         | AppError::RateLimited { .. }
-        | AppError::InvalidCode { remaining: Some(_) } => {
-            let outcome = Outcome::error(section, e.message_in(locale.locale));
-            account_page(state, locale, jar, e.status(), session, outcome).await
-        }
-        e => error_page(state, locale, e),
-    }
+        | AppError::InvalidCode { remaining: Some(_) } => e.message_in(locale.locale),
+        _ => return error_page(state, locale, e),
+    };
+    let outcome = Outcome::error(section, message);
+    with_retry_after(account_page(state, locale, jar, e.status(), session, outcome).await, &e)
 }
 
 #[derive(Deserialize)]

@@ -199,6 +199,13 @@ impl<'a> Proof<'a> {
     }
 }
 
+/// Too many wrong passwords for the account: when to try again, not why (NIST SP 800-63B
+/// §5.2.2 throttling).
+pub fn locked(locale: PageLocale, retry_after_secs: u64) -> String {
+    let wait = crate::i18n::wait(locale.locale, retry_after_secs);
+    locale.t_with("page-password-locked", &args([("wait", wait)]))
+}
+
 /// A form field as typed: `None` when it was left empty.
 pub fn filled(field: Option<String>) -> Option<String> {
     field.filter(|v| !v.trim().is_empty())

@@ -9,7 +9,7 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::login::{LoginView, identifier_error, login_page};
-use super::{CsrfForm, PageLocale, args, error_page, filled, with_retry_after};
+use super::{CsrfForm, PageLocale, error_page, filled, locked, with_retry_after};
 use crate::domain::{Identifier, RedirectTo};
 use crate::error::AppError;
 use crate::flows::Client;
@@ -64,10 +64,7 @@ async fn submit(
             (cookies::signed_in(&state, jar, issued.token), Redirect::to(&to)).into_response()
         }
         Err(e @ AppError::TooManyAttempts { retry_after_secs }) => {
-            // NIST SP 800-63B throttling: say when to try again, not why.
-            let wait = crate::i18n::wait(locale.locale, retry_after_secs);
-            let error = locale.t_with("page-password-locked", &args([("wait", wait)]));
-            with_retry_after(again(jar, e.status(), error), &e)
+            with_retry_after(again(jar, e.status(), locked(locale, retry_after_secs)), &e)
         }
         Err(e @ (AppError::InvalidCredentials | AppError::RateLimited { .. } | AppError::InvalidRequest(_))) => {
             let error = e.message_in(locale.locale);
