@@ -183,6 +183,8 @@ page-signup-have-account = Sie haben schon ein Konto?
 page-signup-login = Anmelden
 page-signup-error-address = Geben Sie eine E-Mail-Adresse oder eine Telefonnummer ein.
 page-signup-error-sms = Um Codes per SMS zu erhalten, geben Sie auch eine Telefonnummer ein.
+page-signup-closed-title = Registrierung geschlossen
+page-signup-closed-message = Hier können keine neuen Konten erstellt werden. Wenn Sie schon ein Konto haben, melden Sie sich an.
 
 ## Page: /forgot-password and /reset-password
 

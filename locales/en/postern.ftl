@@ -185,6 +185,8 @@ page-signup-have-account = Already have an account?
 page-signup-login = Sign in
 page-signup-error-address = Enter an email address or a phone number.
 page-signup-error-sms = To get codes by text message, enter a phone number too.
+page-signup-closed-title = Sign-up is closed
+page-signup-closed-message = New accounts can't be created here. If you already have an account, sign in.
 
 ## Page: /forgot-password and /reset-password
 

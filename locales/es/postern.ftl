@@ -183,6 +183,8 @@ page-signup-have-account = ¿Ya tienes una cuenta?
 page-signup-login = Iniciar sesión
 page-signup-error-address = Introduce un correo electrónico o un número de teléfono.
 page-signup-error-sms = Para recibir códigos por SMS, introduce también un número de teléfono.
+page-signup-closed-title = Registro cerrado
+page-signup-closed-message = Aquí no se pueden crear cuentas nuevas. Si ya tienes una cuenta, inicia sesión.
 
 ## Page: /forgot-password and /reset-password
 

@@ -183,6 +183,8 @@ page-signup-have-account = Vous avez déjà un compte ?
 page-signup-login = Se connecter
 page-signup-error-address = Saisissez une adresse e-mail ou un numéro de téléphone.
 page-signup-error-sms = Pour recevoir les codes par SMS, saisissez aussi un numéro de téléphone.
+page-signup-closed-title = Inscriptions fermées
+page-signup-closed-message = Il n’est pas possible de créer de nouveaux comptes ici. Si vous avez déjà un compte, connectez-vous.
 
 ## Page: /forgot-password and /reset-password
 

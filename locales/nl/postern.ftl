@@ -183,6 +183,8 @@ page-signup-have-account = Heb je al een account?
 page-signup-login = Inloggen
 page-signup-error-address = Vul een e-mailadres of een telefoonnummer in.
 page-signup-error-sms = Vul ook een telefoonnummer in om codes per sms te krijgen.
+page-signup-closed-title = Registratie gesloten
+page-signup-closed-message = Hier kunnen geen nieuwe accounts worden aangemaakt. Heb je al een account? Log dan in.
 
 ## Page: /forgot-password and /reset-password
 

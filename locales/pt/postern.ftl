@@ -183,6 +183,8 @@ page-signup-have-account = Já tem uma conta?
 page-signup-login = Entrar
 page-signup-error-address = Digite um e-mail ou um número de telefone.
 page-signup-error-sms = Para receber códigos por SMS, digite também um número de telefone.
+page-signup-closed-title = Cadastro fechado
+page-signup-closed-message = Não é possível criar novas contas aqui. Se você já tem uma conta, entre.
 
 ## Page: /forgot-password and /reset-password
 

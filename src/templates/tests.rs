@@ -98,7 +98,7 @@ fn the_sign_in_message_is_really_translated() {
 fn login_ctx(identifier: &str, redirect_to: &str, error: Option<&str>) -> minijinja::Value {
     minijinja::context! {
         identifier, redirect_to, error, password_identifier => "", password_error => None::<String>,
-        notice => None::<String>, signup_href => "/signup",
+        notice => None::<String>, signup_href => "/signup", signup_open => true,
     }
 }
 

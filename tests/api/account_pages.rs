@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::common::html_decoded;
-use crate::helpers::{TestApp, csrf_of, new_browser, set_cookies, spawn_app};
+use crate::helpers::{TestApp, csrf_of, new_browser, set_cookies, spawn_app, spawn_app_with};
 
 const LOCALES: [&str; 6] = ["en", "de", "fr", "es", "pt", "nl"];
 const PASSWORD: &str = "violet-harbour-trumpet-1987";
@@ -250,4 +250,19 @@ async fn the_account_forms_change_the_profile_and_password_and_delete_the_accoun
     assert_eq!(app.session(&app.browser).await.status(), 401);
     let r = app.post_json(&new_browser(), "/v1/login", &json!({ "email": "ada@example.com", "password": NEW_PASSWORD })).await;
     assert_eq!(r.status(), 401, "the account is gone");
+}}
+
+backend_test! {
+async fn with_sign_up_closed_the_pages_do_not_offer_it() {
+    let app = spawn_app_with(|s| s.signup = postern::config::SignupPolicy::Closed).await;
+    let (_, login) = app.page(&app.browser, "/login").await;
+    assert!(!login.contains("href=\"/signup"), "no link to a closed sign-up");
+    assert!(login.contains("href=\"/forgot-password\""));
+    let (status, html) = app.page(&app.browser, "/signup").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Sign-up is closed"), "{html}");
+    let r = post_form(&app, &app.browser, "/login", "/signup", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(r.status(), 400);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(app.inbox("ada@example.com").await.is_empty());
 }}

@@ -65,6 +65,7 @@ pub(super) fn login_page(
         password_error => view.password_error,
         notice => view.notice,
         signup_href => href("/signup", redirect_to, locale),
+        signup_open => crate::flows::signup_open(state),
     };
     form_page(state, locale, jar, status, "login.html", ctx)
 }

@@ -10,7 +10,7 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::login::{identifier_error, shown_redirect};
-use super::{CsrfForm, PageLocale, error_page, filled, form_page, href, with_retry_after};
+use super::{CsrfForm, PageLocale, error_page, filled, form_page, href, notice_of, with_retry_after};
 use crate::domain::{Channel, EmailAddress, PhoneNumber};
 use crate::error::AppError;
 use crate::flows::Client;
@@ -57,6 +57,19 @@ async fn show(
     jar: CookieJar,
     Query(q): Query<SignUpQuery>,
 ) -> Response {
+    // Whether sign-up is open is a fact about the server, not about an address.
+    if !crate::flows::signup_open(&state) {
+        let back = href("/login", &shown_redirect(&state, q.redirect_to), locale);
+        let action = Some((back.as_str(), "notice-back-to-sign-in"));
+        return notice_of(
+            &state,
+            locale,
+            StatusCode::NOT_FOUND,
+            "page-signup-closed-title",
+            "page-signup-closed-message",
+            action,
+        );
+    }
     let typed = Typed { redirect_to: shown_redirect(&state, q.redirect_to), ..Typed::default() };
     signup_page(&state, locale, jar, StatusCode::OK, typed, None)
 }
