@@ -197,6 +197,11 @@ async fn forgot_and_reset_by_code_through_the_forms_then_log_in_with_the_new_pas
     let weak = post_form(&app, &app.browser, &to, "/reset-password", &[("auth_request_id", &id), ("code", &code), ("new_password", "password")]).await;
     assert_eq!(weak.status(), 400, "a weak password shows the form again");
     assert!(weak.text().await.unwrap().contains(&format!("name=\"auth_request_id\" value=\"{id}\"")));
+    let wrong = crate::helpers::wrong_code(&code);
+    let r = post_form(&app, &app.browser, &to, "/reset-password", &[("auth_request_id", &id), ("code", &wrong), ("new_password", NEW_PASSWORD)]).await;
+    assert_eq!(r.status(), 400, "a wrong code shows the form again");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("attempts left") && html.contains("autocomplete=\"one-time-code\""), "{html}");
     let r = post_form(&app, &app.browser, &to, "/reset-password", &[("auth_request_id", &id), ("code", &code), ("new_password", NEW_PASSWORD)]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/login?done=reset");

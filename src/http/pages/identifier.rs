@@ -19,7 +19,6 @@ use serde::Deserialize;
 use super::account::{Outcome, PageSession, account_page, signed_in};
 use super::account_forms::refused;
 use super::{CsrfForm, PageLocale, Proof, error_page, filled, notice_of};
-use crate::error::AppError;
 use crate::flows::Client;
 use crate::flows::account::{self, ChangeProof};
 use crate::flows::password_reset::ResetSecret;
@@ -138,14 +137,7 @@ async fn confirm_submit(
     };
     match account::confirm_identifier_change(&state, &session, change, &client).await {
         Ok(_) => Redirect::to(&format!("/account?done=identifier{}", locale.query(false))).into_response(),
-        Err(e @ AppError::InvalidCode { remaining: Some(_) }) => {
-            let error = Some(e.message_in(locale.locale));
-            proof.page(&state, locale, jar, e.status(), "confirm.html", error)
-        }
-        Err(AppError::InvalidCode { remaining: None } | AppError::Expired | AppError::TooManyAttempts { .. }) => {
-            unusable(&state, locale)
-        }
-        Err(e) => error_page(&state, locale, e),
+        Err(e) => proof.refused(&state, locale, jar, "confirm.html", e, || unusable(&state, locale)),
     }
 }
 

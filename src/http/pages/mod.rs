@@ -197,6 +197,28 @@ impl<'a> Proof<'a> {
         };
         form_page(state, locale, jar, status, template, minijinja::context! { token, auth_request_id, error })
     }
+
+    /// The answer to a failed redemption of this proof: the form again for what the
+    /// person can fix (a wrong code with attempts left, a weak new password), `dead` for
+    /// a secret that can no longer be used, else the error page.
+    pub fn refused(
+        self,
+        state: &AppState,
+        locale: PageLocale,
+        jar: CookieJar,
+        template: &str,
+        e: AppError,
+        dead: impl FnOnce() -> Response,
+    ) -> Response {
+        match e {
+            AppError::WeakPassword(_) | AppError::InvalidCode { remaining: Some(_) } => {
+                let error = Some(e.message_in(locale.locale));
+                self.page(state, locale, jar, e.status(), template, error)
+            }
+            AppError::InvalidCode { remaining: None } | AppError::Expired | AppError::TooManyAttempts { .. } => dead(),
+            e => error_page(state, locale, e),
+        }
+    }
 }
 
 /// Too many wrong passwords for the account: when to try again, not why (NIST SP 800-63B

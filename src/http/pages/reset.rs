@@ -134,14 +134,7 @@ async fn reset_submit(
             let to = issued.signed_in.redirect_to.clone();
             (cookies::signed_in(&state, jar, issued.token), Redirect::to(&to)).into_response()
         }
-        Err(e @ (AppError::WeakPassword(_) | AppError::InvalidCode { remaining: Some(_) })) => {
-            let error = Some(e.message_in(locale.locale));
-            proof.page(&state, locale, jar, e.status(), "reset.html", error)
-        }
-        Err(AppError::InvalidCode { remaining: None } | AppError::Expired | AppError::TooManyAttempts { .. }) => {
-            unusable(&state, locale)
-        }
-        Err(e) => error_page(&state, locale, e),
+        Err(e) => proof.refused(&state, locale, jar, "reset.html", e, || unusable(&state, locale)),
     }
 }
 
