@@ -18,7 +18,8 @@ use serde::Deserialize;
 
 use super::account::{Outcome, PageSession, account_page, signed_in};
 use super::account_forms::refused;
-use super::{CsrfForm, PageLocale, Proof, error_page, filled, notice_of};
+use super::proof::Proof;
+use super::{CsrfForm, PageLocale, error_page, filled, notice_of};
 use crate::flows::Client;
 use crate::flows::account::{self, ChangeProof};
 use crate::flows::password_reset::ResetSecret;

@@ -16,7 +16,8 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::login::identifier_error;
-use super::{CsrfForm, PageLocale, Proof, error_page, form_page, notice_of, with_retry_after};
+use super::proof::Proof;
+use super::{CsrfForm, PageLocale, error_page, form_page, notice_of, with_retry_after};
 use crate::domain::Identifier;
 use crate::error::AppError;
 use crate::flows::Client;
