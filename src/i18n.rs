@@ -134,10 +134,11 @@ mod tests {
             ("provider", "dev"),
             ("to", "ada@example.com"),
             ("wait", "5 seconds"),
+            ("recent", "10 minutes"),
         ] {
             args.insert(Cow::Borrowed(key), FluentValue::from(value.to_owned()));
         }
-        for key in ["seconds", "minutes", "hours", "days", "remaining"] {
+        for key in ["seconds", "minutes", "hours", "days", "remaining", "min"] {
             args.insert(Cow::Borrowed(key), FluentValue::from(2));
         }
         args

@@ -24,11 +24,16 @@ use crate::messages::{self, KINDS};
 
 const PAGES: &[(&str, &str)] = &[
     ("layout.html", include_str!("templates/pages/layout.html")),
+    ("fields.html", include_str!("templates/pages/fields.html")),
     ("login.html", include_str!("templates/pages/login.html")),
     ("code.html", include_str!("templates/pages/code.html")),
     ("link.html", include_str!("templates/pages/link.html")),
     ("notice.html", include_str!("templates/pages/notice.html")),
     ("account.html", include_str!("templates/pages/account.html")),
+    ("signup.html", include_str!("templates/pages/signup.html")),
+    ("forgot.html", include_str!("templates/pages/forgot.html")),
+    ("reset.html", include_str!("templates/pages/reset.html")),
+    ("confirm.html", include_str!("templates/pages/confirm.html")),
     ("dev_inbox.html", include_str!("templates/pages/dev_inbox.html")),
 ];
 

@@ -107,6 +107,16 @@ page-login-label = E-Mail-Adresse oder Telefonnummer
 page-login-placeholder = sie@example.com oder +49 30 901820
 page-login-submit = Weiter
 page-login-error-identifier = Prüfen Sie die Adresse: Geben Sie eine E-Mail-Adresse ein oder eine Telefonnummer im internationalen Format (mit + und Ländervorwahl).
+page-login-password-heading = Oder mit Ihrem Passwort anmelden
+page-login-password-identifier = E-Mail oder Telefonnummer
+page-login-password-label = Passwort
+page-login-password-submit = Mit Passwort anmelden
+page-login-forgot = Passwort vergessen?
+page-login-no-account = Noch kein Konto?
+page-login-signup = Konto erstellen
+page-login-done-reset = Ihr Passwort wurde geändert und alle Geräte wurden abgemeldet. Melden Sie sich mit Ihrem neuen Passwort an.
+page-login-done-deleted = Ihr Konto wurde gelöscht und alle Geräte wurden abgemeldet.
+page-password-locked = Zu viele fehlgeschlagene Versuche. Versuchen Sie es in { $wait } erneut.
 
 ## Page: /login/code
 
@@ -154,6 +164,89 @@ page-account-revoke = Dieses Gerät abmelden
 page-account-sign-out = Abmelden
 page-account-sign-out-others = Andere Geräte abmelden
 page-account-sign-out-all = Überall abmelden
+
+## Page: /signup
+
+page-channel-email = E-Mail
+page-channel-sms = Textnachricht (SMS)
+page-signup-title = Konto erstellen
+page-signup-intro = Wählen Sie ein Passwort und bestätigen Sie dann Ihre Adresse mit dem Code, den wir Ihnen senden.
+page-signup-email = E-Mail-Adresse
+page-signup-phone = Telefonnummer (optional)
+page-signup-phone-hint = Im internationalen Format, mit + und Ländervorwahl.
+page-signup-password = Passwort
+page-signup-password-hint = Mindestens { $min } Zeichen. Einige zusammenhanglose Wörter ergeben ein starkes Passwort.
+page-signup-name = Name (optional)
+page-signup-channel = Codes und Links senden per
+page-signup-submit = Konto erstellen
+page-signup-have-account = Sie haben schon ein Konto?
+page-signup-login = Anmelden
+page-signup-error-address = Geben Sie eine E-Mail-Adresse oder eine Telefonnummer ein.
+page-signup-error-sms = Um Codes per SMS zu erhalten, geben Sie auch eine Telefonnummer ein.
+page-signup-closed-title = Registrierung geschlossen
+page-signup-closed-message = Hier können keine neuen Konten erstellt werden. Wenn Sie schon ein Konto haben, melden Sie sich an.
+
+## Page: /forgot-password and /reset-password
+
+page-forgot-title = Passwort vergessen?
+page-forgot-intro = Geben Sie die E-Mail-Adresse oder Telefonnummer Ihres Kontos ein. Wir senden Ihnen einen Code und einen Link, um ein neues Passwort zu wählen.
+page-forgot-label = Ihre E-Mail-Adresse oder Telefonnummer
+page-forgot-submit = Code zum Zurücksetzen senden
+page-reset-title = Neues Passwort wählen
+page-reset-code-intro = Wenn es für diese Adresse ein Konto gibt, haben wir einen Code und einen Link dorthin gesendet. Geben Sie den Code ein und wählen Sie ein neues Passwort.
+page-reset-link-intro = Wählen Sie ein neues Passwort für Ihr Konto. Alle Geräte werden abgemeldet.
+page-reset-new-password = Neues Passwort
+page-reset-submit = Passwort ändern
+page-reset-start-again = Neu beginnen
+page-reset-unusable-title = Dieses Zurücksetzen ist nicht möglich
+page-reset-unusable-message = Dieser Link oder Code zum Zurücksetzen des Passworts wurde bereits verwendet, durch einen neueren ersetzt, ist abgelaufen oder ungültig. Beginnen Sie neu, um einen neuen zu erhalten.
+
+## Page: /account (profile, addresses, password, deletion)
+
+page-account-done-profile = Ihr Profil wurde gespeichert.
+page-account-done-password = Ihr Passwort wurde geändert. Ihre anderen Geräte wurden abgemeldet.
+page-account-done-identifier = Ihre neue Adresse ist bestätigt: Codes, Links und Anmeldungen verwenden jetzt sie.
+page-account-profile = Profil
+page-account-name = Name
+page-account-channel = Codes und Links senden per
+page-account-language = Sprache
+page-account-save-profile = Profil speichern
+page-account-addresses = Anmeldeadressen
+page-account-email = E-Mail
+page-account-phone = Telefon
+page-account-unverified = nicht bestätigt
+page-account-none = keine
+page-account-change-email = Neue E-Mail-Adresse
+page-account-add-email = E-Mail-Adresse hinzufügen
+page-account-change-phone = Neue Telefonnummer
+page-account-add-phone = Telefonnummer hinzufügen
+page-account-send-code-email = Code per E-Mail senden
+page-account-send-code-sms = Code per SMS senden
+page-account-password = Passwort
+page-account-set-password = Passwort festlegen
+page-account-current-password = Aktuelles Passwort
+page-account-current-password-hint = Nicht nötig, wenn Sie sich vor weniger als { $recent } angemeldet haben.
+page-account-new-password = Neues Passwort
+page-account-change-password = Passwort ändern
+page-account-error-reauth = Ihr aktuelles Passwort ist nicht richtig. Noch kein Passwort? Melden Sie sich ab, wieder an und erledigen Sie dies innerhalb von { $recent }.
+page-account-delete = Konto löschen
+page-account-delete-intro = Damit wird Ihr Konto gelöscht und Sie werden überall abgemeldet. Das lässt sich nicht rückgängig machen.
+page-account-delete-confirm = Ich verstehe, dass mein Konto endgültig gelöscht wird.
+page-account-delete-submit = Mein Konto löschen
+page-account-delete-unconfirmed = Setzen Sie das Häkchen, um zu bestätigen, dass Sie Ihr Konto löschen möchten.
+
+## Page: /account/confirm
+
+page-confirm-title = Neue Adresse bestätigen
+page-confirm-code-intro = Wir haben einen Code und einen Link an die neue Adresse gesendet, sofern sie nicht schon zu einem anderen Konto gehört. Geben Sie den Code ein, um zu bestätigen, dass die Adresse Ihnen gehört.
+page-confirm-link-intro = Bestätigen Sie, dass diese neue Adresse für Ihr Konto verwendet werden soll.
+page-confirm-submit = Adresse bestätigen
+page-confirm-back = Zurück zu Ihrem Konto
+page-confirm-sign-in-title = Zum Bestätigen anmelden
+page-confirm-sign-in-message = Melden Sie sich bei dem Konto an, für das die neue Adresse bestimmt ist, und öffnen Sie dann den Link in der Nachricht erneut.
+page-confirm-sign-in = Anmelden
+page-confirm-unusable-title = Diese Bestätigung ist nicht möglich
+page-confirm-unusable-message = Dieser Link oder Code wurde bereits verwendet, durch einen neueren ersetzt, ist abgelaufen oder gehört nicht zu diesem Konto. Fordern Sie auf Ihrer Kontoseite einen neuen an.
 
 ## Page: /dev/inbox
 

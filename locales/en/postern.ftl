@@ -109,6 +109,16 @@ page-login-label = Email address or phone number
 page-login-placeholder = you@example.com or +44 20 7946 0958
 page-login-submit = Continue
 page-login-error-identifier = Check the address: enter an email address, or a phone number in international form (starting with + and the country code).
+page-login-password-heading = Or sign in with your password
+page-login-password-identifier = Email or phone number
+page-login-password-label = Password
+page-login-password-submit = Sign in with password
+page-login-forgot = Forgot your password?
+page-login-no-account = No account yet?
+page-login-signup = Create an account
+page-login-done-reset = Your password was changed and every device was signed out. Sign in with your new password.
+page-login-done-deleted = Your account was deleted and every device was signed out.
+page-password-locked = Too many failed attempts. Try again in { $wait }.
 
 ## Page: /login/code
 
@@ -156,6 +166,89 @@ page-account-revoke = Sign out this device
 page-account-sign-out = Sign out
 page-account-sign-out-others = Sign out other devices
 page-account-sign-out-all = Sign out everywhere
+
+## Page: /signup
+
+page-channel-email = Email
+page-channel-sms = Text message (SMS)
+page-signup-title = Create an account
+page-signup-intro = Choose a password, then confirm your address with the code we send you.
+page-signup-email = Email address
+page-signup-phone = Phone number (optional)
+page-signup-phone-hint = In international form, starting with + and the country code.
+page-signup-password = Password
+page-signup-password-hint = At least { $min } characters. A few unrelated words make a strong password.
+page-signup-name = Name (optional)
+page-signup-channel = Send codes and links by
+page-signup-submit = Create account
+page-signup-have-account = Already have an account?
+page-signup-login = Sign in
+page-signup-error-address = Enter an email address or a phone number.
+page-signup-error-sms = To get codes by text message, enter a phone number too.
+page-signup-closed-title = Sign-up is closed
+page-signup-closed-message = New accounts can't be created here. If you already have an account, sign in.
+
+## Page: /forgot-password and /reset-password
+
+page-forgot-title = Forgot your password?
+page-forgot-intro = Enter the email address or phone number of your account. We'll send a code and a link to choose a new password.
+page-forgot-label = Your email address or phone number
+page-forgot-submit = Send a reset code
+page-reset-title = Choose a new password
+page-reset-code-intro = If an account exists for that address, we sent a code and a link to it. Enter the code and choose a new password.
+page-reset-link-intro = Choose a new password for your account. Every device will be signed out.
+page-reset-new-password = New password
+page-reset-submit = Change password
+page-reset-start-again = Start again
+page-reset-unusable-title = This reset can't be used
+page-reset-unusable-message = This password reset link or code has already been used, was replaced by a newer one, has expired or is not valid. Start again to get a new one.
+
+## Page: /account (profile, addresses, password, deletion)
+
+page-account-done-profile = Your profile was saved.
+page-account-done-password = Your password was changed. Your other devices were signed out.
+page-account-done-identifier = Your new address is confirmed: codes, links and sign-ins now use it.
+page-account-profile = Profile
+page-account-name = Name
+page-account-channel = Send codes and links by
+page-account-language = Language
+page-account-save-profile = Save profile
+page-account-addresses = Sign-in addresses
+page-account-email = Email
+page-account-phone = Phone
+page-account-unverified = not confirmed
+page-account-none = none
+page-account-change-email = New email address
+page-account-add-email = Add an email address
+page-account-change-phone = New phone number
+page-account-add-phone = Add a phone number
+page-account-send-code-email = Send a code by email
+page-account-send-code-sms = Send a code by SMS
+page-account-password = Password
+page-account-set-password = Set a password
+page-account-current-password = Current password
+page-account-current-password-hint = Not needed if you signed in less than { $recent } ago.
+page-account-new-password = New password
+page-account-change-password = Change password
+page-account-error-reauth = Your current password is not right. No password yet? Sign out, sign in again, and do this within { $recent }.
+page-account-delete = Delete your account
+page-account-delete-intro = This deletes your account and signs you out everywhere. It can't be undone.
+page-account-delete-confirm = I understand that my account will be deleted for good.
+page-account-delete-submit = Delete my account
+page-account-delete-unconfirmed = Tick the box to confirm that you want to delete your account.
+
+## Page: /account/confirm
+
+page-confirm-title = Confirm your new address
+page-confirm-code-intro = We sent a code and a link to the new address, unless another account already uses it. Enter the code to confirm that the address is yours.
+page-confirm-link-intro = Confirm that this new address should be used for your account.
+page-confirm-submit = Confirm address
+page-confirm-back = Back to your account
+page-confirm-sign-in-title = Sign in to confirm
+page-confirm-sign-in-message = Sign in to the account the new address is for, then open the link in the message again.
+page-confirm-sign-in = Sign in
+page-confirm-unusable-title = This confirmation can't be used
+page-confirm-unusable-message = This link or code has already been used, was replaced by a newer one, has expired or is not for this account. Ask for a new one on your account page.
 
 ## Page: /dev/inbox
 

@@ -107,6 +107,16 @@ page-login-label = Correo electrónico o número de teléfono
 page-login-placeholder = tu@example.com o +34 912 34 56 78
 page-login-submit = Continuar
 page-login-error-identifier = Revisa la dirección: introduce un correo electrónico, o un número de teléfono en formato internacional (empezando por + y el prefijo del país).
+page-login-password-heading = O inicia sesión con tu contraseña
+page-login-password-identifier = Correo o número de teléfono
+page-login-password-label = Contraseña
+page-login-password-submit = Iniciar sesión con contraseña
+page-login-forgot = ¿Olvidaste tu contraseña?
+page-login-no-account = ¿Aún no tienes cuenta?
+page-login-signup = Crear una cuenta
+page-login-done-reset = Tu contraseña se ha cambiado y se ha cerrado la sesión en todos los dispositivos. Inicia sesión con tu nueva contraseña.
+page-login-done-deleted = Tu cuenta se ha eliminado y se ha cerrado la sesión en todos los dispositivos.
+page-password-locked = Demasiados intentos fallidos. Vuelve a intentarlo en { $wait }.
 
 ## Page: /login/code
 
@@ -154,6 +164,89 @@ page-account-revoke = Cerrar sesión en este dispositivo
 page-account-sign-out = Cerrar sesión
 page-account-sign-out-others = Cerrar sesión en los demás dispositivos
 page-account-sign-out-all = Cerrar sesión en todas partes
+
+## Page: /signup
+
+page-channel-email = Correo electrónico
+page-channel-sms = Mensaje de texto (SMS)
+page-signup-title = Crear una cuenta
+page-signup-intro = Elige una contraseña y luego confirma tu dirección con el código que te enviaremos.
+page-signup-email = Correo electrónico
+page-signup-phone = Número de teléfono (opcional)
+page-signup-phone-hint = En formato internacional, empezando por + y el prefijo del país.
+page-signup-password = Contraseña
+page-signup-password-hint = Al menos { $min } caracteres. Unas cuantas palabras sin relación entre sí forman una contraseña segura.
+page-signup-name = Nombre (opcional)
+page-signup-channel = Enviar códigos y enlaces por
+page-signup-submit = Crear cuenta
+page-signup-have-account = ¿Ya tienes una cuenta?
+page-signup-login = Iniciar sesión
+page-signup-error-address = Introduce un correo electrónico o un número de teléfono.
+page-signup-error-sms = Para recibir códigos por SMS, introduce también un número de teléfono.
+page-signup-closed-title = Registro cerrado
+page-signup-closed-message = Aquí no se pueden crear cuentas nuevas. Si ya tienes una cuenta, inicia sesión.
+
+## Page: /forgot-password and /reset-password
+
+page-forgot-title = ¿Olvidaste tu contraseña?
+page-forgot-intro = Introduce el correo electrónico o el número de teléfono de tu cuenta. Te enviaremos un código y un enlace para elegir una contraseña nueva.
+page-forgot-label = Tu correo electrónico o número de teléfono
+page-forgot-submit = Enviar un código de restablecimiento
+page-reset-title = Elige una contraseña nueva
+page-reset-code-intro = Si existe una cuenta con esa dirección, le hemos enviado un código y un enlace. Introduce el código y elige una contraseña nueva.
+page-reset-link-intro = Elige una contraseña nueva para tu cuenta. Se cerrará la sesión en todos los dispositivos.
+page-reset-new-password = Contraseña nueva
+page-reset-submit = Cambiar contraseña
+page-reset-start-again = Volver a empezar
+page-reset-unusable-title = Este restablecimiento no se puede usar
+page-reset-unusable-message = Este enlace o código de restablecimiento ya se usó, fue sustituido por uno más reciente, caducó o no es válido. Vuelve a empezar para obtener uno nuevo.
+
+## Page: /account (profile, addresses, password, deletion)
+
+page-account-done-profile = Se ha guardado tu perfil.
+page-account-done-password = Tu contraseña se ha cambiado. Se ha cerrado la sesión en tus otros dispositivos.
+page-account-done-identifier = Tu nueva dirección está confirmada: los códigos, los enlaces y los inicios de sesión la usan a partir de ahora.
+page-account-profile = Perfil
+page-account-name = Nombre
+page-account-channel = Enviar códigos y enlaces por
+page-account-language = Idioma
+page-account-save-profile = Guardar perfil
+page-account-addresses = Direcciones de inicio de sesión
+page-account-email = Correo
+page-account-phone = Teléfono
+page-account-unverified = sin confirmar
+page-account-none = ninguna
+page-account-change-email = Nuevo correo electrónico
+page-account-add-email = Añadir un correo electrónico
+page-account-change-phone = Nuevo número de teléfono
+page-account-add-phone = Añadir un número de teléfono
+page-account-send-code-email = Enviar un código por correo
+page-account-send-code-sms = Enviar un código por SMS
+page-account-password = Contraseña
+page-account-set-password = Crear una contraseña
+page-account-current-password = Contraseña actual
+page-account-current-password-hint = No hace falta si iniciaste sesión hace menos de { $recent }.
+page-account-new-password = Contraseña nueva
+page-account-change-password = Cambiar contraseña
+page-account-error-reauth = Tu contraseña actual no es correcta. ¿Aún no tienes contraseña? Cierra sesión, vuelve a iniciarla y hazlo en menos de { $recent }.
+page-account-delete = Eliminar tu cuenta
+page-account-delete-intro = Esto elimina tu cuenta y cierra tu sesión en todas partes. No se puede deshacer.
+page-account-delete-confirm = Entiendo que mi cuenta se eliminará para siempre.
+page-account-delete-submit = Eliminar mi cuenta
+page-account-delete-unconfirmed = Marca la casilla para confirmar que quieres eliminar tu cuenta.
+
+## Page: /account/confirm
+
+page-confirm-title = Confirma tu nueva dirección
+page-confirm-code-intro = Hemos enviado un código y un enlace a la nueva dirección, salvo que otra cuenta ya la use. Introduce el código para confirmar que la dirección es tuya.
+page-confirm-link-intro = Confirma que esta nueva dirección debe usarse para tu cuenta.
+page-confirm-submit = Confirmar dirección
+page-confirm-back = Volver a tu cuenta
+page-confirm-sign-in-title = Inicia sesión para confirmar
+page-confirm-sign-in-message = Inicia sesión en la cuenta a la que corresponde la nueva dirección y vuelve a abrir el enlace del mensaje.
+page-confirm-sign-in = Iniciar sesión
+page-confirm-unusable-title = Esta confirmación no se puede usar
+page-confirm-unusable-message = Este enlace o código ya se usó, fue sustituido por uno más reciente, caducó o no es de esta cuenta. Pide uno nuevo desde la página de tu cuenta.
 
 ## Page: /dev/inbox
 

@@ -107,6 +107,16 @@ page-login-label = Adresse e-mail ou numéro de téléphone
 page-login-placeholder = vous@example.com ou +33 1 23 45 67 89
 page-login-submit = Continuer
 page-login-error-identifier = Vérifiez l’adresse : saisissez une adresse e-mail, ou un numéro de téléphone au format international (commençant par + et l’indicatif du pays).
+page-login-password-heading = Ou connectez-vous avec votre mot de passe
+page-login-password-identifier = E-mail ou numéro de téléphone
+page-login-password-label = Mot de passe
+page-login-password-submit = Se connecter avec le mot de passe
+page-login-forgot = Mot de passe oublié ?
+page-login-no-account = Pas encore de compte ?
+page-login-signup = Créer un compte
+page-login-done-reset = Votre mot de passe a été modifié et tous les appareils ont été déconnectés. Connectez-vous avec votre nouveau mot de passe.
+page-login-done-deleted = Votre compte a été supprimé et tous les appareils ont été déconnectés.
+page-password-locked = Trop de tentatives échouées. Réessayez dans { $wait }.
 
 ## Page: /login/code
 
@@ -154,6 +164,89 @@ page-account-revoke = Déconnecter cet appareil
 page-account-sign-out = Se déconnecter
 page-account-sign-out-others = Déconnecter les autres appareils
 page-account-sign-out-all = Se déconnecter partout
+
+## Page: /signup
+
+page-channel-email = E-mail
+page-channel-sms = SMS
+page-signup-title = Créer un compte
+page-signup-intro = Choisissez un mot de passe, puis confirmez votre adresse avec le code que nous vous envoyons.
+page-signup-email = Adresse e-mail
+page-signup-phone = Numéro de téléphone (facultatif)
+page-signup-phone-hint = Au format international, commençant par + et l’indicatif du pays.
+page-signup-password = Mot de passe
+page-signup-password-hint = Au moins { $min } caractères. Quelques mots sans rapport entre eux font un mot de passe solide.
+page-signup-name = Nom (facultatif)
+page-signup-channel = Envoyer les codes et les liens par
+page-signup-submit = Créer le compte
+page-signup-have-account = Vous avez déjà un compte ?
+page-signup-login = Se connecter
+page-signup-error-address = Saisissez une adresse e-mail ou un numéro de téléphone.
+page-signup-error-sms = Pour recevoir les codes par SMS, saisissez aussi un numéro de téléphone.
+page-signup-closed-title = Inscriptions fermées
+page-signup-closed-message = Il n’est pas possible de créer de nouveaux comptes ici. Si vous avez déjà un compte, connectez-vous.
+
+## Page: /forgot-password and /reset-password
+
+page-forgot-title = Mot de passe oublié ?
+page-forgot-intro = Saisissez l’adresse e-mail ou le numéro de téléphone de votre compte. Nous vous enverrons un code et un lien pour choisir un nouveau mot de passe.
+page-forgot-label = Votre adresse e-mail ou numéro de téléphone
+page-forgot-submit = Envoyer un code de réinitialisation
+page-reset-title = Choisissez un nouveau mot de passe
+page-reset-code-intro = Si un compte existe pour cette adresse, nous lui avons envoyé un code et un lien. Saisissez le code et choisissez un nouveau mot de passe.
+page-reset-link-intro = Choisissez un nouveau mot de passe pour votre compte. Tous les appareils seront déconnectés.
+page-reset-new-password = Nouveau mot de passe
+page-reset-submit = Changer le mot de passe
+page-reset-start-again = Recommencer
+page-reset-unusable-title = Cette réinitialisation n’est pas utilisable
+page-reset-unusable-message = Ce lien ou ce code de réinitialisation a déjà été utilisé, a été remplacé par un plus récent, a expiré ou n’est pas valide. Recommencez pour en obtenir un nouveau.
+
+## Page: /account (profile, addresses, password, deletion)
+
+page-account-done-profile = Votre profil a été enregistré.
+page-account-done-password = Votre mot de passe a été modifié. Vos autres appareils ont été déconnectés.
+page-account-done-identifier = Votre nouvelle adresse est confirmée : les codes, les liens et les connexions l’utilisent désormais.
+page-account-profile = Profil
+page-account-name = Nom
+page-account-channel = Envoyer les codes et les liens par
+page-account-language = Langue
+page-account-save-profile = Enregistrer le profil
+page-account-addresses = Adresses de connexion
+page-account-email = E-mail
+page-account-phone = Téléphone
+page-account-unverified = non confirmée
+page-account-none = aucune
+page-account-change-email = Nouvelle adresse e-mail
+page-account-add-email = Ajouter une adresse e-mail
+page-account-change-phone = Nouveau numéro de téléphone
+page-account-add-phone = Ajouter un numéro de téléphone
+page-account-send-code-email = Envoyer un code par e-mail
+page-account-send-code-sms = Envoyer un code par SMS
+page-account-password = Mot de passe
+page-account-set-password = Définir un mot de passe
+page-account-current-password = Mot de passe actuel
+page-account-current-password-hint = Inutile si vous vous êtes connecté il y a moins de { $recent }.
+page-account-new-password = Nouveau mot de passe
+page-account-change-password = Changer le mot de passe
+page-account-error-reauth = Votre mot de passe actuel n’est pas correct. Pas encore de mot de passe ? Déconnectez-vous, reconnectez-vous, puis faites-le dans les { $recent }.
+page-account-delete = Supprimer votre compte
+page-account-delete-intro = Cela supprime votre compte et vous déconnecte partout. C’est irréversible.
+page-account-delete-confirm = Je comprends que mon compte sera supprimé définitivement.
+page-account-delete-submit = Supprimer mon compte
+page-account-delete-unconfirmed = Cochez la case pour confirmer que vous voulez supprimer votre compte.
+
+## Page: /account/confirm
+
+page-confirm-title = Confirmez votre nouvelle adresse
+page-confirm-code-intro = Nous avons envoyé un code et un lien à la nouvelle adresse, sauf si un autre compte l’utilise déjà. Saisissez le code pour confirmer que l’adresse est la vôtre.
+page-confirm-link-intro = Confirmez que cette nouvelle adresse doit être utilisée pour votre compte.
+page-confirm-submit = Confirmer l’adresse
+page-confirm-back = Retour à votre compte
+page-confirm-sign-in-title = Connectez-vous pour confirmer
+page-confirm-sign-in-message = Connectez-vous au compte auquel la nouvelle adresse est destinée, puis rouvrez le lien du message.
+page-confirm-sign-in = Se connecter
+page-confirm-unusable-title = Cette confirmation n’est pas utilisable
+page-confirm-unusable-message = Ce lien ou ce code a déjà été utilisé, a été remplacé par un plus récent, a expiré ou n’est pas destiné à ce compte. Demandez-en un nouveau depuis la page de votre compte.
 
 ## Page: /dev/inbox
 

@@ -107,6 +107,16 @@ page-login-label = E-mailadres of telefoonnummer
 page-login-placeholder = jij@example.com of +31 20 123 4567
 page-login-submit = Doorgaan
 page-login-error-identifier = Controleer het adres: vul een e-mailadres in, of een telefoonnummer in internationale notatie (beginnend met + en de landcode).
+page-login-password-heading = Of log in met je wachtwoord
+page-login-password-identifier = E-mail of telefoonnummer
+page-login-password-label = Wachtwoord
+page-login-password-submit = Inloggen met wachtwoord
+page-login-forgot = Wachtwoord vergeten?
+page-login-no-account = Nog geen account?
+page-login-signup = Account aanmaken
+page-login-done-reset = Je wachtwoord is gewijzigd en alle apparaten zijn uitgelogd. Log in met je nieuwe wachtwoord.
+page-login-done-deleted = Je account is verwijderd en alle apparaten zijn uitgelogd.
+page-password-locked = Te veel mislukte pogingen. Probeer het over { $wait } opnieuw.
 
 ## Page: /login/code
 
@@ -154,6 +164,89 @@ page-account-revoke = Dit apparaat uitloggen
 page-account-sign-out = Uitloggen
 page-account-sign-out-others = Andere apparaten uitloggen
 page-account-sign-out-all = Overal uitloggen
+
+## Page: /signup
+
+page-channel-email = E-mail
+page-channel-sms = Sms
+page-signup-title = Account aanmaken
+page-signup-intro = Kies een wachtwoord en bevestig daarna je adres met de code die we je sturen.
+page-signup-email = E-mailadres
+page-signup-phone = Telefoonnummer (optioneel)
+page-signup-phone-hint = In internationale notatie, beginnend met + en de landcode.
+page-signup-password = Wachtwoord
+page-signup-password-hint = Minstens { $min } tekens. Een paar losse woorden vormen een sterk wachtwoord.
+page-signup-name = Naam (optioneel)
+page-signup-channel = Codes en links sturen via
+page-signup-submit = Account aanmaken
+page-signup-have-account = Heb je al een account?
+page-signup-login = Inloggen
+page-signup-error-address = Vul een e-mailadres of een telefoonnummer in.
+page-signup-error-sms = Vul ook een telefoonnummer in om codes per sms te krijgen.
+page-signup-closed-title = Registratie gesloten
+page-signup-closed-message = Hier kunnen geen nieuwe accounts worden aangemaakt. Heb je al een account? Log dan in.
+
+## Page: /forgot-password and /reset-password
+
+page-forgot-title = Wachtwoord vergeten?
+page-forgot-intro = Vul het e-mailadres of telefoonnummer van je account in. We sturen je een code en een link om een nieuw wachtwoord te kiezen.
+page-forgot-label = Je e-mailadres of telefoonnummer
+page-forgot-submit = Herstelcode sturen
+page-reset-title = Kies een nieuw wachtwoord
+page-reset-code-intro = Als er een account bij dat adres hoort, hebben we er een code en een link naartoe gestuurd. Vul de code in en kies een nieuw wachtwoord.
+page-reset-link-intro = Kies een nieuw wachtwoord voor je account. Alle apparaten worden uitgelogd.
+page-reset-new-password = Nieuw wachtwoord
+page-reset-submit = Wachtwoord wijzigen
+page-reset-start-again = Opnieuw beginnen
+page-reset-unusable-title = Dit herstel kan niet worden gebruikt
+page-reset-unusable-message = Deze herstellink of -code is al gebruikt, vervangen door een nieuwere, verlopen of ongeldig. Begin opnieuw om een nieuwe te krijgen.
+
+## Page: /account (profile, addresses, password, deletion)
+
+page-account-done-profile = Je profiel is opgeslagen.
+page-account-done-password = Je wachtwoord is gewijzigd. Je andere apparaten zijn uitgelogd.
+page-account-done-identifier = Je nieuwe adres is bevestigd: codes, links en inlogpogingen gebruiken het nu.
+page-account-profile = Profiel
+page-account-name = Naam
+page-account-channel = Codes en links sturen via
+page-account-language = Taal
+page-account-save-profile = Profiel opslaan
+page-account-addresses = Inlogadressen
+page-account-email = E-mail
+page-account-phone = Telefoon
+page-account-unverified = niet bevestigd
+page-account-none = geen
+page-account-change-email = Nieuw e-mailadres
+page-account-add-email = E-mailadres toevoegen
+page-account-change-phone = Nieuw telefoonnummer
+page-account-add-phone = Telefoonnummer toevoegen
+page-account-send-code-email = Code per e-mail sturen
+page-account-send-code-sms = Code per sms sturen
+page-account-password = Wachtwoord
+page-account-set-password = Wachtwoord instellen
+page-account-current-password = Huidig wachtwoord
+page-account-current-password-hint = Niet nodig als je minder dan { $recent } geleden bent ingelogd.
+page-account-new-password = Nieuw wachtwoord
+page-account-change-password = Wachtwoord wijzigen
+page-account-error-reauth = Je huidige wachtwoord klopt niet. Nog geen wachtwoord? Log uit, log opnieuw in en doe dit binnen { $recent }.
+page-account-delete = Je account verwijderen
+page-account-delete-intro = Hiermee wordt je account verwijderd en word je overal uitgelogd. Dit kan niet ongedaan worden gemaakt.
+page-account-delete-confirm = Ik begrijp dat mijn account definitief wordt verwijderd.
+page-account-delete-submit = Mijn account verwijderen
+page-account-delete-unconfirmed = Vink het vakje aan om te bevestigen dat je je account wilt verwijderen.
+
+## Page: /account/confirm
+
+page-confirm-title = Bevestig je nieuwe adres
+page-confirm-code-intro = We hebben een code en een link naar het nieuwe adres gestuurd, tenzij een ander account het al gebruikt. Vul de code in om te bevestigen dat het adres van jou is.
+page-confirm-link-intro = Bevestig dat dit nieuwe adres voor je account moet worden gebruikt.
+page-confirm-submit = Adres bevestigen
+page-confirm-back = Terug naar je account
+page-confirm-sign-in-title = Log in om te bevestigen
+page-confirm-sign-in-message = Log in op het account waarvoor het nieuwe adres bedoeld is en open daarna de link in het bericht opnieuw.
+page-confirm-sign-in = Inloggen
+page-confirm-unusable-title = Deze bevestiging kan niet worden gebruikt
+page-confirm-unusable-message = Deze link of code is al gebruikt, vervangen door een nieuwere, verlopen of hoort niet bij dit account. Vraag een nieuwe aan op je accountpagina.
 
 ## Page: /dev/inbox
 

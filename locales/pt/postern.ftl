@@ -107,6 +107,16 @@ page-login-label = E-mail ou número de telefone
 page-login-placeholder = voce@example.com ou +55 11 91234 5678
 page-login-submit = Continuar
 page-login-error-identifier = Verifique o endereço: digite um e-mail, ou um número de telefone no formato internacional (começando com + e o código do país).
+page-login-password-heading = Ou entre com a sua senha
+page-login-password-identifier = E-mail ou telefone
+page-login-password-label = Senha
+page-login-password-submit = Entrar com senha
+page-login-forgot = Esqueceu a senha?
+page-login-no-account = Ainda não tem conta?
+page-login-signup = Criar uma conta
+page-login-done-reset = Sua senha foi alterada e todos os dispositivos foram desconectados. Entre com a nova senha.
+page-login-done-deleted = Sua conta foi excluída e todos os dispositivos foram desconectados.
+page-password-locked = Tentativas com falha demais. Tente de novo em { $wait }.
 
 ## Page: /login/code
 
@@ -154,6 +164,89 @@ page-account-revoke = Desconectar este dispositivo
 page-account-sign-out = Sair
 page-account-sign-out-others = Desconectar os outros dispositivos
 page-account-sign-out-all = Sair de todos os dispositivos
+
+## Page: /signup
+
+page-channel-email = E-mail
+page-channel-sms = Mensagem de texto (SMS)
+page-signup-title = Criar uma conta
+page-signup-intro = Escolha uma senha e depois confirme seu endereço com o código que vamos enviar.
+page-signup-email = E-mail
+page-signup-phone = Número de telefone (opcional)
+page-signup-phone-hint = No formato internacional, começando com + e o código do país.
+page-signup-password = Senha
+page-signup-password-hint = Pelo menos { $min } caracteres. Algumas palavras sem relação entre si formam uma senha forte.
+page-signup-name = Nome (opcional)
+page-signup-channel = Enviar códigos e links por
+page-signup-submit = Criar conta
+page-signup-have-account = Já tem uma conta?
+page-signup-login = Entrar
+page-signup-error-address = Digite um e-mail ou um número de telefone.
+page-signup-error-sms = Para receber códigos por SMS, digite também um número de telefone.
+page-signup-closed-title = Cadastro fechado
+page-signup-closed-message = Não é possível criar novas contas aqui. Se você já tem uma conta, entre.
+
+## Page: /forgot-password and /reset-password
+
+page-forgot-title = Esqueceu a senha?
+page-forgot-intro = Digite o e-mail ou o número de telefone da sua conta. Vamos enviar um código e um link para você escolher uma nova senha.
+page-forgot-label = Seu e-mail ou número de telefone
+page-forgot-submit = Enviar código de redefinição
+page-reset-title = Escolha uma nova senha
+page-reset-code-intro = Se existir uma conta com esse endereço, enviamos um código e um link para ele. Digite o código e escolha uma nova senha.
+page-reset-link-intro = Escolha uma nova senha para sua conta. Todos os dispositivos serão desconectados.
+page-reset-new-password = Nova senha
+page-reset-submit = Alterar senha
+page-reset-start-again = Começar de novo
+page-reset-unusable-title = Esta redefinição não pode ser usada
+page-reset-unusable-message = Este link ou código de redefinição já foi usado, foi substituído por um mais recente, expirou ou não é válido. Comece de novo para receber outro.
+
+## Page: /account (profile, addresses, password, deletion)
+
+page-account-done-profile = Seu perfil foi salvo.
+page-account-done-password = Sua senha foi alterada. Seus outros dispositivos foram desconectados.
+page-account-done-identifier = Seu novo endereço está confirmado: códigos, links e acessos agora usam ele.
+page-account-profile = Perfil
+page-account-name = Nome
+page-account-channel = Enviar códigos e links por
+page-account-language = Idioma
+page-account-save-profile = Salvar perfil
+page-account-addresses = Endereços de acesso
+page-account-email = E-mail
+page-account-phone = Telefone
+page-account-unverified = não confirmado
+page-account-none = nenhum
+page-account-change-email = Novo e-mail
+page-account-add-email = Adicionar um e-mail
+page-account-change-phone = Novo número de telefone
+page-account-add-phone = Adicionar um número de telefone
+page-account-send-code-email = Enviar código por e-mail
+page-account-send-code-sms = Enviar código por SMS
+page-account-password = Senha
+page-account-set-password = Definir uma senha
+page-account-current-password = Senha atual
+page-account-current-password-hint = Não é necessária se você entrou há menos de { $recent }.
+page-account-new-password = Nova senha
+page-account-change-password = Alterar senha
+page-account-error-reauth = Sua senha atual não está correta. Ainda não tem senha? Saia, entre de novo e faça isto em até { $recent }.
+page-account-delete = Excluir sua conta
+page-account-delete-intro = Isto exclui sua conta e desconecta você de todos os dispositivos. Não pode ser desfeito.
+page-account-delete-confirm = Entendo que minha conta será excluída para sempre.
+page-account-delete-submit = Excluir minha conta
+page-account-delete-unconfirmed = Marque a caixa para confirmar que quer excluir sua conta.
+
+## Page: /account/confirm
+
+page-confirm-title = Confirme seu novo endereço
+page-confirm-code-intro = Enviamos um código e um link para o novo endereço, a menos que outra conta já o use. Digite o código para confirmar que o endereço é seu.
+page-confirm-link-intro = Confirme que este novo endereço deve ser usado na sua conta.
+page-confirm-submit = Confirmar endereço
+page-confirm-back = Voltar para sua conta
+page-confirm-sign-in-title = Entre para confirmar
+page-confirm-sign-in-message = Entre na conta à qual o novo endereço se destina e abra de novo o link da mensagem.
+page-confirm-sign-in = Entrar
+page-confirm-unusable-title = Esta confirmação não pode ser usada
+page-confirm-unusable-message = Este link ou código já foi usado, foi substituído por um mais recente, expirou ou não é desta conta. Peça outro na página da sua conta.
 
 ## Page: /dev/inbox
 

@@ -93,6 +93,15 @@ fn the_sign_in_message_is_really_translated() {
     assert!(sms.text.starts_with("123456 est votre code de connexion à Postern."), "{}", sms.text);
 }
 
+/// Everything login.html reads besides `locale`, `locale_query` and `csrf`, with an
+/// empty form.
+fn login_ctx(identifier: &str, redirect_to: &str, error: Option<&str>) -> minijinja::Value {
+    minijinja::context! {
+        identifier, redirect_to, error, password_identifier => "", password_error => None::<String>,
+        notice => None::<String>, signup_href => "/signup", signup_open => true,
+    }
+}
+
 #[test]
 fn the_app_name_stays_text_in_html_and_is_not_escaped_in_plain_text() {
     let templates = with(|s| s.app_name = "<script>alert(1)</script>".to_owned()).unwrap();
@@ -102,7 +111,8 @@ fn the_app_name_stays_text_in_html_and_is_not_escaped_in_plain_text() {
     assert!(!html.contains("<script"), "{html}");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(email.subject.contains("<script>alert(1)</script>"), "a subject is text, not HTML");
-    let page = templates.render("login.html", minijinja::context! { locale => "en", csrf => "x", identifier => "", redirect_to => "", error => None::<String>, locale_query => "" }).unwrap();
+    let ctx = minijinja::context! { locale => "en", csrf => "x", locale_query => "", ..login_ctx("", "", None) };
+    let page = templates.render("login.html", ctx).unwrap();
     assert!(!page.contains("<script>alert") && page.contains("&lt;script&gt;"));
 }
 
@@ -264,7 +274,28 @@ fn every_page_renders_in_every_locale() {
         channel => "email", to => "ada@example.com", subject => "Hi", text => "Body", created_at => "2026-01-01T00:00:00Z",
     };
     let pages = [
-        ("login.html", minijinja::context! { csrf => "c", identifier => "", redirect_to => "", error => "Bad" }),
+        ("login.html", minijinja::context! { csrf => "c", ..login_ctx("", "", Some("Bad")) }),
+        (
+            "signup.html",
+            minijinja::context! {
+                csrf => "c", error => "Weak", login_href => "/login", password_min => 8,
+                typed => minijinja::context! { email => "a@example.com", phone => "", name => "Ada", channel => "sms", redirect_to => "" },
+            },
+        ),
+        ("forgot.html", minijinja::context! { csrf => "c", identifier => "a@example.com", error => "Bad" }),
+        (
+            "reset.html",
+            minijinja::context! { csrf => "c", token => "", auth_request_id => "id", error => "Weak", password_min => 8 },
+        ),
+        (
+            "reset.html",
+            minijinja::context! { csrf => "c", token => "t", auth_request_id => "", error => None::<String>, password_min => 8 },
+        ),
+        ("confirm.html", minijinja::context! { csrf => "c", token => "", auth_request_id => "id", error => "Wrong" }),
+        (
+            "confirm.html",
+            minijinja::context! { csrf => "c", token => "t", auth_request_id => "", error => None::<String> },
+        ),
         (
             "code.html",
             minijinja::context! {
@@ -287,7 +318,15 @@ fn every_page_renders_in_every_locale() {
         ),
         (
             "account.html",
-            minijinja::context! { csrf => "c", who => "ada@example.com", sessions => vec![session], member_since => "2026", notice => None::<String> },
+            minijinja::context! {
+                csrf => "c", who => "ada@example.com", sessions => vec![session], member_since => "2026", notice => "Saved",
+                me => minijinja::context! {
+                    email => "ada@example.com", phone => None::<String>, email_verified => true, phone_verified => false,
+                    name => "Ada", preferred_channel => "email", has_password => true,
+                },
+                languages => vec![("en", "English"), ("de", "Deutsch")], language => "de", recent => "10 minutes",
+                section => "password", error => "Wrong", password_min => 8,
+            },
         ),
         ("dev_inbox.html", minijinja::context! { messages => vec![message] }),
     ];
@@ -340,7 +379,7 @@ fn pages_write_urls_without_entity_encoded_slashes() {
     let page = templates
         .render(
             "login.html",
-            minijinja::context! { locale => "en", csrf => "x", identifier => "a/b", redirect_to => "/account?x=1&y=2", error => None::<String>, locale_query => "?locale=de" },
+            minijinja::context! { locale => "en", csrf => "x", locale_query => "?locale=de", ..login_ctx("a/b", "/account?x=1&y=2", None) },
         )
         .unwrap();
     assert!(page.contains("value=\"/account?x=1&amp;y=2\""), "{page}");

@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod account_pages;
 mod accounts;
 mod cli;
 mod delivery;

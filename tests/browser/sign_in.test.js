@@ -4,6 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, newWatchedContext, startSignIn, assertHeading, assertOnAccount, uniqueAddress,
+  assertAllControlsLabelled,
 } from './lib/harness.js';
 
 describe('signing in in the same browser', { timeout: 60_000 }, () => {
@@ -138,21 +139,3 @@ describe('signing in in the same browser', { timeout: 60_000 }, () => {
     }
   });
 });
-
-/** Every visible input has a label (or aria-label) and every button a name. */
-async function assertAllControlsLabelled(page) {
-  const unlabelled = await page.evaluate(() => {
-    const bad = [];
-    for (const el of document.querySelectorAll('input, select, textarea')) {
-      if (el.type === 'hidden') continue;
-      const labelled = (el.labels && el.labels.length > 0 && [...el.labels].some((l) => l.textContent.trim()))
-        || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
-      if (!labelled) bad.push(el.outerHTML);
-    }
-    for (const el of document.querySelectorAll('button')) {
-      if (!(el.textContent.trim() || el.getAttribute('aria-label'))) bad.push(el.outerHTML);
-    }
-    return bad;
-  });
-  assert.deepEqual(unlabelled, [], `controls without an accessible name on ${page.url()}`);
-}

@@ -1,19 +1,23 @@
-//! `/account`: who am I, my devices, sign out.
+//! `/account`: who am I, my devices, sign out. The forms that change the account are in
+//! `account_forms.rs` (profile, password, deletion) and `identifier.rs` (a new email or
+//! phone); each shows this page again with its outcome.
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::{CsrfForm, PageLocale, error_page, page};
+use super::{CsrfForm, PageLocale, error_page, form_page};
 use crate::clock::rfc3339;
 use crate::error::AppError;
+use crate::flows::account;
 use crate::flows::sessions::{LogoutScope, current_session, list_sessions, logout, revoke_session};
-use crate::http::views::SessionView;
-use crate::http::{cookies, csrf};
+use crate::http::cookies;
+use crate::http::views::{AccountView, SessionView};
 use crate::state::AppState;
 use crate::store::{Session, User};
 
@@ -25,7 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/sessions/revoke", post(revoke_submit))
 }
 
-async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<Option<(Session, User)>, AppError> {
+pub(super) async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<Option<(Session, User)>, AppError> {
     let Some(token) = cookies::get(state, jar, cookies::SESSION) else { return Ok(None) };
     match current_session(state, &token).await {
         Ok(found) => Ok(Some(found)),
@@ -34,8 +38,22 @@ async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<Option<(Session,
     }
 }
 
+/// The signed-in session of a form post: without one the browser goes to `/login` and
+/// the handler never runs.
+pub(super) struct PageSession(pub Session);
+
+impl FromRequestParts<AppState> for PageSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let locale = PageLocale::resolve(parts.uri.query(), &parts.headers, state);
+        let jar = CookieJar::from_headers(&parts.headers);
+        required_session(state, locale, &jar, "/login").await.map(|(session, _)| PageSession(session))
+    }
+}
+
 /// The signed-in session, or where to go instead (the login page, or an error page).
-async fn required_session(
+pub(super) async fn required_session(
     state: &AppState,
     locale: PageLocale,
     jar: &CookieJar,
@@ -56,27 +74,94 @@ async fn home(State(state): State<AppState>, locale: PageLocale, jar: CookieJar)
     }
 }
 
-async fn account(State(state): State<AppState>, locale: PageLocale, jar: CookieJar) -> Response {
+#[derive(Deserialize)]
+struct AccountQuery {
+    /// What was just changed (`profile`, `password`, `identifier`): a notice from a fixed
+    /// list (post/redirect/get).
+    done: Option<String>,
+}
+
+async fn account(
+    State(state): State<AppState>,
+    locale: PageLocale,
+    jar: CookieJar,
+    Query(q): Query<AccountQuery>,
+) -> Response {
     let login = format!("/login?redirect_to=/account{}", locale.query(false));
-    let (session, user) = match required_session(&state, locale, &jar, &login).await {
+    let (session, _) = match required_session(&state, locale, &jar, &login).await {
         Ok(found) => found,
         Err(page) => return page,
     };
-    let sessions = match list_sessions(&state, &user.id).await {
-        Ok(list) => list,
-        Err(e) => return error_page(&state, locale, e),
+    let notice = match q.done.as_deref() {
+        Some("profile") => Some(locale.t("page-account-done-profile")),
+        Some("password") => Some(locale.t("page-account-done-password")),
+        Some("identifier") => Some(locale.t("page-account-done-identifier")),
+        _ => None,
+    };
+    account_page(&state, locale, jar, StatusCode::OK, &session, Outcome { notice, ..Outcome::default() }).await
+}
+
+/// What the account page says about the last form: a notice, or an error beside the
+/// form it belongs to (`section`: `profile`, `identifier`, `password`, `delete`).
+#[derive(Default)]
+pub(super) struct Outcome {
+    pub notice: Option<String>,
+    pub section: &'static str,
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    pub fn error(section: &'static str, error: String) -> Self {
+        Self { notice: None, section, error: Some(error) }
+    }
+}
+
+/// How recent a sign-in must be for a sensitive change without the current password.
+pub(super) fn recent_sign_in(state: &AppState, locale: PageLocale) -> String {
+    crate::i18n::duration(locale.locale, state.settings.passwords.recent_sign_in.as_secs().div_ceil(60))
+}
+
+/// The languages a person can choose, each named in itself.
+const LANGUAGES: &[(&str, &str)] = &[
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("pt", "Português"),
+    ("nl", "Nederlands"),
+];
+
+pub(super) async fn account_page(
+    state: &AppState,
+    locale: PageLocale,
+    jar: CookieJar,
+    status: StatusCode,
+    session: &Session,
+    outcome: Outcome,
+) -> Response {
+    let found = tokio::try_join!(account::account(state, &session.user_id), list_sessions(state, &session.user_id));
+    let (me, sessions) = match found {
+        Ok(found) => found,
+        Err(e) => return error_page(state, locale, e),
     };
     let views: Vec<SessionView> = sessions.iter().map(|s| SessionView::new(s, &session.id)).collect();
-    let (jar, csrf) = csrf::issue(&state, jar);
-    let who = user.email.clone().or(user.phone.clone()).unwrap_or_default();
-    let body = page(
-        &state,
-        locale,
-        StatusCode::OK,
-        "account.html",
-        minijinja::context! { csrf, who, sessions => minijinja::value::Serde(views), member_since => rfc3339(user.created_at), notice => None::<String> },
-    );
-    (jar, body).into_response()
+    let who = me.email.clone().or(me.phone.clone()).unwrap_or_default();
+    let language = me.locale.as_deref().and_then(crate::i18n::supported).unwrap_or(locale.locale);
+    let member_since = rfc3339(me.created_at);
+    let recent = recent_sign_in(state, locale);
+    let ctx = minijinja::context! {
+        who,
+        me => minijinja::value::Serde(AccountView::from(me)),
+        sessions => minijinja::value::Serde(views),
+        member_since,
+        languages => LANGUAGES.to_vec(),
+        language,
+        recent,
+        notice => outcome.notice,
+        section => outcome.section,
+        error => outcome.error,
+    };
+    form_page(state, locale, jar, status, "account.html", ctx)
 }
 
 #[derive(Deserialize)]
@@ -88,12 +173,9 @@ async fn logout_submit(
     State(state): State<AppState>,
     locale: PageLocale,
     jar: CookieJar,
+    PageSession(session): PageSession,
     CsrfForm(form): CsrfForm<LogoutForm>,
 ) -> Response {
-    let (session, _) = match required_session(&state, locale, &jar, "/login").await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
     let scope = form.scope.unwrap_or(LogoutScope::Current);
     if let Err(e) = logout(&state, &session, scope).await {
         return error_page(&state, locale, e);
@@ -114,14 +196,10 @@ struct RevokeForm {
 async fn revoke_submit(
     State(state): State<AppState>,
     locale: PageLocale,
-    jar: CookieJar,
+    PageSession(session): PageSession,
     CsrfForm(form): CsrfForm<RevokeForm>,
 ) -> Response {
-    let (_, user) = match required_session(&state, locale, &jar, "/login").await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    match revoke_session(&state, &user.id, form.session_id.as_deref().unwrap_or("")).await {
+    match revoke_session(&state, &session.user_id, form.session_id.as_deref().unwrap_or("")).await {
         Ok(()) | Err(AppError::NotFound) => Redirect::to("/account").into_response(),
         Err(e) => error_page(&state, locale, e),
     }

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::{CsrfForm, PageLocale, error_page, page};
+use super::{CsrfForm, PageLocale, error_page, form_page, href, page};
 use crate::domain::{Identifier, OtpCode, RedirectTo};
 use crate::error::AppError;
 use crate::flows::poll_status::{Status, find_request, poll_status};
@@ -33,20 +33,47 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize)]
 struct LoginQuery {
     redirect_to: Option<String>,
+    /// What was just done elsewhere (`reset`, `deleted`): a notice from a fixed list.
+    done: Option<String>,
 }
 
-fn login_page(
+/// What the login page shows besides its empty forms.
+#[derive(Default)]
+pub(super) struct LoginView {
+    /// The address typed into the passwordless form, and what was wrong with it.
+    pub identifier: String,
+    pub error: Option<String>,
+    /// The address typed into the password form (never the password), and its error.
+    pub password_identifier: String,
+    pub password_error: Option<String>,
+    pub notice: Option<String>,
+}
+
+pub(super) fn login_page(
     state: &AppState,
     locale: PageLocale,
     jar: CookieJar,
     status: StatusCode,
-    identifier: &str,
     redirect_to: &str,
-    error: Option<String>,
+    view: LoginView,
 ) -> Response {
-    let (jar, csrf) = csrf::issue(state, jar);
-    let body = page(state, locale, status, "login.html", minijinja::context! { csrf, identifier, redirect_to, error });
-    (jar, body).into_response()
+    let ctx = minijinja::context! {
+        redirect_to,
+        identifier => view.identifier,
+        error => view.error,
+        password_identifier => view.password_identifier,
+        password_error => view.password_error,
+        notice => view.notice,
+        signup_href => href("/signup", redirect_to, locale),
+        signup_open => crate::flows::signup_open(state),
+    };
+    form_page(state, locale, jar, status, "login.html", ctx)
+}
+
+/// A `redirect_to` the login forms may carry: an off-site one is dropped here (and
+/// refused when a form is posted).
+pub(super) fn shown_redirect(state: &AppState, redirect_to: Option<String>) -> String {
+    redirect_to.filter(|r| RedirectTo::parse(r, &state.settings.redirect_allowlist).is_ok()).unwrap_or_default()
 }
 
 async fn login_form(
@@ -55,10 +82,13 @@ async fn login_form(
     jar: CookieJar,
     Query(q): Query<LoginQuery>,
 ) -> Response {
-    // An off-site redirect_to is dropped here and refused when the form is posted.
-    let redirect_to =
-        q.redirect_to.filter(|r| RedirectTo::parse(r, &state.settings.redirect_allowlist).is_ok()).unwrap_or_default();
-    login_page(&state, locale, jar, StatusCode::OK, "", &redirect_to, None)
+    let redirect_to = shown_redirect(&state, q.redirect_to);
+    let notice = match q.done.as_deref() {
+        Some("reset") => Some(locale.t("page-login-done-reset")),
+        Some("deleted") => Some(locale.t("page-login-done-deleted")),
+        _ => None,
+    };
+    login_page(&state, locale, jar, StatusCode::OK, &redirect_to, LoginView { notice, ..LoginView::default() })
 }
 
 #[derive(Deserialize)]
@@ -80,13 +110,9 @@ async fn login_submit(
         Ok(identifier) => identifier,
         Err(e) => {
             let shown = redirect_to.clone().unwrap_or_default();
-            // The parser's reason is English: other languages get the general advice.
-            let error = if locale.locale == "en" {
-                format!("Check the address: {e}.")
-            } else {
-                locale.t("page-login-error-identifier")
-            };
-            return login_page(&state, locale, jar, StatusCode::BAD_REQUEST, &typed, &shown, Some(error));
+            let view =
+                LoginView { identifier: typed, error: Some(identifier_error(locale, &e)), ..LoginView::default() };
+            return login_page(&state, locale, jar, StatusCode::BAD_REQUEST, &shown, view);
         }
     };
     let (jar, device) = cookies::device(&state, jar);
@@ -99,9 +125,21 @@ async fn login_submit(
         }
         Err(e @ (AppError::RateLimited { .. } | AppError::InvalidRequest(_))) => {
             let shown = redirect_to.unwrap_or_default();
-            login_page(&state, locale, jar, e.status(), &typed, &shown, Some(e.message_in(locale.locale)))
+            let view =
+                LoginView { identifier: typed, error: Some(e.message_in(locale.locale)), ..LoginView::default() };
+            login_page(&state, locale, jar, e.status(), &shown, view)
         }
         Err(e) => error_page(&state, locale, e),
+    }
+}
+
+/// Why a typed address was refused. The parser's reason is English: other languages get
+/// the general advice.
+pub(super) fn identifier_error(locale: PageLocale, reason: &str) -> String {
+    if locale.locale == "en" {
+        format!("Check the address: {reason}.")
+    } else {
+        locale.t("page-login-error-identifier")
     }
 }
 

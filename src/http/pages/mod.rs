@@ -2,8 +2,14 @@
 //! form. Errors become friendly pages, never JSON.
 
 mod account;
+mod account_forms;
+mod identifier;
 mod link;
 mod login;
+mod password;
+mod proof;
+mod reset;
+mod signup;
 
 use axum::Form;
 use axum::Router;
@@ -19,7 +25,15 @@ use crate::http::csrf;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(login::router()).merge(link::router()).merge(account::router())
+    Router::new()
+        .merge(login::router())
+        .merge(link::router())
+        .merge(account::router())
+        .merge(account_forms::router())
+        .merge(identifier::router())
+        .merge(password::router())
+        .merge(reset::router())
+        .merge(signup::router())
 }
 
 /// The language of a page: `?locale=` when it names a supported locale, else the
@@ -93,11 +107,60 @@ pub fn page(
     template: &str,
     ctx: minijinja::Value,
 ) -> Response {
-    let ctx = minijinja::context! { locale => locale.locale, locale_query => locale.query(true), ..ctx };
+    let password_min = state.settings.passwords.min_length;
+    let ctx = minijinja::context! { locale => locale.locale, locale_query => locale.query(true), password_min, ..ctx };
     match state.templates.render(template, ctx) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => AppError::Internal(e).into_response(),
     }
+}
+
+/// A page holding forms: a CSRF token for this browser (`csrf` in the template) is issued
+/// with it, its cookie set when the browser has none.
+pub fn form_page(
+    state: &AppState,
+    locale: PageLocale,
+    jar: CookieJar,
+    status: StatusCode,
+    template: &str,
+    ctx: minijinja::Value,
+) -> Response {
+    let (jar, csrf) = csrf::issue(state, jar);
+    let body = page(state, locale, status, template, minijinja::context! { csrf, ..ctx });
+    (jar, body).into_response()
+}
+
+/// A link to another page that carries the form's `redirect_to` and an explicitly chosen
+/// locale along.
+pub fn href(path: &str, redirect_to: &str, locale: PageLocale) -> String {
+    if redirect_to.is_empty() {
+        return format!("{path}{}", locale.query(true));
+    }
+    let encoded: String = redirect_to
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("{path}?redirect_to={encoded}{}", locale.query(false))
+}
+
+/// Fluent arguments of page strings, all text: `args([("wait", wait)])`.
+pub fn args<const N: usize>(pairs: [(&'static str, String); N]) -> crate::i18n::Args {
+    pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
+}
+
+/// Too many wrong passwords for the account: when to try again, not why (NIST SP 800-63B
+/// §5.2.2 throttling).
+pub fn locked(locale: PageLocale, retry_after_secs: u64) -> String {
+    let wait = crate::i18n::wait(locale.locale, retry_after_secs);
+    locale.t_with("page-password-locked", &args([("wait", wait)]))
+}
+
+/// A form field as typed: `None` when it was left empty.
+pub fn filled(field: Option<String>) -> Option<String> {
+    field.filter(|v| !v.trim().is_empty())
 }
 
 /// A page with a title, a message and an optional way forward (href, message id of the
@@ -123,13 +186,30 @@ pub fn notice(
     )
 }
 
+/// `notice` with its title and message given as catalogue ids.
+pub fn notice_of(
+    state: &AppState,
+    locale: PageLocale,
+    status: StatusCode,
+    title_id: &str,
+    message_id: &str,
+    action: Option<(&str, &str)>,
+) -> Response {
+    notice(state, locale, status, &locale.t(title_id), &locale.t(message_id), action)
+}
+
 /// The friendly page for an error of a flow.
 pub fn error_page(state: &AppState, locale: PageLocale, err: AppError) -> Response {
     err.log();
     let status = err.status();
     let (title, message) = err.page_text(locale.locale);
     let back = format!("/login{}", locale.query(true));
-    let mut response = notice(state, locale, status, &title, &message, Some((&back, "notice-back-to-sign-in")));
+    let response = notice(state, locale, status, &title, &message, Some((&back, "notice-back-to-sign-in")));
+    with_retry_after(response, &err)
+}
+
+/// `Retry-After` on a page answering a 429 or 503 error.
+pub fn with_retry_after(mut response: Response, err: &AppError) -> Response {
     if let Some(secs) = err.retry_after()
         && let Ok(v) = secs.to_string().parse()
     {
@@ -148,12 +228,12 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
         let locale = PageLocale::resolve(req.uri().query(), req.headers(), state);
         match Form::<T>::from_request(req, state).await {
             Ok(Form(v)) => Ok(PageForm(v)),
-            Err(rejection) => Err(notice(
+            Err(rejection) => Err(notice_of(
                 state,
                 locale,
                 rejection.status(),
-                &locale.t("notice-form-title"),
-                &locale.t("notice-form-message"),
+                "notice-form-title",
+                "notice-form-message",
                 Some(("/login", "notice-back-to-sign-in")),
             )),
         }
@@ -196,12 +276,12 @@ fn check_csrf(
     if csrf::verify(state, jar, headers, token) {
         return Ok(());
     }
-    Err(notice(
+    Err(notice_of(
         state,
         locale,
         StatusCode::FORBIDDEN,
-        &locale.t("notice-csrf-title"),
-        &locale.t("notice-csrf-message"),
+        "notice-csrf-title",
+        "notice-csrf-message",
         Some(("/login", "notice-back-to-sign-in")),
     ))
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
@@ -246,6 +247,23 @@ export async function newWatchedContext(browser, server, options = {}) {
   };
 }
 
+/**
+ * The hooks of a describe block that runs a server of its own (with the settings `env`)
+ * and a Chromium: the returned object has `server` and `browser` once its tests run.
+ */
+export function useServerAndBrowser(env = {}) {
+  const ctx = {};
+  before(async () => {
+    ctx.server = await startServer(env);
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.stop();
+  });
+  return ctx;
+}
+
 /** Fills the login form and waits for the code page. Returns the match number shown. */
 export async function startSignIn(page, address, { from = '/login' } = {}) {
   await page.goto(from);
@@ -278,4 +296,22 @@ let counter = 0;
 export function uniqueAddress(label) {
   counter += 1;
   return `${label}-${process.pid}-${counter}@example.com`;
+}
+
+/** Every visible input has a label (or aria-label) and every button a name. */
+export async function assertAllControlsLabelled(page) {
+  const unlabelled = await page.evaluate(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('input, select, textarea')) {
+      if (el.type === 'hidden') continue;
+      const labelled = (el.labels && el.labels.length > 0 && [...el.labels].some((l) => l.textContent.trim()))
+        || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+      if (!labelled) bad.push(el.outerHTML);
+    }
+    for (const el of document.querySelectorAll('button')) {
+      if (!(el.textContent.trim() || el.getAttribute('aria-label'))) bad.push(el.outerHTML);
+    }
+    return bad;
+  });
+  assert.deepEqual(unlabelled, [], `controls without an accessible name on ${page.url()}`);
 }
