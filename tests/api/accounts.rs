@@ -133,6 +133,8 @@ async fn a_passwordless_sign_in_by_the_owner_also_discards_a_squatters_password(
     let app = app().await;
     let r = app.post_json(&new_browser(), "/v1/signup", &json!({ "email": "claimed@example.com", "password": "squatter owns this 1" })).await;
     assert_eq!(r.status(), 200);
+    // The squatter's verification reaches the inbox first, so the sign-in reads its own code.
+    app.wait_for_messages("claimed@example.com", 1).await;
     app.sign_in(&new_browser(), "claimed@example.com").await;
     assert_eq!(login(&app, &new_browser(), "claimed@example.com", "squatter owns this 1").await.status(), 401);
 }}
