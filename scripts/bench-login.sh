@@ -58,6 +58,13 @@
 # request when the previous answer arrives), so they take CPU from the logins as fast as
 # the server answers them; the login rate of that run is shown too but is not the target.
 #
+# Reading the numbers (2-vCPU VM, December 2026): the bare rate read 138-174 hashes/s on
+# an otherwise idle machine, so one run's percentage moves by several points; logins/s
+# were steadier (124-140). During the flood the server used ~90 % of both cores and the
+# machine stayed ~8 % idle: each hash waits for a permit on the async side and then for
+# a blocking thread, two thread wake-ups between consecutive hashes. Another engineer's
+# cargo build on the same machine halves every number here (see the NOTE lines).
+#
 # Exit status: non-zero if the build or the server fails, or a run looks broken (an error
 # answer, a socket error, no requests); a missed target prints "target missed" and is not
 # an error.
