@@ -19,6 +19,7 @@
 use std::sync::Arc;
 
 use anyhow::{Context, anyhow, bail};
+use base64::Engine as _;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 
@@ -87,17 +88,23 @@ impl PasswordHasher {
     /// core busy, so more threads than cores only make every login slower, and fewer
     /// leave cores idle; a burst of logins past that waits in the queue instead of
     /// starving the runtime.
-    ///
-    /// Computes the dummy hash once (tens of milliseconds): build it at startup.
     pub fn new(max_concurrent: usize) -> anyhow::Result<Self> {
         if max_concurrent == 0 || max_concurrent > 1024 {
             bail!("password hashing concurrency must be between 1 and 1024, got {max_concurrent}");
         }
-        // The dummy is the hash of random bytes nobody knows, with the current parameters,
-        // so verifying against it costs what verifying a real, current hash costs.
-        let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret).map_err(|e| anyhow!("failed to draw random bytes: {e}"))?;
-        let dummy = argon2id().hash_password(&secret).map_err(|e| anyhow!("failed to hash the dummy password: {e}"))?;
+        // The dummy is a random salt and a random output with the current parameters: a
+        // verification against it runs argon2id exactly as against a real, current hash,
+        // and no password matches it. It is written, not computed, so starting the server
+        // costs no hash (and none of its 19 MiB of memory) until someone logs in.
+        let mut random = [0u8; 16 + OUTPUT_LEN];
+        getrandom::fill(&mut random).map_err(|e| anyhow!("failed to draw random bytes: {e}"))?;
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes);
+        let phc = format!(
+            "$argon2id$v=19$m={M_COST_KIB},t={T_COST},p={P_COST}${}${}",
+            b64(&random[..16]),
+            b64(&random[16..])
+        );
+        let dummy = parse_stored(&phc)?;
         let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
         for i in 0..max_concurrent {
             let queue = queue.clone();
