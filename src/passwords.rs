@@ -19,9 +19,9 @@
 use std::sync::Arc;
 
 use anyhow::{Context, anyhow, bail};
-use base64::Engine as _;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use base64::Engine as _;
 
 use crate::domain::password::Password;
 
