@@ -1,9 +1,16 @@
 //! The `postern` command line.
 
+use std::sync::Arc;
+
 use clap::{Parser, Subcommand};
 
+use crate::clock::{Clock as _, rfc3339};
 use crate::config::Settings;
+use crate::domain::scope::Scope;
+use crate::error::AppError;
+use crate::flows::users;
 use crate::startup::Application;
+use crate::store::{Account, Store};
 use crate::telemetry;
 
 #[derive(Parser)]
@@ -35,6 +42,61 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// API keys of the server-to-server API (`/admin/v1`).
+    #[command(name = "api-keys")]
+    ApiKeys {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+    /// Find, show, disable, enable and delete accounts.
+    Users {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key and print it once (it is stored hashed and cannot be shown again).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: users:read, users:write, passwordless, messages:read,
+        /// audit:read, proxy. Default: all but proxy.
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+    },
+    /// List the keys: name, prefix, scopes, created, last used, revoked (never a secret).
+    List,
+    /// Revoke the live key of that name, at once on every instance.
+    Revoke { name: String },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Accounts, newest first.
+    List {
+        /// A prefix of the email, phone or name.
+        #[arg(long)]
+        query: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// One account, by id, email or phone (an id may start with '-': put it after `--`).
+    Show {
+        user: String,
+    },
+    /// Refuse every sign-in method and end every session.
+    Disable {
+        user: String,
+    },
+    Enable {
+        user: String,
+    },
+    /// Delete the account with its sessions.
+    Delete {
+        user: String,
     },
 }
 
@@ -76,6 +138,12 @@ pub fn run() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::ApiKeys { command } => {
+            operator(&settings, async |store, now| api_keys_command(store.as_ref(), command, now).await)
+        }
+        Command::Users { command } => {
+            operator(&settings, async |store, now| users_command(store.as_ref(), command, now).await)
+        }
         Command::Serve => {
             telemetry::init(&settings.log);
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -84,5 +152,115 @@ pub fn run() -> anyhow::Result<()> {
                 app.run_until_stopped().await
             })
         }
+    }
+}
+
+/// Runs an operator command on the configured database (migrated first, like `serve`).
+fn operator<F>(settings: &Settings, command: F) -> anyhow::Result<()>
+where
+    F: AsyncFnOnce(Arc<dyn Store>, i64) -> anyhow::Result<()>,
+{
+    telemetry::init(&settings.log);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let store = crate::startup::open_store(settings).await?;
+        let now = crate::clock::SystemClock.now_ms();
+        command(store, now).await
+    })
+}
+
+async fn api_keys_command(store: &dyn Store, command: ApiKeyCommand, now: i64) -> anyhow::Result<()> {
+    match command {
+        ApiKeyCommand::Create { name, scopes } => {
+            let scopes = if scopes.is_empty() {
+                Scope::DEFAULT.to_vec()
+            } else {
+                scopes
+                    .iter()
+                    .map(|s| Scope::parse(s.trim()))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(anyhow::Error::msg)?
+            };
+            let (key, secret) = crate::flows::api_keys::create(store, &name, &scopes, now).await?;
+            println!("{secret}");
+            eprintln!(
+                "created key {:?} (prefix {}, scopes: {}); it is shown only this once",
+                key.name, key.prefix, key.scopes
+            );
+        }
+        ApiKeyCommand::List => {
+            println!("{:<24} {:<13} {:<21} {:<21} {:<21} scopes", "name", "prefix", "created", "last used", "revoked");
+            for k in store.list_api_keys().await? {
+                let time = |t: Option<i64>| t.map_or_else(|| "-".to_owned(), rfc3339);
+                println!(
+                    "{:<24} {:<13} {:<21} {:<21} {:<21} {}",
+                    k.name,
+                    k.prefix,
+                    rfc3339(k.created_at),
+                    time(k.last_used_at),
+                    time(k.revoked_at),
+                    k.scopes
+                );
+            }
+        }
+        ApiKeyCommand::Revoke { name } => {
+            if !store.revoke_api_key(&name, now).await? {
+                anyhow::bail!("no live key is named {name:?}");
+            }
+            println!("revoked {name:?}");
+        }
+    }
+    Ok(())
+}
+
+async fn users_command(store: &dyn Store, command: UserCommand, now: i64) -> anyhow::Result<()> {
+    let print = |a: &Account| {
+        let channel = a.preferred_channel.map_or("-", |c| c.as_str());
+        println!(
+            "{}  email={} phone={} verified={}/{} name={} preferred={} password={} disabled={} created={}",
+            a.id,
+            a.email.as_deref().unwrap_or("-"),
+            a.phone.as_deref().unwrap_or("-"),
+            a.email_verified,
+            a.phone_verified,
+            a.name.as_deref().unwrap_or("-"),
+            channel,
+            a.has_password,
+            a.disabled,
+            rfc3339(a.created_at)
+        );
+    };
+    match command {
+        UserCommand::List { query, limit } => {
+            let page = users::list(store, query.as_deref(), None, Some(limit)).await.map_err(cli_error)?;
+            page.items.iter().for_each(print);
+            if page.next_cursor.is_some() {
+                eprintln!("(more: raise --limit or narrow --query)");
+            }
+        }
+        UserCommand::Show { user } => print(&users::find(store, &user).await.map_err(cli_error)?),
+        UserCommand::Disable { user } => {
+            let account = users::find(store, &user).await.map_err(cli_error)?;
+            print(&users::set_disabled(store, &account.id, true, now).await.map_err(cli_error)?);
+        }
+        UserCommand::Enable { user } => {
+            let account = users::find(store, &user).await.map_err(cli_error)?;
+            print(&users::set_disabled(store, &account.id, false, now).await.map_err(cli_error)?);
+        }
+        UserCommand::Delete { user } => {
+            let account = users::find(store, &user).await.map_err(cli_error)?;
+            users::delete(store, &account.id).await.map_err(cli_error)?;
+            println!("deleted {}", account.id);
+        }
+    }
+    Ok(())
+}
+
+/// An operator reads the message of a flow's error, not its HTTP status.
+fn cli_error(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::NotFound => anyhow::anyhow!("no such account"),
+        AppError::Internal(e) | AppError::Unavailable(e) => e,
+        other => anyhow::anyhow!(other.message()),
     }
 }

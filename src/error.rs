@@ -27,6 +27,9 @@ pub enum AppError {
     WrongBrowser,
     #[error("sign in first")]
     Unauthorized,
+    /// An API key without the scope a route needs.
+    #[error("this API key lacks the scope {0}")]
+    Forbidden(crate::domain::scope::Scope),
     /// Every failed password login, whatever failed (unknown account, wrong password, no
     /// password, unverified, disabled): one answer, so it tells nothing (OWASP
     /// Authentication: generic error messages).
@@ -80,6 +83,7 @@ impl AppError {
             }
             AppError::WrongBrowser => ("wrong_browser", S::FORBIDDEN, "error-wrong-browser", generic),
             AppError::Unauthorized => ("unauthorized", S::UNAUTHORIZED, "error-unauthorized", generic),
+            AppError::Forbidden(_) => ("forbidden", S::FORBIDDEN, "error-forbidden", generic),
             AppError::InvalidCredentials => {
                 ("invalid_credentials", S::UNAUTHORIZED, "error-invalid-credentials", generic)
             }
@@ -117,6 +121,7 @@ impl AppError {
     pub fn message_in(&self, locale: &str) -> String {
         match self {
             AppError::InvalidRequest(detail) | AppError::WeakPassword(detail) if locale == "en" => detail.clone(),
+            AppError::Forbidden(_) if locale == "en" => self.to_string(),
             AppError::PayloadTooLarge if locale == "en" => self.to_string(),
             _ => say(locale, self.spec().message_id, &self.args(locale)),
         }

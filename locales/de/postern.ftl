@@ -284,6 +284,7 @@ error-too-many-attempts = Zu viele falsche Codes. Zu Ihrer Sicherheit wurde dies
 error-rate-limited = Zu viele Anfragen. Versuchen Sie es in { $wait } erneut.
 error-wrong-browser = Diese Anmeldung wurde in einem anderen Browser gestartet. Fahren Sie dort fort oder melden Sie sich hier erneut an.
 error-unauthorized = Sie sind nicht angemeldet.
+error-forbidden = Dieser API-Schlüssel darf das nicht.
 error-not-found = Hier gibt es nichts.
 error-unavailable = Der Dienst ist vorübergehend nicht verfügbar. Versuchen Sie es gleich noch einmal.
 error-internal = Bei uns ist etwas schiefgelaufen. Versuchen Sie es gleich noch einmal.

@@ -286,6 +286,7 @@ error-too-many-attempts = Too many wrong codes. For your safety this sign-in was
 error-rate-limited = Too many requests. Try again in { $wait }.
 error-wrong-browser = This sign-in was started in another browser. Continue there, or sign in again here.
 error-unauthorized = You are not signed in.
+error-forbidden = This API key may not do that.
 error-not-found = There is nothing here.
 error-unavailable = The service is temporarily unavailable. Try again in a moment.
 error-internal = Something went wrong on our side. Try again in a moment.

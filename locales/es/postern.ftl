@@ -284,6 +284,7 @@ error-too-many-attempts = Demasiados códigos incorrectos. Por tu seguridad, se 
 error-rate-limited = Demasiadas solicitudes. Vuelve a intentarlo dentro de { $wait }.
 error-wrong-browser = Este inicio de sesión se empezó en otro navegador. Continúa allí o vuelve a iniciar sesión aquí.
 error-unauthorized = No has iniciado sesión.
+error-forbidden = Esta clave de API no puede hacer eso.
 error-not-found = Aquí no hay nada.
 error-unavailable = El servicio no está disponible temporalmente. Vuelve a intentarlo en un momento.
 error-internal = Algo ha salido mal por nuestra parte. Vuelve a intentarlo en un momento.

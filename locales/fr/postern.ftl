@@ -284,6 +284,7 @@ error-too-many-attempts = Trop de codes erronés. Pour votre sécurité, cette c
 error-rate-limited = Trop de demandes. Réessayez dans { $wait }.
 error-wrong-browser = Cette connexion a été lancée dans un autre navigateur. Continuez là-bas, ou reconnectez-vous ici.
 error-unauthorized = Vous n’êtes pas connecté.
+error-forbidden = Cette clé d’API n’a pas ce droit.
 error-not-found = Il n’y a rien ici.
 error-unavailable = Le service est temporairement indisponible. Réessayez dans un instant.
 error-internal = Un problème est survenu de notre côté. Réessayez dans un instant.

@@ -284,6 +284,7 @@ error-too-many-attempts = Te veel verkeerde codes. Voor je veiligheid is deze in
 error-rate-limited = Te veel verzoeken. Probeer het over { $wait } opnieuw.
 error-wrong-browser = Deze inlogpoging is in een andere browser begonnen. Ga daar verder, of log hier opnieuw in.
 error-unauthorized = Je bent niet ingelogd.
+error-forbidden = Deze API-sleutel mag dat niet.
 error-not-found = Hier is niets.
 error-unavailable = De dienst is tijdelijk niet beschikbaar. Probeer het zo opnieuw.
 error-internal = Er ging bij ons iets mis. Probeer het zo opnieuw.

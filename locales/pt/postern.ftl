@@ -284,6 +284,7 @@ error-too-many-attempts = Códigos errados demais. Para sua segurança, este ace
 error-rate-limited = Pedidos demais. Tente novamente em { $wait }.
 error-wrong-browser = Este acesso foi iniciado em outro navegador. Continue por lá, ou entre novamente aqui.
 error-unauthorized = Você não está conectado.
+error-forbidden = Esta chave de API não pode fazer isso.
 error-not-found = Não há nada aqui.
 error-unavailable = O serviço está temporariamente indisponível. Tente novamente em instantes.
 error-internal = Algo deu errado do nosso lado. Tente novamente em instantes.

@@ -6,6 +6,7 @@ mod identifier;
 pub mod password;
 mod phone;
 mod redirect;
+pub mod scope;
 pub mod user_agent;
 
 pub use code::{CODE_DIGITS, OtpCode};

@@ -3,6 +3,7 @@
 //! work).
 
 pub mod account;
+pub mod api_keys;
 pub mod issue;
 pub mod password_login;
 pub mod password_reset;
@@ -14,6 +15,7 @@ pub mod resend_passwordless;
 pub mod sessions;
 pub mod signup;
 pub mod start_passwordless;
+pub mod users;
 pub mod verify_code;
 
 use std::net::IpAddr;

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 
 use crate::domain::{EmailAddress, Identifier, PhoneNumber};
 use crate::error::{AppError, AppResult};
+use crate::flows::api_keys::AdminKey;
 use crate::flows::sessions::current_session;
 use crate::flows::{Client, PriorSession};
 use crate::http::cookies;
@@ -163,6 +164,22 @@ pub fn optional_json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> A
         return Err(AppError::invalid("send the body as JSON with Content-Type: application/json"));
     }
     serde_json::from_slice(body).map(Some).map_err(|e| AppError::invalid(format!("the request body is not valid: {e}")))
+}
+
+/// The API key of a server-to-server request (`Authorization: Bearer pst_…`); 401
+/// without a live one. Routes check its scope with `AdminKey::require`.
+impl FromRequestParts<AppState> for AdminKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(AppError::Unauthorized)?;
+        crate::flows::api_keys::authenticate(state.store.as_ref(), bearer.trim(), state.now()).await
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
-//! The HTTP surface, by audience: `api/` (the JSON API of browsers and apps), `pages/`
+//! The HTTP surface, by audience: `api/` (the JSON API of browsers and apps), `admin/`
+//! (the server-to-server API, by API key), `pages/`
 //! (the hosted pages), `ops` and `dev_inbox` (operators and developers). Who is asking is
 //! told by the extractors in `extract.rs`; every router is merged here, under the layers
 //! every request passes through.
 
+pub mod admin;
 pub mod api;
 pub mod cookies;
 pub mod csrf;
@@ -30,7 +32,7 @@ use crate::state::AppState;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
-    let mut app = Router::new().merge(api::router()).merge(pages::router()).merge(ops::router());
+    let mut app = Router::new().merge(api::router()).merge(admin::router()).merge(pages::router()).merge(ops::router());
     if state.settings.dev_inbox_enabled() {
         app = app.merge(dev_inbox::router());
     }

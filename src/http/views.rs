@@ -99,6 +99,7 @@ pub struct AccountView {
     pub preferred_channel: Option<&'static str>,
     pub locale: Option<String>,
     pub has_password: bool,
+    pub disabled: bool,
     pub created_at: String,
 }
 
@@ -114,6 +115,7 @@ impl From<Account> for AccountView {
             preferred_channel: a.preferred_channel.map(|c| c.as_str()),
             locale: a.locale,
             has_password: a.has_password,
+            disabled: a.disabled,
             created_at: rfc3339(a.created_at),
         }
     }

@@ -52,6 +52,32 @@ pub trait AccountStore: Send + Sync {
 
     /// Deletes the account with its sessions and requests. `false`: no such account.
     async fn delete_account(&self, user_id: &str) -> Result<bool, StoreError>;
+
+    /// Accounts newest first, after the cursor `before` (an account id), at most `limit`;
+    /// `search` is a prefix of the email, phone or name (case-insensitive for the name).
+    async fn list_accounts(
+        &self,
+        search: Option<&str>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Account>, StoreError>;
+
+    /// Disables (every session ends, every outstanding secret dies; every sign-in method
+    /// refuses it from now on) or enables an account. `None`: no such account.
+    async fn set_disabled(&self, user_id: &str, disabled: bool, now: i64) -> Result<Option<Account>, StoreError>;
+}
+
+/// A `LIKE` pattern for "starts with `prefix`": `%`, `_` and `\` are escaped.
+pub fn like_prefix(prefix: &str) -> String {
+    let mut pattern = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// An account as its owner and the flows see it (its JSON shape is `http::views::

@@ -3,7 +3,8 @@
 //!
 //! Each area's trait sits next to its rows: `signin.rs` (`SignInStore`: auth requests of
 //! every purpose, their rate limits and the one redemption path), `accounts.rs`
-//! (`AccountStore`: profiles, passwords, password login and its failures),
+//! (`AccountStore`: profiles, passwords, password login and its failures), `api_keys.rs`
+//! (`ApiKeyStore`: the keys of the server-to-server API),
 //! `sessions.rs` (`SessionStore`: sessions and the users behind them), `outbox.rs` (`OutboxStore`: the message queue), `ops.rs` (`OpsStore`: health,
 //! server key, cleanup). `Store` is all of them; callers hold `Arc<dyn Store>`. Each
 //! backend implements the areas in files of the same names (`sqlite/`, `postgres/`), and
@@ -13,6 +14,7 @@
 //! sign-in (a request without its message, a consumed code without its session).
 
 mod accounts;
+mod api_keys;
 mod ops;
 mod outbox;
 pub mod postgres;
@@ -22,6 +24,7 @@ mod signin;
 pub mod sqlite;
 
 pub use accounts::*;
+pub use api_keys::*;
 pub use ops::*;
 pub use outbox::*;
 pub use sessions::*;
@@ -40,6 +43,12 @@ pub enum StoreError {
 }
 
 /// Everything the server stores: every area's trait, implemented by each backend.
-pub trait Store: SignInStore + SessionStore + AccountStore + OutboxStore + OpsStore + Send + Sync + 'static {}
+pub trait Store:
+    SignInStore + SessionStore + AccountStore + ApiKeyStore + OutboxStore + OpsStore + Send + Sync + 'static
+{
+}
 
-impl<T: SignInStore + SessionStore + AccountStore + OutboxStore + OpsStore + Send + Sync + 'static> Store for T {}
+impl<T: SignInStore + SessionStore + AccountStore + ApiKeyStore + OutboxStore + OpsStore + Send + Sync + 'static> Store
+    for T
+{
+}

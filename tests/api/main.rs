@@ -9,6 +9,7 @@ mod common;
 
 mod account_pages;
 mod accounts;
+mod admin;
 mod cli;
 mod delivery;
 mod dev_provider;

@@ -243,3 +243,32 @@ async fn concurrent_sign_ups_for_one_new_address_make_one_account() {
     assert_eq!(rows(&f, "SELECT count(*) FROM auth_requests WHERE state = 'pending'").await, 1, "one live sign-up");
 }
 }
+
+backend_test! {
+async fn accounts_are_listed_newest_first_by_prefix_and_disabling_ends_sessions_and_secrets() {
+    let f = store().await;
+    let mut ids = Vec::new();
+    for (i, address) in ["ann@example.com", "bob@example.com", "bo_b@example.com"].iter().enumerate() {
+        let req = start_for(&f, Purpose::SignIn, address, None, None, NOW + i as i64).await;
+        let CodeOutcome::Redeemed(Redeemed::SignedIn(s)) = f.store.redeem_code(redeem(&req, req.code, NOW + 10)).await.unwrap() else {
+            panic!("sign-in")
+        };
+        ids.push((s.user.id.clone(), s.session.id.clone()));
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let all = f.store.list_accounts(None, None, 10).await.unwrap();
+    assert_eq!(all.iter().map(|a| a.email.clone().unwrap()).collect::<Vec<_>>(), ["bo_b@example.com", "bob@example.com", "ann@example.com"]);
+    let page = f.store.list_accounts(None, Some(&all[0].id), 1).await.unwrap();
+    assert_eq!(page[0].email.as_deref(), Some("bob@example.com"));
+    assert_eq!(f.store.list_accounts(Some("bo_"), None, 10).await.unwrap().len(), 1, "_ is not a wildcard");
+    assert_eq!(f.store.list_accounts(Some("bo"), None, 10).await.unwrap().len(), 2);
+    let (user, session) = &ids[0];
+    let pending = start_for(&f, Purpose::SignIn, "ann@example.com", None, None, NOW + 20).await;
+    let disabled = f.store.set_disabled(user, true, NOW + 21).await.unwrap().unwrap();
+    assert!(disabled.disabled);
+    assert!(f.store.session(session, NOW + 22).await.unwrap().is_none());
+    assert!(!matches!(f.store.redeem_code(redeem(&pending, pending.code, NOW + 22)).await.unwrap(), CodeOutcome::Redeemed(_)));
+    assert!(!f.store.set_disabled(user, false, NOW + 23).await.unwrap().unwrap().disabled);
+    assert!(f.store.set_disabled("no-such-id", true, NOW).await.unwrap().is_none());
+}
+}

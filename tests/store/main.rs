@@ -9,6 +9,7 @@
 mod common;
 
 mod accounts;
+mod api_keys;
 mod ops;
 mod outbox;
 mod rate_limits;

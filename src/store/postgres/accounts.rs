@@ -10,11 +10,11 @@ use super::sessions::{insert_session, revoke_all};
 use super::signin::hit_rate_limit;
 use super::{PgStore, Tx};
 use crate::domain::{Channel, Identifier};
-use crate::store::rules;
 use crate::store::{
     Account, AccountStore, Failure, LoginCandidate, Notice, OutboxMessage, PasswordChange, PasswordSignIn,
     ProfileChange, RateLimit, SignUpDetails, SignedIn, StoreError,
 };
+use crate::store::{like_prefix, rules};
 
 macro_rules! account_columns {
     () => {
@@ -380,5 +380,46 @@ impl AccountStore for PgStore {
         let deleted = sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(deleted.rows_affected() == 1)
+    }
+
+    async fn list_accounts(
+        &self,
+        search: Option<&str>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Account>, StoreError> {
+        // Ids sort like their bytes (time first): "C" collation compares them so.
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM users
+             WHERE ($1::text IS NULL OR email LIKE $1 OR phone LIKE $1 OR name ILIKE $1)
+               AND ($2::text IS NULL OR id COLLATE \"C\" < $2)
+             ORDER BY id COLLATE \"C\" DESC LIMIT $3"
+        ))
+        .bind(search.map(like_prefix))
+        .bind(before)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(account_from_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn set_disabled(&self, user_id: &str, disabled: bool, now: i64) -> Result<Option<Account>, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(account) = account_by_id(&mut *tx, user_id).await? else { return Ok(None) };
+        sqlx::query("UPDATE users SET disabled_at = $2, updated_at = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(disabled.then_some(now))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            revoke_all(&mut *tx, user_id, None, now).await?;
+            kill_secrets(&mut tx, &account).await?;
+        }
+        let account = account_by_id(&mut *tx, user_id).await?;
+        tx.commit().await?;
+        Ok(account)
     }
 }

@@ -4,6 +4,7 @@
 //! methods are in the file of its name.
 
 mod accounts;
+mod api_keys;
 mod migrate;
 mod ops;
 mod outbox;

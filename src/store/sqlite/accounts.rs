@@ -9,11 +9,11 @@ use super::outbox::insert_message;
 use super::sessions::{insert_session, revoke_all};
 use super::signin::hit_rate_limit;
 use crate::domain::{Channel, Identifier};
-use crate::store::rules;
 use crate::store::{
     Account, AccountStore, Failure, LoginCandidate, Notice, OutboxMessage, PasswordChange, PasswordSignIn,
     ProfileChange, RateLimit, SignUpDetails, SignedIn, StoreError,
 };
+use crate::store::{like_prefix, rules};
 
 const ACCOUNT_COLUMNS: &str = "id, email, phone, email_verified_at, phone_verified_at, name, preferred_channel, \
      locale, password_hash, disabled_at, created_at";
@@ -327,6 +327,45 @@ impl AccountStore for SqliteStore {
                 }
                 // Sessions and requests go with the row (ON DELETE CASCADE).
                 Ok(c.prepare_cached("DELETE FROM users WHERE id = ?1")?.execute([&id])? == 1)
+            })
+            .await
+    }
+
+    async fn list_accounts(
+        &self,
+        search: Option<&str>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Account>, StoreError> {
+        let pattern = search.map(like_prefix);
+        let before = before.map(str::to_owned);
+        self.db
+            .read(move |c| {
+                c.prepare_cached(&format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM users
+                     WHERE (?1 IS NULL OR email LIKE ?1 ESCAPE '\\' OR phone LIKE ?1 ESCAPE '\\'
+                            OR name LIKE ?1 ESCAPE '\\')
+                       AND (?2 IS NULL OR id < ?2)
+                     ORDER BY id DESC LIMIT ?3"
+                ))?
+                .query_map(params![pattern, before, limit as i64], account_from_row)?
+                .collect()
+            })
+            .await
+    }
+
+    async fn set_disabled(&self, user_id: &str, disabled: bool, now: i64) -> Result<Option<Account>, StoreError> {
+        let id = user_id.to_owned();
+        self.db
+            .write(move |c| {
+                let Some(account) = account_by_id(c, &id)? else { return Ok(None) };
+                c.prepare_cached("UPDATE users SET disabled_at = ?2, updated_at = ?3 WHERE id = ?1")?
+                    .execute(params![id, disabled.then_some(now), now])?;
+                if disabled {
+                    revoke_all(c, &id, None, now)?;
+                    kill_secrets(c, &account)?;
+                }
+                Ok(account_by_id(c, &id)?)
             })
             .await
     }

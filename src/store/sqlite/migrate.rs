@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_code_failures.sql")),
     (4, include_str!("migrations/0004_live_requests.sql")),
     (5, include_str!("migrations/0005_accounts.sql")),
+    (6, include_str!("migrations/0006_api_keys.sql")),
 ];
 
 /// Applies what is missing; returns the versions applied now.

@@ -4,6 +4,7 @@
 //! transaction.
 
 mod accounts;
+mod api_keys;
 mod migrate;
 mod ops;
 mod outbox;

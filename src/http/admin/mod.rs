@@ -1,0 +1,12 @@
+//! The server-to-server API (`/admin/v1/…`): every request carries an API key
+//! (`Authorization: Bearer`, the `AdminKey` extractor) and each route checks its scope.
+
+mod users;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(users::router())
+}

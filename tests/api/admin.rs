@@ -1,0 +1,175 @@
+//! The server-to-server API (issue 12, first part): API keys made by the real CLI, their
+//! scopes and revocation, and `/admin/v1/users`; `postern users` on the same database.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, new_browser, spawn_app_with};
+
+const BIN: &str = env!("CARGO_BIN_EXE_postern");
+
+/// Runs `postern <args>` on the app's database; (exit ok, stdout, stderr).
+async fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let out = tokio::process::Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("POSTERN_DATABASE_URL", &app.database_url)
+        .env("POSTERN_LOG__LEVEL", "error")
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn new_key(app: &TestApp, name: &str, scopes: Option<&str>) -> String {
+    let mut args = vec!["api-keys", "create", "--name", name];
+    if let Some(scopes) = scopes {
+        args.extend(["--scopes", scopes]);
+    }
+    let (ok, out, err) = cli(app, &args).await;
+    assert!(ok, "{err}");
+    let key = out.trim().to_owned();
+    assert!(key.starts_with("pst_"), "{key}");
+    key
+}
+
+async fn admin_get(app: &TestApp, key: Option<&str>, path: &str) -> (u16, Value) {
+    let mut req = reqwest::Client::new().get(app.url(path));
+    if let Some(key) = key {
+        req = req.bearer_auth(key);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn admin_send(app: &TestApp, key: &str, method: reqwest::Method, path: &str) -> u16 {
+    reqwest::Client::new().request(method, app.url(path)).bearer_auth(key).send().await.unwrap().status().as_u16()
+}
+
+async fn app() -> TestApp {
+    spawn_app_with(|s| s.rate_limits.enabled = false).await
+}
+
+backend_test! {
+async fn admin_requests_need_a_live_key_with_the_routes_scope() {
+    let app = app().await;
+    let key = new_key(&app, "backend", None).await;
+    let reader = new_key(&app, "reader", Some("users:read")).await;
+    assert_eq!(admin_get(&app, None, "/admin/v1/users").await.0, 401);
+    assert_eq!(admin_get(&app, Some("pst_000000000000_wrong"), "/admin/v1/users").await.0, 401);
+    let forged = format!("{}x", &key[..key.len() - 1]);
+    let (status, body) = admin_get(&app, Some(&forged), "/admin/v1/users").await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("unauthorized")));
+    assert_eq!(admin_get(&app, Some(&key), "/admin/v1/users").await.0, 200);
+    assert_eq!(admin_get(&app, Some(&reader), "/admin/v1/users").await.0, 200);
+    let id = app.sign_in(&new_browser(), "ada@example.com").await["user"]["id"].as_str().unwrap().to_owned();
+    let r = reqwest::Client::new().post(app.url(&format!("/admin/v1/users/{id}/disable"))).bearer_auth(&reader).send().await.unwrap();
+    assert_eq!(r.status(), 403, "users:read cannot disable");
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "forbidden");
+    // Listed without secrets, last use recorded; revoked at once.
+    let (ok, listed, _) = cli(&app, &["api-keys", "list"]).await;
+    assert!(ok);
+    assert!(listed.contains("backend") && listed.contains("reader"), "{listed}");
+    assert!(!listed.contains(&key[17..]), "the secret is never shown again");
+    let (ok, _, _) = cli(&app, &["api-keys", "revoke", "backend"]).await;
+    assert!(ok);
+    assert_eq!(admin_get(&app, Some(&key), "/admin/v1/users").await.0, 401, "revoked at once");
+    let (ok, _, err) = cli(&app, &["api-keys", "revoke", "backend"]).await;
+    assert!(!ok && err.contains("no live key"), "{err}");
+    // The name is free again once revoked; a live name is not.
+    new_key(&app, "backend", None).await;
+    let (ok, _, err) = cli(&app, &["api-keys", "create", "--name", "backend"]).await;
+    assert!(!ok && err.contains("already named"), "{err}");
+    let (ok, _, err) = cli(&app, &["api-keys", "create", "--name", "x", "--scopes", "users:admin"]).await;
+    assert!(!ok && err.contains("unknown scope"), "{err}");
+}}
+
+backend_test! {
+async fn users_are_listed_searched_and_paged_newest_first() {
+    let app = app().await;
+    let key = new_key(&app, "ops", None).await;
+    for i in 0..5 {
+        app.sign_in(&new_browser(), &format!("user{i}@example.com")).await;
+    }
+    app.sign_in(&new_browser(), "grace@example.com").await;
+    let (status, page) = admin_get(&app, Some(&key), "/admin/v1/users?limit=4").await;
+    assert_eq!(status, 200);
+    let emails: Vec<&str> = page["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
+    assert_eq!(emails, ["grace@example.com", "user4@example.com", "user3@example.com", "user2@example.com"]);
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    let (_, next) = admin_get(&app, Some(&key), &format!("/admin/v1/users?limit=4&cursor={cursor}")).await;
+    let emails: Vec<&str> = next["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
+    assert_eq!(emails, ["user1@example.com", "user0@example.com"]);
+    assert_eq!(next["next_cursor"], Value::Null);
+    let (_, found) = admin_get(&app, Some(&key), "/admin/v1/users?query=GRA").await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    let (_, none) = admin_get(&app, Some(&key), "/admin/v1/users?query=%25").await;
+    assert_eq!(none["items"].as_array().unwrap().len(), 0, "a % is a character, not a wildcard");
+    assert_eq!(admin_get(&app, Some(&key), "/admin/v1/users?limit=0").await.0, 400);
+    assert_eq!(admin_get(&app, Some(&key), "/admin/v1/users?cursor=%27").await.0, 400);
+}}
+
+backend_test! {
+async fn a_disabled_user_is_refused_by_code_link_password_and_sessions_until_enabled() {
+    let app = app().await;
+    let key = new_key(&app, "ops", None).await;
+    let device = new_browser();
+    let signup = json!({ "email": "ada@example.com", "password": "plum tulip orbit 8841" });
+    let (status, started) = {
+        let r = app.post_json(&device, "/v1/signup", &signup).await;
+        (r.status(), r.json::<Value>().await.unwrap())
+    };
+    assert_eq!(status, 200);
+    let code = app.latest_message("ada@example.com").await.code();
+    let me: Value = app.verify(&device, started["auth_request_id"].as_str().unwrap(), &code).await.json().await.unwrap();
+    let id = me["user"]["id"].as_str().unwrap().to_owned();
+    let (pending, pending_message) = app.start_and_read(&new_browser(), "ada@example.com").await;
+    assert_eq!(admin_send(&app, &key, reqwest::Method::POST, &format!("/admin/v1/users/{id}/disable")).await, 200);
+    assert_eq!(app.session(&device).await.status(), 401, "every session ended");
+    assert_ne!(app.verify(&new_browser(), &pending, &pending_message.code()).await.status(), 200, "outstanding codes died");
+    // A new sign-in sends nothing that works (the request holds no usable secret).
+    let r = app.start(&new_browser(), "ada@example.com").await;
+    assert_eq!(r.status(), 200, "the same answer as for anyone");
+    let login = json!({ "email": "ada@example.com", "password": "plum tulip orbit 8841" });
+    assert_eq!(app.post_json(&new_browser(), "/v1/login", &login).await.status(), 401);
+    let (_, shown) = admin_get(&app, Some(&key), &format!("/admin/v1/users/{id}")).await;
+    assert_eq!(shown["disabled"], true);
+    assert_eq!(admin_send(&app, &key, reqwest::Method::POST, &format!("/admin/v1/users/{id}/enable")).await, 200);
+    assert_eq!(app.post_json(&new_browser(), "/v1/login", &login).await.status(), 200);
+}}
+
+backend_test! {
+async fn sessions_are_listed_and_revoked_and_users_deleted_by_the_api_and_the_cli() {
+    let app = app().await;
+    let key = new_key(&app, "ops", None).await;
+    let (a, b) = (new_browser(), new_browser());
+    let id = app.sign_in(&a, "ada@example.com").await["user"]["id"].as_str().unwrap().to_owned();
+    let second = app.sign_in(&b, "ada@example.com").await["session"]["id"].as_str().unwrap().to_owned();
+    let (_, list) = admin_get(&app, Some(&key), &format!("/admin/v1/users/{id}/sessions")).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert_eq!(admin_send(&app, &key, reqwest::Method::DELETE, &format!("/admin/v1/users/{id}/sessions/{second}")).await, 204);
+    assert_eq!(app.session(&b).await.status(), 401);
+    assert_eq!(app.session(&a).await.status(), 200);
+    assert_eq!(admin_send(&app, &key, reqwest::Method::DELETE, &format!("/admin/v1/users/{id}/sessions")).await, 204);
+    assert_eq!(app.session(&a).await.status(), 401);
+    // The CLI sees and changes the same accounts.
+    let (ok, shown, _) = cli(&app, &["users", "show", "ada@example.com"]).await;
+    assert!(ok && shown.contains(&id), "{shown}");
+    let (ok, listed, _) = cli(&app, &["users", "list", "--query", "ada"]).await;
+    assert!(ok && listed.contains("ada@example.com"), "{listed}");
+    let (ok, disabled, err) = cli(&app, &["users", "disable", "--", &id]).await;
+    assert!(ok && disabled.contains("disabled=true"), "{disabled} {err}");
+    let (ok, _, _) = cli(&app, &["users", "enable", "ada@example.com"]).await;
+    assert!(ok);
+    let (ok, _, _) = cli(&app, &["users", "delete", "--", &id]).await;
+    assert!(ok);
+    assert_eq!(admin_get(&app, Some(&key), &format!("/admin/v1/users/{id}")).await.0, 404);
+    assert_eq!(admin_send(&app, &key, reqwest::Method::DELETE, &format!("/admin/v1/users/{id}")).await, 404);
+    let (ok, _, err) = cli(&app, &["users", "show", "nobody@example.com"]).await;
+    assert!(!ok && err.contains("no such account"), "{err}");
+}}
