@@ -54,3 +54,9 @@ pub fn rfc3339(unix_ms: i64) -> String {
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default()
 }
+
+/// Unix milliseconds of an RFC 3339 time (`2026-12-01T00:00:00Z`), `None` if it is not one.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+}

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod api_keys;
 pub mod issue;
+pub mod messages;
 pub mod password_login;
 pub mod password_reset;
 pub mod passwords;

@@ -18,7 +18,43 @@ pub trait OutboxStore: Send + Sync {
 
     /// Messages delivered by the dev provider, newest first.
     async fn dev_inbox(&self, recipient: Option<String>, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
+
+    /// Delivery status of messages, newest first, for operators: never the payload.
+    async fn list_messages(&self, filter: MessageFilter, limit: usize) -> Result<Vec<MessageStatus>, StoreError>;
 }
+
+/// Which messages `list_messages` returns; every field narrows.
+#[derive(Debug, Default, Clone)]
+pub struct MessageFilter {
+    pub recipient: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    /// Created at or after (unix ms).
+    pub since: Option<i64>,
+    /// The cursor: messages older than this id.
+    pub before: Option<i64>,
+}
+
+/// A message's delivery, as operators see it: no link, no code.
+#[derive(Debug, Clone)]
+pub struct MessageStatus {
+    pub seq: i64,
+    pub channel: String,
+    pub recipient: String,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i64,
+    pub provider: Option<String>,
+    pub provider_message_id: Option<String>,
+    /// Already scrubbed of secrets and credentials when it was recorded.
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+/// The columns of `MessageStatus`, in its order.
+pub const MESSAGE_STATUS_COLUMNS: &str = "seq, channel, recipient, kind, status, attempts, provider, \
+     provider_message_id, last_error, created_at, sent_at";
 
 /// A message to queue in the outbox with its secret. The payload holds what the templates
 /// need, including the link and code: it is the message, until it is delivered.

@@ -173,3 +173,31 @@ async fn sessions_are_listed_and_revoked_and_users_deleted_by_the_api_and_the_cl
     let (ok, _, err) = cli(&app, &["users", "show", "nobody@example.com"]).await;
     assert!(!ok && err.contains("no such account"), "{err}");
 }}
+
+backend_test! {
+async fn messages_show_their_delivery_but_never_a_secret() {
+    let app = app().await;
+    let key = new_key(&app, "ops", Some("messages:read")).await;
+    let users_only = new_key(&app, "users", Some("users:read")).await;
+    let (_, message) = app.start_and_read(&new_browser(), "Ada@Example.com").await;
+    app.start_and_read(&new_browser(), "grace@example.com").await;
+    assert_eq!(admin_get(&app, Some(&users_only), "/admin/v1/messages").await.0, 403);
+    let (status, page) = admin_get(&app, Some(&key), "/admin/v1/messages?to=ADA@example.com").await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    let m = &items[0];
+    assert_eq!((m["to"].as_str(), m["kind"].as_str(), m["status"].as_str(), m["provider"].as_str()), (Some("ada@example.com"), Some("sign_in"), Some("sent"), Some("dev")));
+    let body = page.to_string();
+    assert!(!body.contains(&message.code()) && !body.contains(&message.token()), "no code, no link: {body}");
+    let (_, all) = admin_get(&app, Some(&key), "/admin/v1/messages?kind=sign_in&status=sent&limit=1").await;
+    assert_eq!(all["items"][0]["to"], "grace@example.com", "newest first");
+    let cursor = all["next_cursor"].as_str().unwrap();
+    let (_, next) = admin_get(&app, Some(&key), &format!("/admin/v1/messages?kind=sign_in&limit=1&cursor={cursor}")).await;
+    assert_eq!(next["items"][0]["to"], "ada@example.com");
+    assert_eq!(admin_get(&app, Some(&key), "/admin/v1/messages?since=2999-01-01T00:00:00Z").await.1["items"].as_array().unwrap().len(), 0);
+    for bad in ["kind=nope", "status=lost", "since=yesterday", "cursor=abc", "to=not%20an%20address"] {
+        let (status, body) = admin_get(&app, Some(&key), &format!("/admin/v1/messages?{bad}")).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")), "{bad}");
+    }
+}}

@@ -1,6 +1,7 @@
 //! The server-to-server API (`/admin/v1/…`): every request carries an API key
 //! (`Authorization: Bearer`, the `AdminKey` extractor) and each route checks its scope.
 
+mod messages;
 mod users;
 
 use axum::Router;
@@ -8,5 +9,5 @@ use axum::Router;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(users::router())
+    Router::new().merge(users::router()).merge(messages::router())
 }

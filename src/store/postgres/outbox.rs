@@ -7,7 +7,10 @@ use sqlx::postgres::PgRow;
 
 use super::{PgQuery, PgStore, Tx};
 use crate::domain::Channel;
-use crate::store::{DeliveryResult, DeliveryStatus, NewMessage, OutboxMessage, OutboxStore, StoreError};
+use crate::store::{
+    DeliveryResult, DeliveryStatus, MESSAGE_STATUS_COLUMNS, MessageFilter, MessageStatus, NewMessage, OutboxMessage,
+    OutboxStore, StoreError,
+};
 
 /// The columns `outbox_from_row` reads, also returned by the start statement in `signin.rs`
 /// (a macro, so that `concat!` can build the statements at compile time).
@@ -210,5 +213,44 @@ impl OutboxStore for PgStore {
         };
         let rows = query.fetch_all(&self.pool).await?;
         Ok(rows.iter().map(outbox_from_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn list_messages(&self, filter: MessageFilter, limit: usize) -> Result<Vec<MessageStatus>, StoreError> {
+        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!(
+            "SELECT {MESSAGE_STATUS_COLUMNS} FROM outbox WHERE TRUE"
+        ));
+        if let Some(v) = filter.recipient {
+            q.push(" AND recipient = ").push_bind(v);
+        }
+        if let Some(v) = filter.kind {
+            q.push(" AND kind = ").push_bind(v);
+        }
+        if let Some(v) = filter.status {
+            q.push(" AND status = ").push_bind(v);
+        }
+        if let Some(v) = filter.since {
+            q.push(" AND created_at >= ").push_bind(v);
+        }
+        if let Some(v) = filter.before {
+            q.push(" AND seq < ").push_bind(v);
+        }
+        q.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        let status = |r: &PgRow| -> Result<MessageStatus, sqlx::Error> {
+            Ok(MessageStatus {
+                seq: r.try_get(0)?,
+                channel: r.try_get(1)?,
+                recipient: r.try_get(2)?,
+                kind: r.try_get(3)?,
+                status: r.try_get(4)?,
+                attempts: i64::from(r.try_get::<i32, _>(5)?),
+                provider: r.try_get(6)?,
+                provider_message_id: r.try_get(7)?,
+                last_error: r.try_get(8)?,
+                created_at: r.try_get(9)?,
+                sent_at: r.try_get(10)?,
+            })
+        };
+        Ok(rows.iter().map(status).collect::<Result<_, _>>()?)
     }
 }

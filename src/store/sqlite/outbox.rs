@@ -6,7 +6,10 @@ use rusqlite::{Connection, Row, params};
 
 use super::SqliteStore;
 use crate::domain::Channel;
-use crate::store::{DeliveryResult, DeliveryStatus, NewMessage, OutboxMessage, OutboxStore, StoreError};
+use crate::store::{
+    DeliveryResult, DeliveryStatus, MESSAGE_STATUS_COLUMNS, MessageFilter, MessageStatus, NewMessage, OutboxMessage,
+    OutboxStore, StoreError,
+};
 
 const OUTBOX_COLUMNS: &str = "seq, channel, recipient, kind, payload, attempts, created_at, expires_at, locale";
 
@@ -175,6 +178,55 @@ impl OutboxStore for SqliteStore {
                         .query_map(params![limit], outbox_from_row)?
                         .collect(),
                 }
+            })
+            .await
+    }
+
+    async fn list_messages(&self, filter: MessageFilter, limit: usize) -> Result<Vec<MessageStatus>, StoreError> {
+        self.db
+            .read(move |c| {
+                // Only the filters given become clauses: an `(? IS NULL OR …)` would keep
+                // SQLite from the recipient index.
+                let mut sql = format!("SELECT {MESSAGE_STATUS_COLUMNS} FROM outbox WHERE 1 = 1");
+                let mut args: Vec<rusqlite::types::Value> = Vec::new();
+                let mut clause = |column: &str, op: &str, value: rusqlite::types::Value| {
+                    args.push(value);
+                    sql.push_str(&format!(" AND {column} {op} ?{}", args.len()));
+                };
+                if let Some(v) = filter.recipient {
+                    clause("recipient", "=", v.into());
+                }
+                if let Some(v) = filter.kind {
+                    clause("kind", "=", v.into());
+                }
+                if let Some(v) = filter.status {
+                    clause("status", "=", v.into());
+                }
+                if let Some(v) = filter.since {
+                    clause("created_at", ">=", v.into());
+                }
+                if let Some(v) = filter.before {
+                    clause("seq", "<", v.into());
+                }
+                args.push((limit as i64).into());
+                sql.push_str(&format!(" ORDER BY seq DESC LIMIT ?{}", args.len()));
+                c.prepare(&sql)?
+                    .query_map(rusqlite::params_from_iter(args), |r| {
+                        Ok(MessageStatus {
+                            seq: r.get(0)?,
+                            channel: r.get(1)?,
+                            recipient: r.get(2)?,
+                            kind: r.get(3)?,
+                            status: r.get(4)?,
+                            attempts: r.get(5)?,
+                            provider: r.get(6)?,
+                            provider_message_id: r.get(7)?,
+                            last_error: r.get(8)?,
+                            created_at: r.get(9)?,
+                            sent_at: r.get(10)?,
+                        })
+                    })?
+                    .collect()
             })
             .await
     }

@@ -1,0 +1,68 @@
+//! Delivery status of messages for operators (`GET /admin/v1/messages`): what went out,
+//! to whom, how it went — never a link or a code (the payload is not even read).
+
+use crate::clock::parse_rfc3339;
+use crate::domain::Identifier;
+use crate::error::{AppError, AppResult};
+use crate::flows::users::{DEFAULT_PAGE, MAX_PAGE};
+use crate::messages::KINDS;
+use crate::store::{MessageFilter, MessageStatus, Store};
+
+const STATUSES: &[&str] = &["queued", "sending", "sent", "failed", "suppressed"];
+
+pub struct Query<'a> {
+    pub to: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub since: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+    pub limit: Option<usize>,
+}
+
+pub struct Page {
+    pub items: Vec<MessageStatus>,
+    pub next_cursor: Option<String>,
+}
+
+pub async fn list(store: &dyn Store, q: Query<'_>) -> AppResult<Page> {
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(AppError::invalid(format!("limit must be between 1 and {MAX_PAGE}")));
+    }
+    // The stored recipient is canonical: find it the way it was stored.
+    let recipient =
+        q.to.map(|to| Identifier::parse_any(to).map(|i| i.as_str().to_owned()).map_err(AppError::invalid))
+            .transpose()?;
+    if let Some(kind) = q.kind.filter(|k| !KINDS.contains(k)) {
+        return Err(AppError::invalid(format!("unknown kind {kind:?}; kinds: {}", KINDS.join(", "))));
+    }
+    if let Some(status) = q.status.filter(|s| !STATUSES.contains(s)) {
+        return Err(AppError::invalid(format!("unknown status {status:?}; statuses: {}", STATUSES.join(", "))));
+    }
+    let since = q
+        .since
+        .map(|s| {
+            parse_rfc3339(s)
+                .ok_or_else(|| AppError::invalid("since must be an RFC 3339 time, e.g. 2026-12-01T00:00:00Z"))
+        })
+        .transpose()?;
+    let before = q
+        .cursor
+        .map(|c| c.parse::<i64>().map_err(|_| AppError::invalid("cursor is not one this server gave")))
+        .transpose()?;
+    let filter = MessageFilter {
+        recipient,
+        kind: q.kind.map(str::to_owned),
+        status: q.status.map(str::to_owned),
+        since,
+        before,
+    };
+    let mut items = store.list_messages(filter, limit + 1).await?;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|m| m.seq.to_string())
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}

@@ -1,0 +1,82 @@
+//! `GET /admin/v1/messages`: delivery status, never a secret.
+
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::clock::rfc3339;
+use crate::domain::scope::Scope;
+use crate::error::AppResult;
+use crate::flows::api_keys::AdminKey;
+use crate::flows::messages;
+use crate::state::AppState;
+use crate::store::MessageStatus;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/admin/v1/messages", get(list))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    to: Option<String>,
+    kind: Option<String>,
+    status: Option<String>,
+    since: Option<String>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct MessageView {
+    id: String,
+    channel: String,
+    to: String,
+    kind: String,
+    status: String,
+    attempts: i64,
+    provider: Option<String>,
+    provider_message_id: Option<String>,
+    last_error: Option<String>,
+    created_at: String,
+    sent_at: Option<String>,
+}
+
+impl From<MessageStatus> for MessageView {
+    fn from(m: MessageStatus) -> Self {
+        Self {
+            id: m.seq.to_string(),
+            channel: m.channel,
+            to: m.recipient,
+            kind: m.kind,
+            status: m.status,
+            attempts: m.attempts,
+            provider: m.provider,
+            provider_message_id: m.provider_message_id,
+            last_error: m.last_error,
+            created_at: rfc3339(m.created_at),
+            sent_at: m.sent_at.map(rfc3339),
+        }
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    key: AdminKey,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<serde_json::Value>> {
+    key.require(Scope::MessagesRead)?;
+    let query = messages::Query {
+        to: q.to.as_deref(),
+        kind: q.kind.as_deref(),
+        status: q.status.as_deref(),
+        since: q.since.as_deref(),
+        cursor: q.cursor.as_deref(),
+        limit: q.limit,
+    };
+    let page = messages::list(state.store.as_ref(), query).await?;
+    let items: Vec<MessageView> = page.items.into_iter().map(MessageView::from).collect();
+    Ok(Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+}
