@@ -139,6 +139,7 @@ pub async fn start_identifier_change(
         redirect_to: None,
         locale,
         prepaid: false,
+        headless: None,
     };
     issue(state, request, device, client).await
 }

@@ -31,13 +31,26 @@ pub struct Issue {
     pub typed: Identifier,
     /// The flow consumed the send limits already (`prepay_limits`), before costly work.
     pub prepaid: bool,
+    /// Headless: what only an app's server may ask for.
+    pub headless: Option<Headless>,
+}
+
+/// What an app's server adds to a sign-in it starts (`/admin/v1/passwordless/send`).
+#[derive(Default)]
+pub struct Headless {
+    /// The app's page the link lands on, `?token=` appended (an allow-listed origin).
+    pub link_base: Option<String>,
+    /// Opaque, echoed back at verification.
+    pub app_state: Option<String>,
+    /// Lifetime instead of the purpose's default.
+    pub lifetime_ms: Option<i64>,
 }
 
 /// Consumes the send limits of `typed` from this client now, on their own: a flow that
 /// hashes a password before it issues (sign-up) pays first, so a flood is refused before
 /// it costs an argon2 hash each (OWASP Denial of Service: limit before expensive work).
 pub async fn prepay_limits(state: &AppState, typed: &Identifier, client: &Client) -> AppResult<()> {
-    let limits = rate_limits::for_send(state, typed, client.ip, state.now());
+    let limits = rate_limits::for_send(state, typed, Some(client.ip), state.now());
     if !limits.is_empty() {
         state.store.hit_rate_limits(limits).await.map_err(rate_limits::observe)?;
     }
@@ -59,8 +72,8 @@ pub struct Started {
 pub fn lifetime_ms(state: &AppState, purpose: Purpose, channel: Channel) -> i64 {
     let p = &state.settings.passwordless;
     ms(match (purpose, channel) {
-        (Purpose::SignIn, Channel::Email) => p.link_lifetime,
-        (Purpose::SignIn, Channel::Sms) => p.sms_code_lifetime,
+        (Purpose::SignIn | Purpose::Headless, Channel::Email) => p.link_lifetime,
+        (Purpose::SignIn | Purpose::Headless, Channel::Sms) => p.sms_code_lifetime,
         (Purpose::PasswordReset, _) => state.settings.passwords.reset_lifetime,
         (Purpose::SignUpVerification | Purpose::IdentifierChange, _) => state.settings.passwords.verification_lifetime,
     })
@@ -70,19 +83,32 @@ pub fn lifetime_ms(state: &AppState, purpose: Purpose, channel: Channel) -> i64 
 /// (`reset_code`): a link in an SMS is what smishing looks like.
 pub fn kind(purpose: Purpose, channel: Channel) -> &'static str {
     match (purpose, channel) {
-        (Purpose::SignIn, _) => KIND_SIGN_IN,
+        (Purpose::SignIn | Purpose::Headless, _) => KIND_SIGN_IN,
         (Purpose::SignUpVerification | Purpose::IdentifierChange, _) => KIND_VERIFICATION,
         (Purpose::PasswordReset, Channel::Email) => KIND_RESET_LINK,
         (Purpose::PasswordReset, Channel::Sms) => KIND_RESET_CODE,
     }
 }
 
-/// The page a purpose's link opens; `None`: the message has no link.
-fn link_url(state: &AppState, purpose: Purpose, channel: Channel, token: &str) -> Option<String> {
+/// The page a purpose's link opens; `None`: the message has no link. A headless sign-in's
+/// link lands on the app's own page (`link_base`, checked against the allowlist when it
+/// was given), with the token appended.
+fn link_url(
+    state: &AppState,
+    purpose: Purpose,
+    channel: Channel,
+    token: &str,
+    link_base: Option<&str>,
+) -> Option<String> {
+    if let (Purpose::Headless, Some(base)) = (purpose, link_base) {
+        let sep = if base.contains('?') { '&' } else { '?' };
+        return Some(format!("{base}{sep}token={token}"));
+    }
     // Links are built from the configured public URL, never from Host or X-Forwarded-*
     // (OWASP: host header poisoning of password-reset and magic links).
     let base = &state.public_url;
     match (purpose, channel) {
+        (Purpose::Headless, _) => None,
         (Purpose::SignIn | Purpose::SignUpVerification, _) => Some(format!("{base}/login/link?token={token}")),
         (Purpose::PasswordReset, Channel::Email) => Some(format!("{base}/reset-password?token={token}")),
         (Purpose::PasswordReset, Channel::Sms) => None,
@@ -115,17 +141,18 @@ pub fn new_secrets(
     purpose: Purpose,
     channel: Channel,
     request_id: &str,
-    expires_at: i64,
+    (expires_at, lifetime): (i64, i64),
     requester_agent: &str,
+    link_base: Option<&str>,
 ) -> AppResult<Secrets> {
     let code = crypto::random_code();
     let secret = crypto::random_token();
     let token = crypto::join_token(request_id, &secret);
     let payload = Payload {
-        link: link_url(state, purpose, channel, &token),
+        link: link_url(state, purpose, channel, &token, link_base),
         code: Some(code.clone()),
         expires_at,
-        lifetime_minutes: minutes(lifetime_ms(state, purpose, channel)),
+        lifetime_minutes: minutes(lifetime),
         requested_from: user_agent::describe(requester_agent),
         origin_host: origin_host(&state.public_url),
         change: purpose == Purpose::IdentifierChange,
@@ -167,9 +194,13 @@ pub async fn issue(state: &AppState, issue: Issue, device: DeviceBinding, client
     };
     let locale = parse_locale(issue.locale)?;
     let now = state.now();
-    let expires_at = now + lifetime_ms(state, issue.purpose, issue.channel);
+    let headless = issue.headless.unwrap_or_default();
+    let lifetime = headless.lifetime_ms.unwrap_or_else(|| lifetime_ms(state, issue.purpose, issue.channel));
+    let expires_at = now + lifetime;
     let id = crypto::new_id();
-    let mut secrets = new_secrets(state, issue.purpose, issue.channel, &id, expires_at, &client.user_agent)?;
+    let link_base = headless.link_base.as_deref();
+    let mut secrets =
+        new_secrets(state, issue.purpose, issue.channel, &id, (expires_at, lifetime), &client.user_agent, link_base)?;
     if issue.kind.is_some() {
         // Another message than the purpose's own carries no secret: the request holds
         // hashes nobody can match.
@@ -179,8 +210,10 @@ pub async fn issue(state: &AppState, issue: Issue, device: DeviceBinding, client
     }
     let match_number = crypto::random_match_number();
     // By the address typed, not the one routed to: a limit hit on the account's other
-    // address would answer 429 only for accounts that exist.
-    let limits = if issue.prepaid { Vec::new() } else { rate_limits::for_send(state, &issue.typed, client.ip, now) };
+    // address would answer 429 only for accounts that exist. An app's server is not one
+    // client IP among others: its sends are limited per address, not per its own IP.
+    let ip = if issue.purpose == Purpose::Headless { None } else { Some(client.ip) };
+    let limits = if issue.prepaid { Vec::new() } else { rate_limits::for_send(state, &issue.typed, ip, now) };
     let message = NewMessage {
         lease_until: state.outbox.lease_until(now),
         channel: issue.channel,
@@ -198,6 +231,8 @@ pub async fn issue(state: &AppState, issue: Issue, device: DeviceBinding, client
         identifier: issue.to,
         user_id: issue.user_id,
         details: issue.details,
+        link_base: headless.link_base,
+        app_state: headless.app_state,
         channel: issue.channel,
         code_hash: secrets.code_hash,
         token_hash: secrets.token_hash,

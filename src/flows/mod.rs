@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod headless;
 pub mod issue;
 pub mod messages;
 pub mod password_login;

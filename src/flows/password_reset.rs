@@ -61,6 +61,7 @@ pub async fn forgot(
         redirect_to: None,
         locale: input.locale,
         prepaid: false,
+        headless: None,
     };
     let mut started = issue(state, request, device, client).await?;
     started.channel = answer_channel;

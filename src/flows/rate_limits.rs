@@ -14,7 +14,8 @@ use crate::store::{RateLimit, StoreError};
 const HOUR_MS: i64 = 3_600_000;
 const SMS_BUDGET_KEY: &str = "sms:budget";
 
-pub fn for_send(state: &AppState, identifier: &Identifier, ip: IpAddr, now: i64) -> Vec<RateLimit> {
+/// `ip: None` for an app's server sending for its users (headless): limited per address.
+pub fn for_send(state: &AppState, identifier: &Identifier, ip: Option<IpAddr>, now: i64) -> Vec<RateLimit> {
     let cfg = &state.settings.rate_limits;
     if !cfg.enabled {
         return Vec::new();
@@ -33,13 +34,15 @@ pub fn for_send(state: &AppState, identifier: &Identifier, ip: IpAddr, now: i64)
             burst: cfg.per_identifier_per_hour,
             now,
         },
-        RateLimit {
+    ];
+    if let Some(ip) = ip {
+        limits.push(RateLimit {
             key: format!("send:ip:{}", ip_bucket(ip)),
             interval_ms: HOUR_MS / i64::from(cfg.per_ip_per_hour),
             burst: cfg.per_ip_per_hour,
             now,
-        },
-    ];
+        });
+    }
     if let Identifier::Phone(phone) = identifier {
         limits.extend(for_sms(state, phone, now));
     }

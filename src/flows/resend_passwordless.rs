@@ -15,12 +15,23 @@ pub async fn resend_passwordless(
     device: Option<DeviceBinding>,
     client: &Client,
 ) -> AppResult<Started> {
+    resend(state, request_id, device, client, |p| p.completes_like_sign_in()).await
+}
+
+/// Resends a request whose purpose `resendable` accepts: the public endpoint resends
+/// sign-ins and sign-ups (resets and identifier changes are asked for again), the admin
+/// one headless sign-ins only.
+pub async fn resend(
+    state: &AppState,
+    request_id: &str,
+    device: Option<DeviceBinding>,
+    client: &Client,
+    resendable: impl Fn(Purpose) -> bool,
+) -> AppResult<Started> {
     let now = state.now();
     let request =
         state.store.auth_request(request_id).await?.ok_or_else(|| AppError::invalid("unknown auth_request_id"))?;
-    // Resets and identifier changes are asked for again, not resent: this endpoint is
-    // the sign-in's (and the sign-up's, whose verification completes like a sign-in).
-    if !request.purpose.completes_like_sign_in() {
+    if !resendable(request.purpose) {
         return Err(AppError::invalid("unknown auth_request_id"));
     }
     match request.state {
@@ -28,10 +39,23 @@ pub async fn resend_passwordless(
         AuthState::Dead => return Err(AppError::TooManyAttempts { retry_after_secs: resend_after_secs(state).max(1) }),
         _ => return Err(AppError::Expired),
     }
-    let expires_at = now + lifetime_ms(state, request.purpose, request.channel);
-    let secrets =
-        new_secrets(state, request.purpose, request.channel, &request.id, expires_at, &request.requester_agent)?;
-    let limits = rate_limits::for_send(state, &request.identifier, client.ip, now);
+    // A headless request keeps the lifetime its app chose.
+    let lifetime = match request.purpose {
+        Purpose::Headless => request.expires_at - request.last_sent_at,
+        purpose => lifetime_ms(state, purpose, request.channel),
+    };
+    let expires_at = now + lifetime;
+    let secrets = new_secrets(
+        state,
+        request.purpose,
+        request.channel,
+        &request.id,
+        (expires_at, lifetime),
+        &request.requester_agent,
+        request.link_base.as_deref(),
+    )?;
+    let ip = (request.purpose != Purpose::Headless).then_some(client.ip);
+    let limits = rate_limits::for_send(state, &request.identifier, ip, now);
     let message = NewMessage {
         lease_until: state.outbox.lease_until(now),
         channel: request.channel,

@@ -97,6 +97,7 @@ pub async fn sign_up(
         redirect_to: input.redirect_to,
         locale: input.locale,
         prepaid: true,
+        headless: None,
     };
     issue(state, request, device, client).await
 }

@@ -43,6 +43,7 @@ pub async fn start_passwordless(
         redirect_to: input.redirect_to,
         locale: input.locale,
         prepaid: false,
+        headless: None,
     };
     issue(state, request, device, client).await
 }

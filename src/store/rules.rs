@@ -70,7 +70,7 @@ pub enum CodeStep {
 /// free (the signed-in person learns nothing about whose it is).
 pub fn may_start(purpose: Purpose, account: Option<&(String, bool)>, signup_open: bool) -> bool {
     match purpose {
-        Purpose::SignIn => may_sign_in(account, signup_open),
+        Purpose::SignIn | Purpose::Headless => may_sign_in(account, signup_open),
         Purpose::SignUpVerification => account.is_none_or(|(_, disabled)| !disabled),
         Purpose::PasswordReset => account.is_some_and(|(_, disabled)| !disabled),
         Purpose::IdentifierChange => account.is_none(),
@@ -91,7 +91,7 @@ pub fn may_rotate(purpose: Purpose, account: Option<&(String, bool)>, signup_ope
 fn may_redeem(req: &AuthRequest, account: Option<&(String, bool)>, effect: &Effect, signup_open: bool) -> bool {
     effect.fits(req)
         && match req.purpose {
-            Purpose::SignIn | Purpose::SignUpVerification => may_sign_in(account, signup_open),
+            Purpose::SignIn | Purpose::SignUpVerification | Purpose::Headless => may_sign_in(account, signup_open),
             Purpose::PasswordReset => account.is_some_and(|(_, disabled)| !disabled),
             Purpose::IdentifierChange => account.is_none(),
         }

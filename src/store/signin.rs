@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use crate::crypto::Hash;
 use crate::domain::{Channel, Identifier};
 use crate::store::{
-    NewMessage, NewSession, Notice, OutboxMessage, PasswordReset, PasswordWasReset, SignUpDetails, SignedIn, StoreError,
+    NewMessage, NewSession, Notice, OutboxMessage, PasswordReset, PasswordWasReset, SignUpDetails, SignedIn,
+    StoreError, User,
 };
 
 /// Auth requests: issuing, resending and redeeming their code and link, under the rate
@@ -62,6 +63,9 @@ pub enum Purpose {
     SignUpVerification,
     PasswordReset,
     IdentifierChange,
+    /// A sign-in an app started from its server (`/admin/v1/passwordless/send`): verified
+    /// by the app, which gets the user back and no session.
+    Headless,
 }
 
 impl Purpose {
@@ -71,6 +75,7 @@ impl Purpose {
             Purpose::SignUpVerification => "signup",
             Purpose::PasswordReset => "reset",
             Purpose::IdentifierChange => "change",
+            Purpose::Headless => "headless",
         }
     }
 
@@ -86,6 +91,7 @@ impl Purpose {
             "signup" => Some(Purpose::SignUpVerification),
             "reset" => Some(Purpose::PasswordReset),
             "change" => Some(Purpose::IdentifierChange),
+            "headless" => Some(Purpose::Headless),
             _ => None,
         }
     }
@@ -140,6 +146,9 @@ pub struct AuthRequest {
     pub expires_at: i64,
     /// The locale the request named, if any.
     pub locale: Option<String>,
+    /// Headless: the app's page the link lands on, and the state it gets back.
+    pub link_base: Option<String>,
+    pub app_state: Option<String>,
 }
 
 pub struct NewAuthRequest {
@@ -152,6 +161,9 @@ pub struct NewAuthRequest {
     pub user_id: Option<String>,
     /// A sign-up's details, applied when it is verified.
     pub details: Option<SignUpDetails>,
+    /// Headless: the app's page the link lands on, and the state it gets back.
+    pub link_base: Option<String>,
+    pub app_state: Option<String>,
     pub channel: Channel,
     pub code_hash: Hash,
     pub token_hash: Hash,
@@ -204,6 +216,9 @@ pub enum Effect {
     ResetPassword(PasswordReset),
     /// Identifier change: the signed-in account `user_id` takes the verified identifier.
     ChangeIdentifier { user_id: String, notice: Notice },
+    /// Headless sign-in: verify the identifier (finding or creating the account), no
+    /// session: the app that asked gets the user.
+    Identify,
 }
 
 impl Effect {
@@ -214,6 +229,7 @@ impl Effect {
             Effect::ChangeIdentifier { user_id, .. } => {
                 req.purpose == Purpose::IdentifierChange && req.user_id.as_deref() == Some(user_id.as_str())
             }
+            Effect::Identify => req.purpose == Purpose::Headless,
         }
     }
 }
@@ -227,6 +243,12 @@ pub enum Redeemed {
     IdentifierChanged {
         user_id: String,
         notices: Vec<OutboxMessage>,
+    },
+    /// Headless: the verified user, whether this created the account, the app's state.
+    Identified {
+        user: User,
+        created: bool,
+        app_state: Option<String>,
     },
 }
 

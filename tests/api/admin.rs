@@ -201,3 +201,88 @@ async fn messages_show_their_delivery_but_never_a_secret() {
         assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")), "{bad}");
     }
 }}
+
+async fn admin_post(app: &TestApp, key: &str, path: &str, body: &Value) -> (u16, Value, bool) {
+    let r = reqwest::Client::new().post(app.url(path)).bearer_auth(key).json(body).send().await.unwrap();
+    let status = r.status().as_u16();
+    let sets_cookie = r.headers().contains_key("set-cookie");
+    (status, r.json().await.unwrap_or(Value::Null), sets_cookie)
+}
+
+backend_test! {
+async fn a_headless_sign_in_is_verified_by_the_apps_server_by_code_or_token_once() {
+    let app = spawn_app_with(|s| {
+        s.rate_limits.enabled = false;
+        s.redirect_allowlist = vec!["https://app.example.com".into()];
+    })
+    .await;
+    let key = new_key(&app, "backend", Some("passwordless")).await;
+    let send = json!({ "email": "ada@example.com", "magic_link_url": "https://app.example.com/auth/callback", "state": "xyz-42", "expires_in": 900 });
+    let (status, started, _) = admin_post(&app, &key, "/admin/v1/passwordless/send", &send).await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(started["match_number"], Value::Null);
+    let id = started["auth_request_id"].as_str().unwrap().to_owned();
+    let message = app.latest_message("ada@example.com").await;
+    assert!(message.text.contains("https://app.example.com/auth/callback?token="), "{}", message.text);
+    assert!(message.text.contains("15 minutes"), "the app's lifetime: {}", message.text);
+    // The public verify does not take a headless code.
+    assert_eq!(app.verify(&new_browser(), &id, &message.code()).await.status(), 400);
+    let (status, done, sets_cookie) =
+        admin_post(&app, &key, "/admin/v1/passwordless/verify", &json!({ "auth_request_id": id, "code": message.code() })).await;
+    assert_eq!(status, 200, "{done}");
+    assert!(!sets_cookie, "no session, no cookie");
+    assert_eq!((done["user"]["email"].as_str(), done["created"].as_bool(), done["state"].as_str()), (Some("ada@example.com"), Some(true), Some("xyz-42")));
+    let (status, _, _) = admin_post(&app, &key, "/admin/v1/passwordless/verify", &json!({ "auth_request_id": id, "code": message.code() })).await;
+    assert_eq!(status, 400, "once only");
+    // By token, with same-browser enforcement.
+    let (_, second, _) = admin_post(&app, &key, "/admin/v1/passwordless/send", &json!({ "email": "ada@example.com", "magic_link_url": "https://app.example.com/cb" })).await;
+    let text = app.wait_for_messages("ada@example.com", 2).await.remove(0).text;
+    let token = text.split_whitespace().find(|w| w.contains("cb?token=")).unwrap().split_once("token=").unwrap().1.to_owned();
+    let (status, body, _) = admin_post(&app, &key, "/admin/v1/passwordless/verify", &json!({ "token": token, "auth_request_id": id })).await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("wrong_browser")));
+    let verify = json!({ "token": token, "auth_request_id": second["auth_request_id"] });
+    let (status, done, _) = admin_post(&app, &key, "/admin/v1/passwordless/verify", &verify).await;
+    assert_eq!((status, done["created"].as_bool()), (200, Some(false)), "{done}");
+    assert_eq!(admin_post(&app, &key, "/admin/v1/passwordless/verify", &verify).await.0, 400, "a token works once");
+}}
+
+backend_test! {
+async fn headless_sends_are_checked_limited_and_capped_like_public_ones() {
+    let app = spawn_app_with(|s| s.redirect_allowlist = vec!["https://app.example.com".into()]).await;
+    let key = new_key(&app, "backend", Some("passwordless")).await;
+    let users_only = new_key(&app, "users", Some("users:read")).await;
+    let send = async |body: Value| admin_post(&app, &key, "/admin/v1/passwordless/send", &body).await;
+    assert_eq!(admin_post(&app, &users_only, "/admin/v1/passwordless/send", &json!({ "email": "a@example.com" })).await.0, 403);
+    for bad in [
+        json!({ "email": "a@example.com", "magic_link_url": "https://evil.example.net/cb" }),
+        json!({ "email": "a@example.com", "magic_link_url": "/relative" }),
+        json!({ "email": "a@example.com", "expires_in": 30 }),
+        json!({ "email": "a@example.com", "expires_in": 7200 }),
+        json!({ "email": "a@example.com", "channel": "sms" }),
+    ] {
+        let (status, body, _) = send(bad.clone()).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")), "{bad}");
+    }
+    let (status, started, _) = send(json!({ "email": "a@example.com" })).await;
+    assert_eq!(status, 200);
+    // The per-address limit of the public flow: one message a minute.
+    assert_eq!(send(json!({ "email": "a@example.com" })).await.0, 429);
+    // Five wrong codes kill the request, even for the right code after.
+    let code = app.latest_message("a@example.com").await.code();
+    let id = started["auth_request_id"].clone();
+    for _ in 0..5 {
+        let wrong = json!({ "auth_request_id": id, "code": crate::helpers::wrong_code(&code) });
+        assert_ne!(admin_post(&app, &key, "/admin/v1/passwordless/verify", &wrong).await.0, 200);
+    }
+    let right = json!({ "auth_request_id": id, "code": code });
+    assert_ne!(admin_post(&app, &key, "/admin/v1/passwordless/verify", &right).await.0, 200);
+    // Many addresses from the one app server are not held back by the per-IP limit (30/h).
+    for i in 0..35 {
+        assert_eq!(send(json!({ "email": format!("many{i}@example.com") })).await.0, 200, "send {i}");
+    }
+    // A public sign-in request cannot be verified here, nor resent.
+    let public = app.start_ok(&new_browser(), "b@example.com").await;
+    let code = app.latest_message("b@example.com").await.code();
+    assert_eq!(admin_post(&app, &key, "/admin/v1/passwordless/verify", &json!({ "auth_request_id": public, "code": code })).await.0, 400);
+    assert_eq!(admin_post(&app, &key, "/admin/v1/passwordless/resend", &json!({ "auth_request_id": public })).await.0, 400);
+}}

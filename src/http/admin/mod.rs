@@ -2,6 +2,7 @@
 //! (`Authorization: Bearer`, the `AdminKey` extractor) and each route checks its scope.
 
 mod messages;
+mod passwordless;
 mod users;
 
 use axum::Router;
@@ -9,5 +10,5 @@ use axum::Router;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(users::router()).merge(messages::router())
+    Router::new().merge(users::router()).merge(messages::router()).merge(passwordless::router())
 }

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_live_requests.sql")),
     (5, include_str!("migrations/0005_accounts.sql")),
     (6, include_str!("migrations/0006_api_keys.sql")),
+    (7, include_str!("migrations/0007_headless.sql")),
 ];
 
 /// Any fixed number works; this one spells "postern" in ASCII, shortened to fit.

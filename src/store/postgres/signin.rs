@@ -24,7 +24,7 @@ macro_rules! auth_columns {
     () => {
         "id, identifier_kind, identifier, user_id, channel, device_hash, match_number, redirect_to, state, \
          failed_attempts, requester_ip, requester_agent, created_at, last_sent_at, expires_at, token_hash, locale, \
-         purpose"
+         purpose, link_base, app_state"
     };
 }
 
@@ -54,6 +54,8 @@ fn auth_request_from_row(row: &PgRow) -> Result<AuthRequest, sqlx::Error> {
         expires_at: row.try_get(14)?,
         token_hash: row.try_get(15)?,
         locale: row.try_get(16)?,
+        link_base: row.try_get(18)?,
+        app_state: row.try_get(19)?,
     })
 }
 
@@ -253,7 +255,7 @@ async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<(AuthRequest, Vec<
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?;
-    row.map(|r| Ok((auth_request_from_row(&r)?, r.try_get(18)?))).transpose()
+    row.map(|r| Ok((auth_request_from_row(&r)?, r.try_get(20)?))).transpose()
 }
 
 /// The one statement that spends a pending request.
@@ -320,8 +322,8 @@ async fn start_in_tx(
     sqlx::query(
         "INSERT INTO auth_requests (id, purpose, identifier_kind, identifier, user_id, channel, code_hash,
              token_hash, device_hash, match_number, redirect_to, locale, state, requester_ip,
-             requester_agent, created_at, last_sent_at, expires_at, details)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $14, $15, $15, $16, $17)",
+             requester_agent, created_at, last_sent_at, expires_at, details, link_base, app_state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $14, $15, $15, $16, $17, $18, $19)",
     )
     .bind(&new.id)
     .bind(new.purpose.as_str())
@@ -340,6 +342,8 @@ async fn start_in_tx(
     .bind(new.created_at)
     .bind(new.expires_at)
     .bind(details)
+    .bind(&new.link_base)
+    .bind(&new.app_state)
     .execute(&mut **tx)
     .await?;
     Ok(insert_message(tx, message, user_id.as_deref(), deliver).await?)
@@ -425,6 +429,13 @@ async fn redeem(
                 .collect();
             let notices = queue_notice(tx, notice, &previous, user_id).await?;
             Ok(Redeemed::IdentifierChanged { user_id: user_id.clone(), notices })
+        }
+        Effect::Identify => {
+            let user = upsert_verified_user(tx, &req.identifier, &req.id, now).await?;
+            if had_failures {
+                end_failures(tx, &req.identifier).await?;
+            }
+            Ok(Redeemed::Identified { user, created: account.is_none(), app_state: req.app_state.clone() })
         }
     }
 }

@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_live_requests.sql")),
     (5, include_str!("migrations/0005_accounts.sql")),
     (6, include_str!("migrations/0006_api_keys.sql")),
+    (7, include_str!("migrations/0007_headless.sql")),
 ];
 
 /// Applies what is missing; returns the versions applied now.

@@ -21,7 +21,7 @@ use crate::store::{
 
 const AUTH_COLUMNS: &str = "id, identifier_kind, identifier, user_id, channel, device_hash, \
      match_number, redirect_to, state, failed_attempts, requester_ip, requester_agent, \
-     created_at, last_sent_at, expires_at, token_hash, locale, purpose";
+     created_at, last_sent_at, expires_at, token_hash, locale, purpose, link_base, app_state";
 
 fn auth_request_from_row(row: &Row<'_>) -> rusqlite::Result<AuthRequest> {
     let kind: String = row.get(1)?;
@@ -52,6 +52,8 @@ fn auth_request_from_row(row: &Row<'_>) -> rusqlite::Result<AuthRequest> {
         expires_at: row.get(14)?,
         token_hash: row.get(15)?,
         locale: row.get(16)?,
+        link_base: row.get(18)?,
+        app_state: row.get(19)?,
     })
 }
 
@@ -135,7 +137,7 @@ pub(super) fn hit_rate_limit(conn: &Connection, limit: &RateLimit) -> Result<(),
 /// so what it reads stays true until the job ends).
 fn load_request_for_update(conn: &Connection, id: &str) -> rusqlite::Result<Option<(AuthRequest, Vec<u8>)>> {
     conn.prepare_cached(&format!("SELECT {AUTH_COLUMNS}, code_hash FROM auth_requests WHERE id = ?1"))?
-        .query_row([id], |r| Ok((auth_request_from_row(r)?, r.get(18)?)))
+        .query_row([id], |r| Ok((auth_request_from_row(r)?, r.get(20)?)))
         .optional()
 }
 
@@ -249,6 +251,13 @@ fn redeem(
             let notices = queue_notice(conn, notice, &previous, user_id)?;
             Ok(Redeemed::IdentifierChanged { user_id: user_id.clone(), notices })
         }
+        Effect::Identify => {
+            let user = upsert_verified_user(conn, &req.identifier, &req.id, now)?;
+            if had_failures {
+                end_failures(conn, &req.identifier)?;
+            }
+            Ok(Redeemed::Identified { user, created: account.is_none(), app_state: req.app_state.clone() })
+        }
     }
 }
 
@@ -326,7 +335,8 @@ impl SignInStore for SqliteStore {
                 let mut user_id = new.user_id.clone().or_else(|| user.as_ref().map(|(id, _)| id.clone()));
                 // A sign-up for an identifier nobody holds creates the account, unverified.
                 if let (true, None, Some(details)) = (deliver, &user_id, &new.details) {
-                    user_id = Some(create_unverified(c, &new.identifier, details, new.locale.as_deref(), new.created_at)?);
+                    user_id =
+                        Some(create_unverified(c, &new.identifier, details, new.locale.as_deref(), new.created_at)?);
                 }
                 // DESIGN.md: a new secret kills the old — the live requests of this purpose
                 // for the identifier or its account die, so only the newest link and code
@@ -352,8 +362,9 @@ impl SignInStore for SqliteStore {
                 c.prepare_cached(
                     "INSERT INTO auth_requests (id, purpose, identifier_kind, identifier, user_id, channel, code_hash,
                          token_hash, device_hash, match_number, redirect_to, locale, state, requester_ip,
-                         requester_agent, created_at, last_sent_at, expires_at, details)
-                     VALUES (?1, ?16, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?14, ?14, ?15, ?17)",
+                         requester_agent, created_at, last_sent_at, expires_at, details, link_base, app_state)
+                     VALUES (?1, ?16, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?14, ?14, ?15, ?17,
+                         ?18, ?19)",
                 )?
                 .execute(params![
                     new.id,
@@ -373,6 +384,8 @@ impl SignInStore for SqliteStore {
                     new.expires_at,
                     new.purpose.as_str(),
                     details,
+                    new.link_base,
+                    new.app_state,
                 ])?;
                 Ok(insert_message(c, &message, user_id.as_deref(), deliver)?)
             })
