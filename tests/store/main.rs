@@ -82,6 +82,8 @@ pub(crate) fn request(address: &str, now: i64) -> (Req, NewAuthRequest, NewMessa
         identifier: email(address),
         user_id: None,
         details: None,
+        link_base: None,
+        app_state: None,
         channel: Channel::Email,
         code_hash: req.code,
         token_hash: req.token,
