@@ -40,6 +40,10 @@ pub enum AppError {
     WeakPassword(String),
     #[error("not found")]
     NotFound,
+    /// Another account already holds that email address or phone number (operators only:
+    /// the public API never tells).
+    #[error("another account already holds that email address or phone number")]
+    Conflict,
     #[error("the service is temporarily unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -89,6 +93,7 @@ impl AppError {
             }
             AppError::WeakPassword(_) => ("weak_password", S::BAD_REQUEST, "error-weak-password", generic),
             AppError::NotFound => ("not_found", S::NOT_FOUND, "error-not-found", generic),
+            AppError::Conflict => ("conflict", S::CONFLICT, "error-conflict", generic),
             AppError::Unavailable(_) => {
                 ("unavailable", S::SERVICE_UNAVAILABLE, "error-unavailable", "error-title-failed")
             }
@@ -121,7 +126,7 @@ impl AppError {
     pub fn message_in(&self, locale: &str) -> String {
         match self {
             AppError::InvalidRequest(detail) | AppError::WeakPassword(detail) if locale == "en" => detail.clone(),
-            AppError::Forbidden(_) if locale == "en" => self.to_string(),
+            AppError::Forbidden(_) | AppError::Conflict if locale == "en" => self.to_string(),
             AppError::PayloadTooLarge if locale == "en" => self.to_string(),
             _ => say(locale, self.spec().message_id, &self.args(locale)),
         }
@@ -198,6 +203,7 @@ impl From<StoreError> for AppError {
                 AppError::RateLimited { retry_after_secs: retry_after_secs(retry_after_ms) }
             }
             StoreError::Unavailable(e) => AppError::Unavailable(e),
+            StoreError::Conflict => AppError::Conflict,
             StoreError::Other(e) => AppError::Internal(e),
         }
     }

@@ -286,6 +286,7 @@ error-wrong-browser = Diese Anmeldung wurde in einem anderen Browser gestartet. 
 error-unauthorized = Sie sind nicht angemeldet.
 error-forbidden = Dieser API-Schlüssel darf das nicht.
 error-not-found = Hier gibt es nichts.
+error-conflict = Ein anderes Konto verwendet diese E-Mail-Adresse oder Telefonnummer bereits.
 error-unavailable = Der Dienst ist vorübergehend nicht verfügbar. Versuchen Sie es gleich noch einmal.
 error-internal = Bei uns ist etwas schiefgelaufen. Versuchen Sie es gleich noch einmal.
 error-invalid-request = Diese Anfrage war ungültig. Gehen Sie zurück und versuchen Sie es erneut.

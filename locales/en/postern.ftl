@@ -288,6 +288,7 @@ error-wrong-browser = This sign-in was started in another browser. Continue ther
 error-unauthorized = You are not signed in.
 error-forbidden = This API key may not do that.
 error-not-found = There is nothing here.
+error-conflict = Another account already holds that email address or phone number.
 error-unavailable = The service is temporarily unavailable. Try again in a moment.
 error-internal = Something went wrong on our side. Try again in a moment.
 error-invalid-request = That request was not valid. Go back and try again.

@@ -286,6 +286,7 @@ error-wrong-browser = Este inicio de sesión se empezó en otro navegador. Conti
 error-unauthorized = No has iniciado sesión.
 error-forbidden = Esta clave de API no puede hacer eso.
 error-not-found = Aquí no hay nada.
+error-conflict = Otra cuenta ya usa esa dirección de correo o ese número.
 error-unavailable = El servicio no está disponible temporalmente. Vuelve a intentarlo en un momento.
 error-internal = Algo ha salido mal por nuestra parte. Vuelve a intentarlo en un momento.
 error-invalid-request = La solicitud no era válida. Vuelve atrás e inténtalo de nuevo.

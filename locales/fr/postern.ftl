@@ -286,6 +286,7 @@ error-wrong-browser = Cette connexion a été lancée dans un autre navigateur. 
 error-unauthorized = Vous n’êtes pas connecté.
 error-forbidden = Cette clé d’API n’a pas ce droit.
 error-not-found = Il n’y a rien ici.
+error-conflict = Un autre compte utilise déjà cette adresse e-mail ou ce numéro.
 error-unavailable = Le service est temporairement indisponible. Réessayez dans un instant.
 error-internal = Un problème est survenu de notre côté. Réessayez dans un instant.
 error-invalid-request = Cette demande n’est pas valide. Revenez en arrière et réessayez.

@@ -286,6 +286,7 @@ error-wrong-browser = Deze inlogpoging is in een andere browser begonnen. Ga daa
 error-unauthorized = Je bent niet ingelogd.
 error-forbidden = Deze API-sleutel mag dat niet.
 error-not-found = Hier is niets.
+error-conflict = Een ander account gebruikt dat e-mailadres of telefoonnummer al.
 error-unavailable = De dienst is tijdelijk niet beschikbaar. Probeer het zo opnieuw.
 error-internal = Er ging bij ons iets mis. Probeer het zo opnieuw.
 error-invalid-request = Dat verzoek was niet geldig. Ga terug en probeer het opnieuw.

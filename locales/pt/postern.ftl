@@ -286,6 +286,7 @@ error-wrong-browser = Este acesso foi iniciado em outro navegador. Continue por 
 error-unauthorized = Você não está conectado.
 error-forbidden = Esta chave de API não pode fazer isso.
 error-not-found = Não há nada aqui.
+error-conflict = Outra conta já usa esse endereço de e-mail ou número.
 error-unavailable = O serviço está temporariamente indisponível. Tente novamente em instantes.
 error-internal = Algo deu errado do nosso lado. Tente novamente em instantes.
 error-invalid-request = Esse pedido não era válido. Volte e tente novamente.

@@ -31,7 +31,8 @@ pub struct Issue {
     pub typed: Identifier,
     /// The flow consumed the send limits already (`prepay_limits`), before costly work.
     pub prepaid: bool,
-    /// Headless: what only an app's server may ask for.
+    /// Asked by an app's server (an API key), with what only it may ask for; `None` for
+    /// a browser's request.
     pub headless: Option<Headless>,
 }
 
@@ -194,6 +195,7 @@ pub async fn issue(state: &AppState, issue: Issue, device: DeviceBinding, client
     };
     let locale = parse_locale(issue.locale)?;
     let now = state.now();
+    let from_app_server = issue.headless.is_some();
     let headless = issue.headless.unwrap_or_default();
     let lifetime = headless.lifetime_ms.unwrap_or_else(|| lifetime_ms(state, issue.purpose, issue.channel));
     let expires_at = now + lifetime;
@@ -212,7 +214,7 @@ pub async fn issue(state: &AppState, issue: Issue, device: DeviceBinding, client
     // By the address typed, not the one routed to: a limit hit on the account's other
     // address would answer 429 only for accounts that exist. An app's server is not one
     // client IP among others: its sends are limited per address, not per its own IP.
-    let ip = if issue.purpose == Purpose::Headless { None } else { Some(client.ip) };
+    let ip = if from_app_server { None } else { Some(client.ip) };
     let limits = if issue.prepaid { Vec::new() } else { rate_limits::for_send(state, &issue.typed, ip, now) };
     let message = NewMessage {
         lease_until: state.outbox.lease_until(now),

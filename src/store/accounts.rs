@@ -65,6 +65,84 @@ pub trait AccountStore: Send + Sync {
     /// Disables (every session ends, every outstanding secret dies; every sign-in method
     /// refuses it from now on) or enables an account. `None`: no such account.
     async fn set_disabled(&self, user_id: &str, disabled: bool, now: i64) -> Result<Option<Account>, StoreError>;
+
+    /// An account an operator creates. `StoreError::Conflict` when another account holds
+    /// its email or phone.
+    async fn create_account(&self, new: NewAccount) -> Result<Account, StoreError>;
+
+    /// Changes an operator asks for (`AccountChange::columns` decides the new values).
+    /// `None`: no such account; `StoreError::Conflict` as for `create_account`.
+    async fn update_account(
+        &self,
+        user_id: &str,
+        change: AccountChange,
+        now: i64,
+    ) -> Result<Option<Account>, StoreError>;
+}
+
+pub struct NewAccount {
+    pub id: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub email_verified: bool,
+    pub phone_verified: bool,
+    pub name: Option<String>,
+    pub preferred_channel: Option<Channel>,
+    pub locale: Option<String>,
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+}
+
+/// What an operator changes; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct AccountChange {
+    pub name: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub email_verified: Option<bool>,
+    pub phone_verified: Option<bool>,
+    pub preferred_channel: Option<Channel>,
+    pub locale: Option<String>,
+}
+
+/// The columns an `AccountChange` writes, decided once for both backends.
+pub struct AccountColumns {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub email_verified_at: Option<i64>,
+    pub phone_verified_at: Option<i64>,
+    pub name: Option<String>,
+    pub preferred_channel: Option<String>,
+    pub locale: Option<String>,
+}
+
+impl AccountChange {
+    /// A changed address is unverified unless the change says it is verified; an address
+    /// that stays keeps its verification unless the change says otherwise. `was_verified_at`
+    /// are the stored `(email, phone)` verification times.
+    pub fn columns(&self, a: &Account, was_verified_at: (Option<i64>, Option<i64>), now: i64) -> AccountColumns {
+        let verified_at = |changed: bool, flag: Option<bool>, was: Option<i64>, present: bool| {
+            let verified = flag.unwrap_or(!changed && was.is_some());
+            match (present && verified, changed) {
+                (false, _) => None,
+                (true, true) => Some(now),
+                (true, false) => was.or(Some(now)),
+            }
+        };
+        let email = self.email.clone().unwrap_or_else(|| a.email.clone());
+        let phone = self.phone.clone().unwrap_or_else(|| a.phone.clone());
+        let email_changed = email != a.email;
+        let phone_changed = phone != a.phone;
+        AccountColumns {
+            email_verified_at: verified_at(email_changed, self.email_verified, was_verified_at.0, email.is_some()),
+            phone_verified_at: verified_at(phone_changed, self.phone_verified, was_verified_at.1, phone.is_some()),
+            email,
+            phone,
+            name: self.name.clone().unwrap_or_else(|| a.name.clone()),
+            preferred_channel: self.preferred_channel.or(a.preferred_channel).map(|c| c.as_str().to_owned()),
+            locale: self.locale.clone().or_else(|| a.locale.clone()),
+        }
+    }
 }
 
 /// A `LIKE` pattern for "starts with `prefix`": `%`, `_` and `\` are escaped.

@@ -35,6 +35,10 @@ pub enum StoreError {
     /// A rate limit refused the unit of work; nothing was written.
     #[error("rate limited")]
     RateLimited { key: String, retry_after_ms: i64 },
+    /// Another account already holds the email address or phone number; nothing was
+    /// written.
+    #[error("the identifier is taken")]
+    Conflict,
     /// The database cannot be reached or refused the work.
     #[error("the database is unavailable")]
     Unavailable(#[source] anyhow::Error),

@@ -286,3 +286,41 @@ async fn headless_sends_are_checked_limited_and_capped_like_public_ones() {
     assert_eq!(admin_post(&app, &key, "/admin/v1/passwordless/verify", &json!({ "auth_request_id": public, "code": code })).await.0, 400);
     assert_eq!(admin_post(&app, &key, "/admin/v1/passwordless/resend", &json!({ "auth_request_id": public })).await.0, 400);
 }}
+
+async fn admin_patch(app: &TestApp, key: &str, path: &str, body: &Value) -> (u16, Value) {
+    let r = reqwest::Client::new().patch(app.url(path)).bearer_auth(key).json(body).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+backend_test! {
+async fn operators_create_and_change_users_with_or_without_a_password() {
+    let app = app().await;
+    let key = new_key(&app, "ops", None).await;
+    let create = json!({ "email": "Ada@Example.com", "password": "plum tulip orbit 8841", "email_verified": true, "name": "Ada" });
+    let (status, ada, _) = admin_post(&app, &key, "/admin/v1/users", &create).await;
+    assert_eq!(status, 201, "{ada}");
+    assert_eq!((ada["email"].as_str(), ada["email_verified"].as_bool(), ada["has_password"].as_bool()), (Some("ada@example.com"), Some(true), Some(true)));
+    let login = json!({ "email": "ada@example.com", "password": "plum tulip orbit 8841" });
+    assert_eq!(app.post_json(&new_browser(), "/v1/login", &login).await.status(), 200);
+    let (status, body, _) = admin_post(&app, &key, "/admin/v1/users", &create).await;
+    assert_eq!((status, body["error"].as_str()), (409, Some("conflict")));
+    let (status, body, _) = admin_post(&app, &key, "/admin/v1/users", &json!({ "email": "weak@example.com", "password": "password" })).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("weak_password")));
+    assert_eq!(admin_post(&app, &key, "/admin/v1/users", &json!({ "name": "nobody" })).await.0, 400);
+    // Without a password, invited: a sign-in message goes out.
+    let (status, grace, _) = admin_post(&app, &key, "/admin/v1/users", &json!({ "phone": "+447911123456", "invite": true })).await;
+    assert_eq!((status, grace["has_password"].as_bool()), (201, Some(false)));
+    assert_eq!(app.latest_message("+447911123456").await.channel, "sms");
+    // Changes: a new email is unverified unless said; null clears the name; disable.
+    let id = ada["id"].as_str().unwrap();
+    let (status, changed) = admin_patch(&app, &key, &format!("/admin/v1/users/{id}"), &json!({ "email": "ada@new.example", "name": null, "locale": "fr" })).await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!((changed["email"].as_str(), changed["email_verified"].as_bool(), changed["name"].clone(), changed["locale"].as_str()), (Some("ada@new.example"), Some(false), Value::Null, Some("fr")));
+    let (status, _) = admin_patch(&app, &key, &format!("/admin/v1/users/{id}"), &json!({ "phone": "+447911123456" })).await;
+    assert_eq!(status, 409, "the number is Grace's");
+    let (status, changed) = admin_patch(&app, &key, &format!("/admin/v1/users/{id}"), &json!({ "email_verified": true, "disabled": true })).await;
+    assert_eq!((status, changed["email_verified"].as_bool(), changed["disabled"].as_bool()), (200, Some(true), Some(true)));
+    assert_eq!(admin_patch(&app, &key, "/admin/v1/users/nobody", &json!({ "name": "x" })).await.0, 404);
+    assert_eq!(admin_patch(&app, &key, &format!("/admin/v1/users/{id}"), &json!({ "email": null, "phone": null })).await.0, 400);
+}}

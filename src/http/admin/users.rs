@@ -8,16 +8,20 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::domain::scope::Scope;
-use crate::error::AppResult;
+use crate::domain::{Channel, EmailAddress, PhoneNumber};
+use crate::error::{AppError, AppResult};
+use crate::flows::Client;
 use crate::flows::api_keys::AdminKey;
 use crate::flows::users;
+use crate::http::extract::ApiJson;
 use crate::http::views::{AccountView, SessionView};
 use crate::state::AppState;
+use crate::store::AccountChange;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/admin/v1/users", get(list))
-        .route("/admin/v1/users/{id}", get(show).delete(remove))
+        .route("/admin/v1/users", get(list).post(create))
+        .route("/admin/v1/users/{id}", get(show).patch(update).delete(remove))
         .route("/admin/v1/users/{id}/disable", post(disable))
         .route("/admin/v1/users/{id}/enable", post(enable))
         .route("/admin/v1/users/{id}/sessions", get(sessions).delete(revoke_all))
@@ -41,6 +45,103 @@ async fn list(
     let page = users::list(state.store.as_ref(), q.query.as_deref(), q.cursor.as_deref(), q.limit).await?;
     let items: Vec<AccountView> = page.items.into_iter().map(AccountView::from).collect();
     Ok(Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    email: Option<String>,
+    phone: Option<String>,
+    #[serde(default)]
+    email_verified: bool,
+    #[serde(default)]
+    phone_verified: bool,
+    password: Option<String>,
+    name: Option<String>,
+    preferred_channel: Option<Channel>,
+    locale: Option<String>,
+    #[serde(default)]
+    invite: bool,
+}
+
+fn parse_email(e: Option<&str>) -> AppResult<Option<EmailAddress>> {
+    e.map(EmailAddress::parse).transpose().map_err(|e| AppError::invalid(e.to_string()))
+}
+
+fn parse_phone(p: Option<&str>) -> AppResult<Option<PhoneNumber>> {
+    p.map(PhoneNumber::parse).transpose().map_err(|e| AppError::invalid(e.to_string()))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    key: AdminKey,
+    client: Client,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> AppResult<(StatusCode, Json<AccountView>)> {
+    key.require(Scope::UsersWrite)?;
+    let input = users::CreateInput {
+        email: parse_email(body.email.as_deref())?,
+        phone: parse_phone(body.phone.as_deref())?,
+        email_verified: body.email_verified,
+        phone_verified: body.phone_verified,
+        password: body.password,
+        name: body.name,
+        preferred_channel: body.preferred_channel,
+        locale: body.locale,
+        invite: body.invite,
+    };
+    let account = users::create(&state, input, &client).await?;
+    Ok((StatusCode::CREATED, Json(account.into())))
+}
+
+/// `null` clears a field; an absent field stays as it is.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    #[serde(default, deserialize_with = "present")]
+    name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    phone: Option<Option<String>>,
+    email_verified: Option<bool>,
+    phone_verified: Option<bool>,
+    preferred_channel: Option<Channel>,
+    locale: Option<String>,
+    disabled: Option<bool>,
+}
+
+/// Tells a field given as `null` (`Some(None)`) from a field not given (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+async fn update(
+    State(state): State<AppState>,
+    key: AdminKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateBody>,
+) -> AppResult<Json<AccountView>> {
+    key.require(Scope::UsersWrite)?;
+    let email = match body.email {
+        Some(e) => Some(parse_email(e.as_deref())?.map(|e| e.as_str().to_owned())),
+        None => None,
+    };
+    let phone = match body.phone {
+        Some(p) => Some(parse_phone(p.as_deref())?.map(|p| p.as_str().to_owned())),
+        None => None,
+    };
+    let change = AccountChange {
+        name: body.name,
+        email,
+        phone,
+        email_verified: body.email_verified,
+        phone_verified: body.phone_verified,
+        preferred_channel: body.preferred_channel,
+        locale: body.locale,
+    };
+    let input = users::UpdateInput { change, disabled: body.disabled };
+    Ok(Json(users::update(&state, &id, input).await?.into()))
 }
 
 async fn show(State(state): State<AppState>, key: AdminKey, Path(id): Path<String>) -> AppResult<Json<AccountView>> {

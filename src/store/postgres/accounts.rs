@@ -11,8 +11,8 @@ use super::signin::hit_rate_limit;
 use super::{PgStore, Tx};
 use crate::domain::{Channel, Identifier};
 use crate::store::{
-    Account, AccountStore, Failure, LoginCandidate, Notice, OutboxMessage, PasswordChange, PasswordSignIn,
-    ProfileChange, RateLimit, SignUpDetails, SignedIn, StoreError,
+    Account, AccountChange, AccountStore, Failure, LoginCandidate, NewAccount, Notice, OutboxMessage, PasswordChange,
+    PasswordSignIn, ProfileChange, RateLimit, SignUpDetails, SignedIn, StoreError,
 };
 use crate::store::{like_prefix, rules};
 
@@ -421,5 +421,66 @@ impl AccountStore for PgStore {
         let account = account_by_id(&mut *tx, user_id).await?;
         tx.commit().await?;
         Ok(account)
+    }
+
+    async fn create_account(&self, new: NewAccount) -> Result<Account, StoreError> {
+        let at = |verified: bool| verified.then_some(new.created_at);
+        // A second holder of the email or phone is refused by the unique indexes
+        // (`pg_error` turns that into `Conflict`).
+        let row = sqlx::query(concat!(
+            "INSERT INTO users (id, email, phone, email_verified_at, phone_verified_at, name, preferred_channel,
+                 locale, password_hash, password_changed_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $9::text IS NULL THEN NULL ELSE $10 END, $10, $10)
+             RETURNING ",
+            account_columns!()
+        ))
+        .bind(&new.id)
+        .bind(&new.email)
+        .bind(&new.phone)
+        .bind(at(new.email_verified))
+        .bind(at(new.phone_verified))
+        .bind(&new.name)
+        .bind(new.preferred_channel.map(Channel::as_str))
+        .bind(&new.locale)
+        .bind(&new.password_hash)
+        .bind(new.created_at)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(account_from_row(&row)?)
+    }
+
+    async fn update_account(
+        &self,
+        user_id: &str,
+        change: AccountChange,
+        now: i64,
+    ) -> Result<Option<Account>, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(account) = account_by_id(&mut *tx, user_id).await? else { return Ok(None) };
+        let row = sqlx::query("SELECT email_verified_at, phone_verified_at FROM users WHERE id = $1 FOR UPDATE")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let cols = change.columns(&account, (row.try_get(0)?, row.try_get(1)?), now);
+        let row = sqlx::query(concat!(
+            "UPDATE users SET email = $2, phone = $3, email_verified_at = $4, phone_verified_at = $5, name = $6,
+                 preferred_channel = $7, locale = $8, updated_at = $9
+             WHERE id = $1 RETURNING ",
+            account_columns!()
+        ))
+        .bind(user_id)
+        .bind(&cols.email)
+        .bind(&cols.phone)
+        .bind(cols.email_verified_at)
+        .bind(cols.phone_verified_at)
+        .bind(&cols.name)
+        .bind(&cols.preferred_channel)
+        .bind(&cols.locale)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let account = account_from_row(&row)?;
+        tx.commit().await?;
+        Ok(Some(account))
     }
 }

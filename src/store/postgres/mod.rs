@@ -76,6 +76,10 @@ pub fn pg_error(e: sqlx::Error) -> StoreError {
             // Connection exceptions, admin shutdown, too many connections.
             StoreError::Unavailable(e.into())
         }
+        // A unique index refused a second holder of an email address or phone number.
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") && db.table() == Some("users") => {
+            StoreError::Conflict
+        }
         _ => StoreError::Other(e.into()),
     }
 }

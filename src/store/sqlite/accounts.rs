@@ -10,8 +10,8 @@ use super::sessions::{insert_session, revoke_all};
 use super::signin::hit_rate_limit;
 use crate::domain::{Channel, Identifier};
 use crate::store::{
-    Account, AccountStore, Failure, LoginCandidate, Notice, OutboxMessage, PasswordChange, PasswordSignIn,
-    ProfileChange, RateLimit, SignUpDetails, SignedIn, StoreError,
+    Account, AccountChange, AccountStore, Failure, LoginCandidate, NewAccount, Notice, OutboxMessage, PasswordChange,
+    PasswordSignIn, ProfileChange, RateLimit, SignUpDetails, SignedIn, StoreError,
 };
 use crate::store::{like_prefix, rules};
 
@@ -369,4 +369,77 @@ impl AccountStore for SqliteStore {
             })
             .await
     }
+
+    async fn create_account(&self, new: NewAccount) -> Result<Account, StoreError> {
+        self.db
+            .write(move |c| {
+                if taken(c, new.email.as_deref(), new.phone.as_deref(), &new.id)? {
+                    return Err(StoreError::Conflict);
+                }
+                let at = |verified: bool| verified.then_some(new.created_at);
+                c.prepare_cached(
+                    "INSERT INTO users (id, email, phone, email_verified_at, phone_verified_at, name, preferred_channel,
+                         locale, password_hash, password_changed_at, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, CASE WHEN ?9 IS NULL THEN NULL ELSE ?10 END, ?10, ?10)",
+                )?
+                .execute(params![
+                    new.id,
+                    new.email,
+                    new.phone,
+                    at(new.email_verified),
+                    at(new.phone_verified),
+                    new.name,
+                    new.preferred_channel.map(Channel::as_str),
+                    new.locale,
+                    new.password_hash,
+                    new.created_at
+                ])?;
+                account_by_id(c, &new.id)?.ok_or_else(|| StoreError::Other(anyhow::anyhow!("the new account is gone")))
+            })
+            .await
+    }
+
+    async fn update_account(
+        &self,
+        user_id: &str,
+        change: AccountChange,
+        now: i64,
+    ) -> Result<Option<Account>, StoreError> {
+        let id = user_id.to_owned();
+        self.db
+            .write(move |c| {
+                let Some(account) = account_by_id(c, &id)? else { return Ok(None) };
+                let was = c
+                    .prepare_cached("SELECT email_verified_at, phone_verified_at FROM users WHERE id = ?1")?
+                    .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                let cols = change.columns(&account, was, now);
+                if taken(c, cols.email.as_deref(), cols.phone.as_deref(), &id)? {
+                    return Err(StoreError::Conflict);
+                }
+                c.prepare_cached(
+                    "UPDATE users SET email = ?2, phone = ?3, email_verified_at = ?4, phone_verified_at = ?5, name = ?6,
+                         preferred_channel = ?7, locale = ?8, updated_at = ?9
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    cols.email,
+                    cols.phone,
+                    cols.email_verified_at,
+                    cols.phone_verified_at,
+                    cols.name,
+                    cols.preferred_channel,
+                    cols.locale,
+                    now
+                ])?;
+                Ok(account_by_id(c, &id)?)
+            })
+            .await
+    }
+}
+
+/// Whether another account than `id` holds `email` or `phone`.
+fn taken(c: &Connection, email: Option<&str>, phone: Option<&str>, id: &str) -> rusqlite::Result<bool> {
+    Ok(free_or_none(c, "email", email, id)?.is_none() && email.is_some()
+        || free_or_none(c, "phone", phone, id)?.is_none() && phone.is_some())
 }
