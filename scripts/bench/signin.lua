@@ -1,6 +1,8 @@
 -- wrk scenario "full sign-in": start -> read the code from the dev inbox -> verify,
 -- many sign-ins in flight at once on every connection of every thread.
--- Script argument (after "--"): a run tag that keeps addresses unique across runs.
+-- Script arguments (after "--"): a run tag that keeps addresses unique across runs, and
+-- optionally an API key: then the flow is the headless one (POST /admin/v1/passwordless/send
+-- and /verify with `Authorization: Bearer <key>`), whose verify answers the user, no session.
 --
 -- How requests and responses are matched up
 -- ------------------------------------------
@@ -55,8 +57,19 @@ inbox_reads, inbox_empty, inbox_failed = 0, 0, 0
 verifies_sent, signins, verify_failed, verify_mismatch = 0, 0, 0, 0
 untagged, non2xx = 0, 0
 
+local start_path, verify_path, auth = "/v1/passwordless/start", "/v1/passwordless/verify", nil
+
 function init(args)
    tag = args[1] or tag
+   if args[2] and args[2] ~= "" then
+      start_path, verify_path = "/admin/v1/passwordless/send", "/admin/v1/passwordless/verify"
+      auth = "Bearer " .. args[2]
+   end
+end
+
+local function with_auth(h)
+   if auth then h["Authorization"] = auth end
+   return h
 end
 
 local function urlencode(s)
@@ -74,8 +87,8 @@ function request()
       n = n + 1
       local addr = string.format("%s-%d-%d@example.com", tag, thread_id, n)
       starts_sent = starts_sent + 1
-      return wrk.format("POST", "/v1/passwordless/start",
-         { ["Content-Type"] = "application/json", ["X-Request-Id"] = "s." .. tagged(addr) },
+      return wrk.format("POST", start_path,
+         with_auth({ ["Content-Type"] = "application/json", ["X-Request-Id"] = "s." .. tagged(addr) }),
          '{"email":"' .. addr .. '"}')
    elseif step.kind == "i" then
       inbox_reads = inbox_reads + 1
@@ -83,8 +96,8 @@ function request()
          { ["X-Request-Id"] = "i." .. tagged(step.addr) .. "." .. step.rid })
    else
       verifies_sent = verifies_sent + 1
-      return wrk.format("POST", "/v1/passwordless/verify",
-         { ["Content-Type"] = "application/json", ["X-Request-Id"] = "v." .. tagged(step.addr) .. "." .. step.rid },
+      return wrk.format("POST", verify_path,
+         with_auth({ ["Content-Type"] = "application/json", ["X-Request-Id"] = "v." .. tagged(step.addr) .. "." .. step.rid }),
          '{"auth_request_id":"' .. step.rid .. '","code":"' .. step.code .. '"}')
    end
 end
@@ -122,7 +135,7 @@ function response(status, headers, body)
          end
       end
    elseif kind == "v" then
-      if status == 200 and body:find('"session"', 1, true) then
+      if status == 200 and (body:find('"session"', 1, true) or body:find('"created"', 1, true)) then
          if body:find('"email":"' .. addr .. '"', 1, true) then
             signins = signins + 1
          else

@@ -1,5 +1,6 @@
 -- wrk scenario "start": POST /v1/passwordless/start, a new address on every request.
--- Script argument (after "--"): a run tag that keeps addresses unique across runs.
+-- Script arguments (after "--"): a run tag that keeps addresses unique across runs, and
+-- optionally an API key: then POST /admin/v1/passwordless/send (headless) instead.
 -- Addresses: <tag>-<thread>-<counter>@example.com
 
 dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "common.lua")
@@ -7,15 +8,20 @@ dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "common.lua")
 local tag = "run"
 local n = 0
 local headers = { ["Content-Type"] = "application/json" }
+local path = "/v1/passwordless/start"
 
 function init(args)
    tag = args[1] or tag
+   if args[2] and args[2] ~= "" then
+      path = "/admin/v1/passwordless/send"
+      headers["Authorization"] = "Bearer " .. args[2]
+   end
 end
 
 function request()
    n = n + 1
    local body = string.format('{"email":"%s-%d-%d@example.com"}', tag, thread_id, n)
-   return wrk.format("POST", "/v1/passwordless/start", headers, body)
+   return wrk.format("POST", path, headers, body)
 end
 
 function done(summary, latency, requests)
