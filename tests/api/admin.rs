@@ -106,6 +106,11 @@ async fn users_are_listed_searched_and_paged_newest_first() {
     let emails: Vec<&str> = next["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
     assert_eq!(emails, ["user1@example.com", "user0@example.com"]);
     assert_eq!(next["next_cursor"], Value::Null);
+    // Accounts made while paging do not shift the pages: the cursor is the last id seen.
+    app.sign_in(&new_browser(), "late@example.com").await;
+    let (_, again) = admin_get(&app, Some(&key), &format!("/admin/v1/users?limit=4&cursor={cursor}")).await;
+    let emails: Vec<&str> = again["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
+    assert_eq!(emails, ["user1@example.com", "user0@example.com"], "stable under concurrent inserts");
     let (_, found) = admin_get(&app, Some(&key), "/admin/v1/users?query=GRA").await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
     let (_, none) = admin_get(&app, Some(&key), "/admin/v1/users?query=%25").await;
