@@ -225,7 +225,7 @@ async fn users_command(store: &dyn Store, command: UserCommand, now: i64) -> any
             a.phone_verified,
             a.name.as_deref().unwrap_or("-"),
             channel,
-            a.has_password,
+            a.has_password(),
             a.disabled,
             rfc3339(a.created_at)
         );

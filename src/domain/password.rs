@@ -25,8 +25,6 @@ use secrecy::{ExposeSecret, SecretString};
 use sha1::{Digest, Sha1};
 use unicode_normalization::UnicodeNormalization;
 
-use super::{EmailAddress, PhoneNumber};
-
 /// The shortest password any policy accepts (NIST SP 800-63B-4 §3.1.1.2: at least 8).
 pub const MIN_LENGTH: usize = 8;
 /// The longest password accepted (NIST SP 800-63B-4 §3.1.1.2: allow at least 64; 128 here).
@@ -208,7 +206,8 @@ fn advice(feedback: Option<&zxcvbn::feedback::Feedback>) -> String {
 /// its domain, the phone number with and without `+`, the name and its words. With these,
 /// `ada@example.com` cannot choose `ada-example-2026`. Pieces under 3 characters are left
 /// out (zxcvbn's own dictionaries already cover them).
-pub fn account_inputs(email: Option<&EmailAddress>, phone: Option<&PhoneNumber>, name: Option<&str>) -> Vec<String> {
+/// `email` and `phone` are canonical (as parsed and stored).
+pub fn account_inputs(email: Option<&str>, phone: Option<&str>, name: Option<&str>) -> Vec<String> {
     let mut inputs: Vec<String> = Vec::new();
     let mut push = |piece: &str| {
         let piece = piece.trim().to_lowercase();
@@ -216,8 +215,7 @@ pub fn account_inputs(email: Option<&EmailAddress>, phone: Option<&PhoneNumber>,
             inputs.push(piece);
         }
     };
-    if let Some(email) = email {
-        let address = email.as_str();
+    if let Some(address) = email {
         push(address);
         if let Some((local, domain)) = address.split_once('@') {
             push(local);
@@ -229,8 +227,8 @@ pub fn account_inputs(email: Option<&EmailAddress>, phone: Option<&PhoneNumber>,
         }
     }
     if let Some(phone) = phone {
-        push(phone.as_str());
-        push(phone.as_str().trim_start_matches('+'));
+        push(phone);
+        push(phone.trim_start_matches('+'));
     }
     if let Some(name) = name {
         push(name);
@@ -388,6 +386,7 @@ fn sha1(text: &str) -> [u8; 20] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{EmailAddress, PhoneNumber};
     use proptest::prelude::*;
 
     fn parse(s: &str) -> Password {
@@ -510,7 +509,7 @@ mod tests {
     #[test]
     fn the_account_itself_is_known_to_the_attacker() {
         let email = EmailAddress::parse("ada@example.com").unwrap();
-        let inputs = account_inputs(Some(&email), None, Some("Ada Lovelace"));
+        let inputs = account_inputs(Some(email.as_str()), None, Some("Ada Lovelace"));
         let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
         let policy = PasswordPolicy::default();
         for own in
@@ -544,7 +543,7 @@ mod tests {
     fn account_inputs_cover_the_address_phone_and_name() {
         let email = EmailAddress::parse("Ada.Lovelace@mail.acme.co.uk").unwrap();
         let phone = PhoneNumber::parse("+44 20 7946 0958").unwrap();
-        let inputs = account_inputs(Some(&email), Some(&phone), Some("Ada King-Noel"));
+        let inputs = account_inputs(Some(email.as_str()), Some(phone.as_str()), Some("Ada King-Noel"));
         for want in [
             "ada.lovelace@mail.acme.co.uk",
             "ada.lovelace",

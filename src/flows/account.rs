@@ -3,6 +3,7 @@
 //! deleting the account. Sessions ("sign out other devices") are `flows::sessions`.
 
 use crate::domain::password::Password;
+use crate::domain::password::account_inputs;
 use crate::domain::{Channel, Identifier, OtpCode};
 use crate::error::{AppError, AppResult, retry_after_secs};
 use crate::flows::issue::{Issue, Started, issue};
@@ -17,6 +18,15 @@ pub async fn account(state: &AppState, user_id: &str) -> AppResult<Account> {
     state.store.account(user_id).await?.ok_or(AppError::Unauthorized)
 }
 
+/// A preferred channel needs an address on it: else resets would be routed nowhere.
+pub fn check_preferred(preferred: Option<Channel>, has_email: bool, has_phone: bool) -> AppResult<()> {
+    match preferred {
+        Some(Channel::Email) if !has_email => Err(AppError::invalid("preferred_channel email needs an email address")),
+        Some(Channel::Sms) if !has_phone => Err(AppError::invalid("preferred_channel sms needs a phone number")),
+        _ => Ok(()),
+    }
+}
+
 pub struct ProfileInput {
     pub name: Option<Option<String>>,
     pub preferred_channel: Option<Channel>,
@@ -25,16 +35,7 @@ pub struct ProfileInput {
 
 pub async fn update_profile(state: &AppState, user_id: &str, input: ProfileInput) -> AppResult<Account> {
     let current = account(state, user_id).await?;
-    // A preferred channel the account has no address for would route resets nowhere.
-    if let Some(channel) = input.preferred_channel {
-        let has = match channel {
-            Channel::Email => current.email.is_some(),
-            Channel::Sms => current.phone.is_some(),
-        };
-        if !has {
-            return Err(AppError::invalid(format!("add an address for {} first", channel.as_str())));
-        }
-    }
+    check_preferred(input.preferred_channel, current.email.is_some(), current.phone.is_some())?;
     let name = match input.name {
         Some(name) => Some(crate::flows::signup::parse_name(name)?),
         None => None,
@@ -99,7 +100,7 @@ pub async fn change_password(
 ) -> AppResult<()> {
     let account = account(state, &session.user_id).await?;
     reauthenticate(state, &account, session, current_password).await?;
-    let inputs = passwords::inputs(account.email.as_deref(), account.phone.as_deref(), account.name.as_deref());
+    let inputs = account_inputs(account.email.as_deref(), account.phone.as_deref(), account.name.as_deref());
     let password_hash = passwords::choose(state, new_password, inputs).await?;
     let change = PasswordChange {
         user_id: account.id.clone(),

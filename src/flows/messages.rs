@@ -4,7 +4,7 @@
 use crate::clock::parse_rfc3339;
 use crate::domain::Identifier;
 use crate::error::{AppError, AppResult};
-use crate::flows::users::{DEFAULT_PAGE, MAX_PAGE};
+use crate::flows::paging;
 use crate::messages::KINDS;
 use crate::store::{MessageFilter, MessageStatus, Store};
 
@@ -25,10 +25,7 @@ pub struct Page {
 }
 
 pub async fn list(store: &dyn Store, q: Query<'_>) -> AppResult<Page> {
-    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(AppError::invalid(format!("limit must be between 1 and {MAX_PAGE}")));
-    }
+    let limit = paging::limit(q.limit)?;
     // The stored recipient is canonical: find it the way it was stored.
     let recipient =
         q.to.map(|to| Identifier::parse_any(to).map(|i| i.as_str().to_owned()).map_err(AppError::invalid))
@@ -57,12 +54,7 @@ pub async fn list(store: &dyn Store, q: Query<'_>) -> AppResult<Page> {
         since,
         before,
     };
-    let mut items = store.list_messages(filter, limit + 1).await?;
-    let next_cursor = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|m| m.seq.to_string())
-    } else {
-        None
-    };
+    let rows = store.list_messages(filter, limit + 1).await?;
+    let (items, next_cursor) = paging::page(rows, limit, |m| m.seq.to_string());
     Ok(Page { items, next_cursor })
 }

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod headless;
 pub mod issue;
 pub mod messages;
+pub mod paging;
 pub mod password_login;
 pub mod password_reset;
 pub mod passwords;

@@ -14,6 +14,7 @@
 //! `passwords.sign_in_after_reset`.
 
 use crate::crypto;
+use crate::domain::password::account_inputs;
 use crate::domain::{Channel, Identifier, OtpCode};
 use crate::error::{AppError, AppResult};
 use crate::flows::issue::{Issue, Started, check_channel, issue};
@@ -107,7 +108,7 @@ pub async fn reset(
         Identifier::Email(e) => (Some(e.as_str()), None),
         Identifier::Phone(p) => (None, Some(p.as_str())),
     };
-    let password_hash = passwords::choose(state, new_password, passwords::inputs(email, phone, None)).await?;
+    let password_hash = passwords::choose(state, new_password, account_inputs(email, phone, None)).await?;
     let (session, token) = new_session(state, client, state.now());
     let sign_in = state.settings.passwords.sign_in_after_reset;
     let effect = Effect::ResetPassword(PasswordReset {

@@ -1,21 +1,13 @@
 //! Choosing a password (sign-up, reset, change) and the notice that one changed.
 
-use crate::domain::password::{Password, account_inputs};
-use crate::domain::{Channel, EmailAddress, Identifier, PhoneNumber};
+use crate::domain::password::Password;
+use crate::domain::{Channel, Identifier};
 use crate::error::{AppError, AppResult};
 use crate::flows::Client;
 use crate::flows::issue::notice_payload;
 use crate::messages::KIND_PASSWORD_CHANGED;
 use crate::state::AppState;
 use crate::store::Notice;
-
-/// What an attacker already knows about the account, for the strength check: its email
-/// (and the words in it), phone number and name (NIST SP 800-63B-4 §3.1.1.2).
-pub fn inputs(email: Option<&str>, phone: Option<&str>, name: Option<&str>) -> Vec<String> {
-    let email = email.and_then(|e| EmailAddress::parse(e).ok());
-    let phone = phone.and_then(|p| PhoneNumber::parse(p).ok());
-    account_inputs(email.as_ref(), phone.as_ref(), name)
-}
 
 /// Parses and checks a new password against the policy, then hashes it: the check (up to
 /// ~5 ms of zxcvbn) and the hash (argon2id) both run off the async runtime. Returns the

@@ -8,10 +8,11 @@
 //! first verification replaces whatever an earlier, unverified sign-up set (`claim` in the
 //! store).
 
+use crate::domain::password::account_inputs;
 use crate::domain::{Channel, EmailAddress, Identifier, PhoneNumber};
 use crate::error::{AppError, AppResult};
 use crate::flows::issue::{Issue, Started, issue, prepay_limits};
-use crate::flows::{Client, DeviceBinding, passwords, signup_open};
+use crate::flows::{Client, DeviceBinding, account, passwords, signup_open};
 use crate::messages::KIND_ACCOUNT_EXISTS;
 use crate::state::AppState;
 use crate::store::{Purpose, SignUpDetails};
@@ -45,10 +46,9 @@ pub fn parse_name(name: Option<String>) -> AppResult<Option<String>> {
 
 /// The identifier the verification goes to: the preferred channel's, else the email.
 fn primary(input: &SignUpInput) -> AppResult<Identifier> {
+    account::check_preferred(input.preferred_channel, input.email.is_some(), input.phone.is_some())?;
     match (input.preferred_channel, &input.email, &input.phone) {
         (Some(Channel::Sms), _, Some(p)) => Ok(Identifier::Phone(p.clone())),
-        (Some(Channel::Sms), _, None) => Err(AppError::invalid("preferred_channel sms needs a phone number")),
-        (Some(Channel::Email), None, _) => Err(AppError::invalid("preferred_channel email needs an email address")),
         (_, Some(e), _) => Ok(Identifier::Email(e.clone())),
         (_, None, Some(p)) => Ok(Identifier::Phone(p.clone())),
         (_, None, None) => Err(AppError::invalid("give an email address or a phone number")),
@@ -73,7 +73,7 @@ pub async fn sign_up(
     // The password is checked and hashed before the account is looked up, so a sign-up
     // for an existing address costs the same as one for a new address; the send limits
     // are paid before the hash, so a flood is refused before it costs CPU.
-    let inputs = passwords::inputs(email.as_deref(), phone.as_deref(), name.as_deref());
+    let inputs = account_inputs(email.as_deref(), phone.as_deref(), name.as_deref());
     let password = passwords::check(state, &input.password, inputs).await?;
     prepay_limits(state, &to, client).await?;
     let password_hash = state.hasher.hash(&password).await?;

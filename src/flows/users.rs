@@ -1,15 +1,13 @@
 //! Operators' view of accounts, shared by `/admin/v1/users` and `postern users`: find,
 //! read, disable, enable, delete.
 
+use crate::domain::password::account_inputs;
 use crate::domain::{Channel, EmailAddress, Identifier, PhoneNumber};
 use crate::error::{AppError, AppResult};
 use crate::flows::issue::{Headless, Issue, issue};
-use crate::flows::{Client, DeviceBinding, passwords, signup};
+use crate::flows::{Client, DeviceBinding, account, paging, passwords, signup};
 use crate::state::AppState;
 use crate::store::{Account, AccountChange, NewAccount, Purpose, Store};
-
-pub const MAX_PAGE: usize = 200;
-pub const DEFAULT_PAGE: usize = 50;
 
 /// One page of accounts, newest first, and the cursor of the next page.
 pub struct Page {
@@ -23,10 +21,7 @@ pub async fn list(
     cursor: Option<&str>,
     limit: Option<usize>,
 ) -> AppResult<Page> {
-    let limit = limit.unwrap_or(DEFAULT_PAGE);
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(AppError::invalid(format!("limit must be between 1 and {MAX_PAGE}")));
-    }
+    let limit = paging::limit(limit)?;
     if let Some(c) = cursor
         && (c.is_empty() || c.len() > 64 || !c.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
     {
@@ -36,14 +31,8 @@ pub async fn list(
     if search.is_some_and(|s| s.chars().count() > 100) {
         return Err(AppError::invalid("query must be at most 100 characters"));
     }
-    // One more than asked tells whether another page follows.
-    let mut items = store.list_accounts(search.map(str::to_lowercase).as_deref(), cursor, limit + 1).await?;
-    let next_cursor = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|a| a.id.clone())
-    } else {
-        None
-    };
+    let rows = store.list_accounts(search.map(str::to_lowercase).as_deref(), cursor, limit + 1).await?;
+    let (items, next_cursor) = paging::page(rows, limit, |a| a.id.clone());
     Ok(Page { items, next_cursor })
 }
 
@@ -85,28 +74,19 @@ pub struct CreateInput {
     pub invite: bool,
 }
 
-/// A preferred channel needs an address on it.
-fn check_preferred(preferred: Option<Channel>, email: bool, phone: bool) -> AppResult<()> {
-    match preferred {
-        Some(Channel::Email) if !email => Err(AppError::invalid("preferred_channel email needs an email address")),
-        Some(Channel::Sms) if !phone => Err(AppError::invalid("preferred_channel sms needs a phone number")),
-        _ => Ok(()),
-    }
-}
-
 /// Creates an account as an operator asks: with or without a password (checked by the
 /// same policy as a sign-up), addresses verified or not, optionally inviting the person.
 pub async fn create(state: &AppState, input: CreateInput, client: &Client) -> AppResult<Account> {
     if input.email.is_none() && input.phone.is_none() {
         return Err(AppError::invalid("give an email address or a phone number"));
     }
-    check_preferred(input.preferred_channel, input.email.is_some(), input.phone.is_some())?;
+    account::check_preferred(input.preferred_channel, input.email.is_some(), input.phone.is_some())?;
     let name = signup::parse_name(input.name)?;
     let locale = crate::flows::issue::parse_locale(input.locale)?;
     let (email, phone) = (input.email.map(|e| e.as_str().to_owned()), input.phone.map(|p| p.as_str().to_owned()));
     let password_hash = match &input.password {
         Some(raw) => {
-            let inputs = passwords::inputs(email.as_deref(), phone.as_deref(), name.as_deref());
+            let inputs = account_inputs(email.as_deref(), phone.as_deref(), name.as_deref());
             Some(passwords::choose(state, raw, inputs).await?)
         }
         None => None,
@@ -168,7 +148,7 @@ pub async fn update(state: &AppState, user_id: &str, input: UpdateInput) -> AppR
         return Err(AppError::invalid("an account keeps an email address or a phone number"));
     }
     let preferred = c.preferred_channel.or(current.preferred_channel);
-    check_preferred(preferred, has_email, has_phone)?;
+    account::check_preferred(preferred, has_email, has_phone)?;
     let mut change = input.change;
     if let Some(name) = change.name.take() {
         change.name = Some(signup::parse_name(name)?);

@@ -112,6 +112,16 @@ pub fn identifier_from(email: Option<&str>, phone: Option<&str>) -> AppResult<Id
     }
 }
 
+/// An optional email field: absent is `None`, anything else must be an address.
+pub fn optional_email(email: Option<&str>) -> AppResult<Option<EmailAddress>> {
+    email.map(EmailAddress::parse).transpose().map_err(|e| AppError::invalid(format!("email: {e}")))
+}
+
+/// An optional phone field: absent is `None`, anything else must be an E.164 number.
+pub fn optional_phone(phone: Option<&str>) -> AppResult<Option<PhoneNumber>> {
+    phone.map(PhoneNumber::parse).transpose().map_err(|e| AppError::invalid(format!("phone: {e}")))
+}
+
 pub fn check_request_id(id: &str) -> AppResult<()> {
     if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(AppError::invalid("auth_request_id is not valid"));

@@ -105,6 +105,7 @@ pub struct AccountView {
 
 impl From<Account> for AccountView {
     fn from(a: Account) -> Self {
+        let has_password = a.has_password();
         Self {
             id: a.id,
             email: a.email,
@@ -114,7 +115,7 @@ impl From<Account> for AccountView {
             name: a.name,
             preferred_channel: a.preferred_channel.map(|c| c.as_str()),
             locale: a.locale,
-            has_password: a.has_password,
+            has_password,
             disabled: a.disabled,
             created_at: rfc3339(a.created_at),
         }

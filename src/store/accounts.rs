@@ -170,7 +170,6 @@ pub struct Account {
     pub name: Option<String>,
     pub preferred_channel: Option<Channel>,
     pub locale: Option<String>,
-    pub has_password: bool,
     /// The argon2id PHC string. `Account` has no `Debug`: it cannot reach a log.
     pub password_hash: Option<String>,
     pub disabled: bool,
@@ -178,6 +177,10 @@ pub struct Account {
 }
 
 impl Account {
+    pub fn has_password(&self) -> bool {
+        self.password_hash.is_some()
+    }
+
     /// The account as sessions and the JSON `user` show it.
     pub fn user(&self) -> User {
         User {

@@ -137,9 +137,12 @@ async fn a_disabled_user_is_refused_by_code_link_password_and_sessions_until_ena
     assert_eq!(admin_send(&app, &key, reqwest::Method::POST, &format!("/admin/v1/users/{id}/disable")).await, 200);
     assert_eq!(app.session(&device).await.status(), 401, "every session ended");
     assert_ne!(app.verify(&new_browser(), &pending, &pending_message.code()).await.status(), 200, "outstanding codes died");
-    // A new sign-in sends nothing that works (the request holds no usable secret).
+    // A new sign-in answers as for anyone, and sends nothing.
+    let before = app.inbox("ada@example.com").await.len();
     let r = app.start(&new_browser(), "ada@example.com").await;
     assert_eq!(r.status(), 200, "the same answer as for anyone");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.inbox("ada@example.com").await.len(), before, "no message for a disabled account");
     let login = json!({ "email": "ada@example.com", "password": "plum tulip orbit 8841" });
     assert_eq!(app.post_json(&new_browser(), "/v1/login", &login).await.status(), 401);
     let (_, shown) = admin_get(&app, Some(&key), &format!("/admin/v1/users/{id}")).await;

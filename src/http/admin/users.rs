@@ -7,13 +7,13 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::domain::Channel;
 use crate::domain::scope::Scope;
-use crate::domain::{Channel, EmailAddress, PhoneNumber};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::flows::Client;
 use crate::flows::api_keys::AdminKey;
 use crate::flows::users;
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, optional_email, optional_phone};
 use crate::http::views::{AccountView, SessionView};
 use crate::state::AppState;
 use crate::store::AccountChange;
@@ -64,14 +64,6 @@ struct CreateBody {
     invite: bool,
 }
 
-fn parse_email(e: Option<&str>) -> AppResult<Option<EmailAddress>> {
-    e.map(EmailAddress::parse).transpose().map_err(|e| AppError::invalid(e.to_string()))
-}
-
-fn parse_phone(p: Option<&str>) -> AppResult<Option<PhoneNumber>> {
-    p.map(PhoneNumber::parse).transpose().map_err(|e| AppError::invalid(e.to_string()))
-}
-
 async fn create(
     State(state): State<AppState>,
     key: AdminKey,
@@ -80,8 +72,8 @@ async fn create(
 ) -> AppResult<(StatusCode, Json<AccountView>)> {
     key.require(Scope::UsersWrite)?;
     let input = users::CreateInput {
-        email: parse_email(body.email.as_deref())?,
-        phone: parse_phone(body.phone.as_deref())?,
+        email: optional_email(body.email.as_deref())?,
+        phone: optional_phone(body.phone.as_deref())?,
         email_verified: body.email_verified,
         phone_verified: body.phone_verified,
         password: body.password,
@@ -124,11 +116,11 @@ async fn update(
 ) -> AppResult<Json<AccountView>> {
     key.require(Scope::UsersWrite)?;
     let email = match body.email {
-        Some(e) => Some(parse_email(e.as_deref())?.map(|e| e.as_str().to_owned())),
+        Some(e) => Some(optional_email(e.as_deref())?.map(|e| e.as_str().to_owned())),
         None => None,
     };
     let phone = match body.phone {
-        Some(p) => Some(parse_phone(p.as_deref())?.map(|p| p.as_str().to_owned())),
+        Some(p) => Some(optional_phone(p.as_deref())?.map(|p| p.as_str().to_owned())),
         None => None,
     };
     let change = AccountChange {

@@ -10,7 +10,7 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::domain::{Channel, EmailAddress, OtpCode, PhoneNumber, RedirectTo};
+use crate::domain::{Channel, OtpCode, RedirectTo};
 use crate::error::{AppError, AppResult};
 use crate::flows::account::{self, ChangeProof, ProfileInput};
 use crate::flows::password_login::password_login;
@@ -19,7 +19,9 @@ use crate::flows::signup::{SignUpInput, sign_up};
 use crate::flows::{Client, Issued};
 use crate::http::cookies;
 use crate::http::csrf::CookieChange;
-use crate::http::extract::{ApiJson, Authenticated, check_request_id, identifier_from, optional_json};
+use crate::http::extract::{
+    ApiJson, Authenticated, check_request_id, identifier_from, optional_email, optional_json, optional_phone,
+};
 use crate::http::views::{AccountView, SignedInView, StartedView};
 use crate::state::AppState;
 
@@ -54,10 +56,8 @@ async fn signup(
     jar: CookieJar,
     ApiJson(body): ApiJson<SignUpBody>,
 ) -> AppResult<(CookieJar, Json<StartedView>)> {
-    let email =
-        body.email.as_deref().map(EmailAddress::parse).transpose().map_err(|e| AppError::invalid(e.to_string()))?;
-    let phone =
-        body.phone.as_deref().map(PhoneNumber::parse).transpose().map_err(|e| AppError::invalid(e.to_string()))?;
+    let email = optional_email(body.email.as_deref())?;
+    let phone = optional_phone(body.phone.as_deref())?;
     let (jar, device) = cookies::device(&state, jar);
     let input = SignUpInput {
         email,

@@ -34,7 +34,6 @@ fn account_from_row(row: &PgRow) -> Result<Account, sqlx::Error> {
         name: row.try_get(5)?,
         preferred_channel: row.try_get::<Option<&str>, _>(6)?.and_then(Channel::from_db),
         locale: row.try_get(7)?,
-        has_password: password_hash.is_some(),
         password_hash,
         disabled: row.try_get::<Option<i64>, _>(9)?.is_some(),
         created_at: row.try_get(10)?,

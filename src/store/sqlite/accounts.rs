@@ -29,7 +29,6 @@ fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
         name: row.get(5)?,
         preferred_channel: row.get::<_, Option<String>>(6)?.as_deref().and_then(Channel::from_db),
         locale: row.get(7)?,
-        has_password: password_hash.is_some(),
         password_hash,
         disabled: row.get::<_, Option<i64>>(9)?.is_some(),
         created_at: row.get(10)?,

@@ -1,0 +1,25 @@
+//! Cursor pagination of the admin lists (`{"items","next_cursor"}`, `?cursor=&limit=`).
+
+use crate::error::{AppError, AppResult};
+
+pub const MAX_PAGE: usize = 200;
+pub const DEFAULT_PAGE: usize = 50;
+
+/// The page size asked for, 1 to `MAX_PAGE` (default `DEFAULT_PAGE`).
+pub fn limit(asked: Option<usize>) -> AppResult<usize> {
+    match asked.unwrap_or(DEFAULT_PAGE) {
+        n @ 1..=MAX_PAGE => Ok(n),
+        _ => Err(AppError::invalid(format!("limit must be between 1 and {MAX_PAGE}"))),
+    }
+}
+
+/// A page from `limit + 1` rows fetched newest first: the extra row only tells that
+/// another page follows, whose cursor is the last item kept.
+pub fn page<T>(mut rows: Vec<T>, limit: usize, cursor_of: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
+    if rows.len() <= limit {
+        return (rows, None);
+    }
+    rows.truncate(limit);
+    let next = rows.last().map(cursor_of);
+    (rows, next)
+}
