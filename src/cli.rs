@@ -10,7 +10,7 @@ use crate::domain::scope::Scope;
 use crate::error::AppError;
 use crate::flows::users;
 use crate::startup::Application;
-use crate::store::{Account, Store};
+use crate::store::{Account, Actor, Store};
 use crate::telemetry;
 
 #[derive(Parser)]
@@ -204,7 +204,7 @@ async fn api_keys_command(store: &dyn Store, command: ApiKeyCommand, now: i64) -
             }
         }
         ApiKeyCommand::Revoke { name } => {
-            if !store.revoke_api_key(&name, now).await? {
+            if !store.revoke_api_key(&name, now, &Actor::cli()).await? {
                 anyhow::bail!("no live key is named {name:?}");
             }
             println!("revoked {name:?}");
@@ -241,15 +241,15 @@ async fn users_command(store: &dyn Store, command: UserCommand, now: i64) -> any
         UserCommand::Show { user } => print(&users::find(store, &user).await.map_err(cli_error)?),
         UserCommand::Disable { user } => {
             let account = users::find(store, &user).await.map_err(cli_error)?;
-            print(&users::set_disabled(store, &account.id, true, now).await.map_err(cli_error)?);
+            print(&users::set_disabled(store, &account.id, true, now, &Actor::cli()).await.map_err(cli_error)?);
         }
         UserCommand::Enable { user } => {
             let account = users::find(store, &user).await.map_err(cli_error)?;
-            print(&users::set_disabled(store, &account.id, false, now).await.map_err(cli_error)?);
+            print(&users::set_disabled(store, &account.id, false, now, &Actor::cli()).await.map_err(cli_error)?);
         }
         UserCommand::Delete { user } => {
             let account = users::find(store, &user).await.map_err(cli_error)?;
-            users::delete(store, &account.id).await.map_err(cli_error)?;
+            users::delete(store, &account.id, now, &Actor::cli()).await.map_err(cli_error)?;
             println!("deleted {}", account.id);
         }
     }

@@ -135,6 +135,8 @@ mod tests {
             ("to", "ada@example.com"),
             ("wait", "5 seconds"),
             ("recent", "10 minutes"),
+            ("device", "Firefox on Linux"),
+            ("time", "2026-01-02T00:00:00Z"),
         ] {
             args.insert(Cow::Borrowed(key), FluentValue::from(value.to_owned()));
         }
@@ -171,6 +173,15 @@ mod tests {
                 assert!(!text.contains(['\u{2068}', '\u{2069}']), "{locale} {id}: no bidi isolation marks");
                 assert!(!text.trim().is_empty(), "{locale} {id} is empty");
             }
+        }
+    }
+
+    #[test]
+    fn every_audit_event_type_has_an_activity_label() {
+        let english = ids(include_str!("../locales/en/postern.ftl"));
+        for kind in crate::store::EventType::ALL {
+            let label = crate::http::views::activity_label(kind.as_str());
+            assert!(english.contains(&label.as_str()), "{label} is missing for {}", kind.as_str());
         }
     }
 

@@ -80,7 +80,7 @@ pub async fn migrate(settings: &Settings, check_only: bool) -> anyhow::Result<Ve
 }
 
 /// Removes rows that can no longer matter, a small batch at a time, every few minutes.
-async fn run_cleanup(store: Arc<dyn Store>, clock: Arc<dyn Clock>, stop: CancellationToken) {
+async fn run_cleanup(store: Arc<dyn Store>, clock: Arc<dyn Clock>, audit_retention_ms: i64, stop: CancellationToken) {
     const EVERY: Duration = Duration::from_secs(300);
     const BATCH: usize = 1000;
     loop {
@@ -89,7 +89,7 @@ async fn run_cleanup(store: Arc<dyn Store>, clock: Arc<dyn Clock>, stop: Cancell
             _ = tokio::time::sleep(EVERY) => {}
         }
         loop {
-            match store.cleanup(clock.now_ms(), BATCH).await {
+            match store.cleanup(clock.now_ms(), BATCH, audit_retention_ms).await {
                 Ok(n) if n as usize >= BATCH => continue,
                 Ok(n) => {
                     if n > 0 {
@@ -189,8 +189,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let shutdown = self.shutdown.clone();
         let worker_stop = CancellationToken::new();
-        let cleanup =
-            tokio::spawn(run_cleanup(self.state.store.clone(), self.state.clock.clone(), worker_stop.clone()));
+        let retention = crate::clock::ms(self.state.settings.audit.retention);
+        let (store, clock) = (self.state.store.clone(), self.state.clock.clone());
+        let cleanup = tokio::spawn(run_cleanup(store, clock, retention, worker_stop.clone()));
         let worker = tokio::spawn(self.worker.run(worker_stop.clone()));
         if let Some(listener) = self.metrics_listener {
             let stop = worker_stop.clone();

@@ -294,3 +294,34 @@ error-internal = Something went wrong on our side. Try again in a moment.
 error-invalid-request = That request was not valid. Go back and try again.
 error-invalid-credentials = The email address, phone number or password is not right.
 error-weak-password = That password is too easy to guess. Choose a longer one, such as a few unrelated words.
+
+# Recent activity on /account: one label per audit event type (`activity-` + the type
+# with dots and underscores as dashes).
+activity-title = Recent activity
+activity-details = { $ip } · { $device } · { $time }
+activity-sign-in-requested = Sign-in code requested by an app
+activity-sign-in-succeeded = Signed in
+activity-sign-in-failed = Wrong password at sign-in
+activity-sign-in-approved = Sign-in approved from another device
+activity-code-failed = Wrong or expired code
+activity-link-failed = Sign-in link refused
+activity-rate-limit-hit = Too many requests
+activity-sign-up-requested = Sign-up started
+activity-sign-up-verified = Address confirmed at sign-up
+activity-account-claimed = Address confirmed; earlier unconfirmed details were replaced
+activity-account-created = Account created
+activity-account-updated = Account changed by an administrator
+activity-profile-updated = Profile changed
+activity-password-reset-requested = Password reset requested
+activity-password-reset-completed = Password reset
+activity-password-changed = Password changed
+activity-reauthentication-failed = Wrong current password
+activity-identifier-change-requested = New address requested
+activity-email-changed = Email address changed
+activity-phone-changed = Phone number changed
+activity-sessions-revoked = Devices signed out
+activity-account-disabled = Account disabled
+activity-account-enabled = Account enabled
+activity-account-deleted = Account deleted
+activity-api-key-created = API key created
+activity-api-key-revoked = API key revoked

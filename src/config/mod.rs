@@ -57,6 +57,7 @@ pub struct Settings {
     pub sessions: SessionSettings,
     pub rate_limits: RateLimitSettings,
     pub delivery: DeliverySettings,
+    pub audit: AuditSettings,
     pub sqlite: SqliteSettings,
     pub postgres: PostgresSettings,
     pub metrics: MetricsSettings,
@@ -211,6 +212,7 @@ impl Default for Settings {
             sessions: SessionSettings::default(),
             rate_limits: RateLimitSettings::default(),
             delivery: DeliverySettings::default(),
+            audit: AuditSettings::default(),
             sqlite: SqliteSettings::default(),
             postgres: PostgresSettings::default(),
             metrics: MetricsSettings::default(),
@@ -264,6 +266,20 @@ impl Default for RateLimitSettings {
             per_identifier_per_hour: 5,
             per_ip_per_hour: 30,
         }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSettings {
+    /// How long audit events are kept before cleanup removes them.
+    #[serde(with = "humantime_serde")]
+    pub retention: Duration,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self { retention: Duration::from_secs(90 * 24 * 3600) }
     }
 }
 
@@ -332,6 +348,9 @@ impl Settings {
             bail!(
                 "rate limits must allow at least one message per hour (set rate_limits.enabled = false to turn them off)"
             );
+        }
+        if self.audit.retention < Duration::from_secs(3600) {
+            bail!("audit.retention must be at least 1h");
         }
         if self.sqlite.readers == 0 || self.sqlite.max_batch == 0 {
             bail!("sqlite.readers and sqlite.max_batch must be at least 1");

@@ -12,7 +12,9 @@ use crate::flows::start_passwordless::natural_channel;
 use crate::flows::{Client, DeviceBinding, redeem_magic_link, verify_code};
 use crate::messages::KIND_IDENTIFIER_CHANGED;
 use crate::state::AppState;
-use crate::store::{Account, Effect, Failure, LinkAction, PasswordChange, ProfileChange, Purpose, Redeemed, Session};
+use crate::store::{
+    Account, Effect, EventType, Failure, LinkAction, PasswordChange, ProfileChange, Purpose, Redeemed, Session,
+};
 
 pub async fn account(state: &AppState, user_id: &str) -> AppResult<Account> {
     state.store.account(user_id).await?.ok_or(AppError::Unauthorized)
@@ -33,7 +35,12 @@ pub struct ProfileInput {
     pub locale: Option<String>,
 }
 
-pub async fn update_profile(state: &AppState, user_id: &str, input: ProfileInput) -> AppResult<Account> {
+pub async fn update_profile(
+    state: &AppState,
+    user_id: &str,
+    input: ProfileInput,
+    client: &Client,
+) -> AppResult<Account> {
     let current = account(state, user_id).await?;
     check_preferred(input.preferred_channel, current.email.is_some(), current.phone.is_some())?;
     let name = match input.name {
@@ -42,7 +49,7 @@ pub async fn update_profile(state: &AppState, user_id: &str, input: ProfileInput
     };
     let locale = crate::flows::issue::parse_locale(input.locale)?;
     let change = ProfileChange { name, preferred_channel: input.preferred_channel, locale };
-    state.store.update_profile(user_id, change, state.now()).await?.ok_or(AppError::Unauthorized)
+    state.store.update_profile(user_id, change, state.now(), &client.actor()).await?.ok_or(AppError::Unauthorized)
 }
 
 /// Whether the session may make a sensitive change without the current password: it
@@ -59,6 +66,7 @@ async fn reauthenticate(
     account: &Account,
     session: &Session,
     current_password: Option<&str>,
+    client: &Client,
 ) -> AppResult<()> {
     match current_password {
         Some(raw) => {
@@ -79,11 +87,12 @@ async fn reauthenticate(
             let p = &state.settings.passwordless;
             let failure = Failure {
                 identifier,
+                event: EventType::ReauthFailed,
                 now,
                 account_max_failures: p.account_max_failures,
                 account_lockout_ms: crate::clock::ms(p.account_lockout),
             };
-            state.store.record_failure(failure).await?;
+            state.store.record_failure(failure, &client.actor()).await?;
             Err(AppError::InvalidCredentials)
         }
         None if recently_signed_in(state, session) => Ok(()),
@@ -99,7 +108,7 @@ pub async fn change_password(
     client: &Client,
 ) -> AppResult<()> {
     let account = account(state, &session.user_id).await?;
-    reauthenticate(state, &account, session, current_password).await?;
+    reauthenticate(state, &account, session, current_password, client).await?;
     let inputs = account_inputs(account.email.as_deref(), account.phone.as_deref(), account.name.as_deref());
     let password_hash = passwords::choose(state, new_password, inputs).await?;
     let change = PasswordChange {
@@ -109,7 +118,7 @@ pub async fn change_password(
         notice: passwords::changed_notice(state, client)?,
         now: state.now(),
     };
-    let queued = state.store.change_password(change).await?.ok_or(AppError::Unauthorized)?;
+    let queued = state.store.change_password(change, &client.actor()).await?.ok_or(AppError::Unauthorized)?;
     for message in queued {
         state.outbox.hand_off(Some(message));
     }
@@ -163,9 +172,9 @@ pub async fn confirm_identifier_change(
     };
     let done = match proof {
         ChangeProof::Code { auth_request_id, code } => {
-            verify_code::redeem(state, &auth_request_id, &code, effect).await?
+            verify_code::redeem(state, &auth_request_id, &code, effect, client).await?
         }
-        ChangeProof::Token(token) => redeem_magic_link::redeem(state, &token, LinkAction::Redeem(effect))
+        ChangeProof::Token(token) => redeem_magic_link::redeem(state, &token, LinkAction::Redeem(effect), client)
             .await?
             .ok_or(AppError::InvalidCode { remaining: None })?,
     };
@@ -181,10 +190,15 @@ pub async fn confirm_identifier_change(
 
 /// Deletes the account (after the same proof as a password change): its sessions and
 /// secrets go with it.
-pub async fn delete_account(state: &AppState, session: &Session, current_password: Option<&str>) -> AppResult<()> {
+pub async fn delete_account(
+    state: &AppState,
+    session: &Session,
+    current_password: Option<&str>,
+    client: &Client,
+) -> AppResult<()> {
     let account = account(state, &session.user_id).await?;
-    reauthenticate(state, &account, session, current_password).await?;
-    if !state.store.delete_account(&account.id).await? {
+    reauthenticate(state, &account, session, current_password, client).await?;
+    if !state.store.delete_account(&account.id, state.now(), &client.actor()).await? {
         return Err(AppError::Unauthorized);
     }
     tracing::info!(user_id = %account.id, "account deleted");

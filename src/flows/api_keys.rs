@@ -9,7 +9,7 @@
 use crate::crypto;
 use crate::domain::scope::Scope;
 use crate::error::{AppError, AppResult};
-use crate::store::{ApiKey, NewApiKey, Store};
+use crate::store::{Actor, ApiKey, NewApiKey, Store};
 
 const KEY_PREFIX: &str = "pst";
 /// A use is recorded at most this often per key (a write per request would make every
@@ -56,7 +56,7 @@ pub async fn create(store: &dyn Store, name: &str, scopes: &[Scope], now: i64) -
         last_used_at: None,
         revoked_at: None,
     };
-    if !store.create_api_key(new).await? {
+    if !store.create_api_key(new, &Actor::cli()).await? {
         anyhow::bail!("a live key is already named {name:?}; revoke it first or choose another name");
     }
     Ok((stored, format!("{KEY_PREFIX}_{prefix}_{secret}")))

@@ -94,10 +94,10 @@ pub enum Proof {
     },
 }
 
-pub async fn verify(state: &AppState, proof: Proof) -> AppResult<Identified> {
+pub async fn verify(state: &AppState, proof: Proof, client: &Client) -> AppResult<Identified> {
     let done = match proof {
         Proof::Code { auth_request_id, code } => {
-            verify_code::redeem(state, &auth_request_id, &code, Effect::Identify).await?
+            verify_code::redeem(state, &auth_request_id, &code, Effect::Identify, client).await?
         }
         Proof::Token { token, auth_request_id } => {
             if let Some(expected) = auth_request_id
@@ -105,7 +105,7 @@ pub async fn verify(state: &AppState, proof: Proof) -> AppResult<Identified> {
             {
                 return Err(AppError::WrongBrowser);
             }
-            redeem_magic_link::redeem(state, &token, LinkAction::Redeem(Effect::Identify))
+            redeem_magic_link::redeem(state, &token, LinkAction::Redeem(Effect::Identify), client)
                 .await?
                 .ok_or(AppError::InvalidCode { remaining: None })?
         }

@@ -53,7 +53,7 @@ pub struct Headless {
 pub async fn prepay_limits(state: &AppState, typed: &Identifier, client: &Client) -> AppResult<()> {
     let limits = rate_limits::for_send(state, typed, Some(client.ip), state.now());
     if !limits.is_empty() {
-        state.store.hit_rate_limits(limits).await.map_err(rate_limits::observe)?;
+        rate_limits::audited(state, client, state.store.hit_rate_limits(limits).await).await?;
     }
     Ok(())
 }
@@ -248,7 +248,8 @@ pub async fn issue(state: &AppState, issue: Issue, device: DeviceBinding, client
         expires_at,
     };
     let open = crate::flows::signup_open(state);
-    let queued = state.store.start_auth_request(request, message, open, limits).await.map_err(rate_limits::observe)?;
+    let started = state.store.start_auth_request(request, message, open, limits, &client.actor()).await;
+    let queued = rate_limits::audited(state, client, started).await?;
     state.outbox.hand_off(queued);
     Ok(Started {
         auth_request_id: id,

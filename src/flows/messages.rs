@@ -1,7 +1,6 @@
 //! Delivery status of messages for operators (`GET /admin/v1/messages`): what went out,
 //! to whom, how it went — never a link or a code (the payload is not even read).
 
-use crate::clock::parse_rfc3339;
 use crate::domain::Identifier;
 use crate::error::{AppError, AppResult};
 use crate::flows::paging;
@@ -36,17 +35,8 @@ pub async fn list(store: &dyn Store, q: Query<'_>) -> AppResult<Page> {
     if let Some(status) = q.status.filter(|s| !STATUSES.contains(s)) {
         return Err(AppError::invalid(format!("unknown status {status:?}; statuses: {}", STATUSES.join(", "))));
     }
-    let since = q
-        .since
-        .map(|s| {
-            parse_rfc3339(s)
-                .ok_or_else(|| AppError::invalid("since must be an RFC 3339 time, e.g. 2026-12-01T00:00:00Z"))
-        })
-        .transpose()?;
-    let before = q
-        .cursor
-        .map(|c| c.parse::<i64>().map_err(|_| AppError::invalid("cursor is not one this server gave")))
-        .transpose()?;
+    let since = paging::since(q.since)?;
+    let before = paging::seq_cursor(q.cursor)?;
     let filter = MessageFilter {
         recipient,
         kind: q.kind.map(str::to_owned),

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod audit;
 pub mod headless;
 pub mod issue;
 pub mod messages;
@@ -26,7 +27,7 @@ use std::net::IpAddr;
 use crate::config::SignupPolicy;
 use crate::crypto::{self, Hash};
 use crate::state::AppState;
-use crate::store::SignedIn;
+use crate::store::{Actor, SignedIn};
 
 /// Who is asking, as far as the network can tell.
 #[derive(Debug, Clone)]
@@ -37,6 +38,16 @@ pub struct Client {
     pub accept_locale: Option<&'static str>,
     /// The session this browser's cookie names, if any: a new sign-in replaces it.
     pub prior_session: Option<PriorSession>,
+    /// The name of the API key of a server-to-server request (`/admin/v1`), for the
+    /// audit trail.
+    pub api_key: Option<String>,
+}
+
+impl Client {
+    /// The client as the audit trail records it.
+    pub fn actor(&self) -> Actor {
+        Actor { ip: self.ip.to_string(), user_agent: self.user_agent.clone(), api_key: self.api_key.clone() }
+    }
 }
 
 /// The id and secret hash of the session cookie a browser sent (never the secret itself,

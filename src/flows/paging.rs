@@ -1,5 +1,6 @@
 //! Cursor pagination of the admin lists (`{"items","next_cursor"}`, `?cursor=&limit=`).
 
+use crate::clock::parse_rfc3339;
 use crate::error::{AppError, AppResult};
 
 pub const MAX_PAGE: usize = 200;
@@ -11,6 +12,21 @@ pub fn limit(asked: Option<usize>) -> AppResult<usize> {
         n @ 1..=MAX_PAGE => Ok(n),
         _ => Err(AppError::invalid(format!("limit must be between 1 and {MAX_PAGE}"))),
     }
+}
+
+/// A `since` filter: an RFC 3339 time, as unix milliseconds.
+pub fn since(since: Option<&str>) -> AppResult<Option<i64>> {
+    since
+        .map(|s| {
+            parse_rfc3339(s)
+                .ok_or_else(|| AppError::invalid("since must be an RFC 3339 time, e.g. 2026-12-01T00:00:00Z"))
+        })
+        .transpose()
+}
+
+/// The cursor of a list ordered by a sequence number (messages, audit events).
+pub fn seq_cursor(cursor: Option<&str>) -> AppResult<Option<i64>> {
+    cursor.map(|c| c.parse::<i64>().map_err(|_| AppError::invalid("cursor is not one this server gave"))).transpose()
 }
 
 /// A page from `limit + 1` rows fetched newest first: the extra row only tells that

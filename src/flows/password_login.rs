@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult, retry_after_secs};
 use crate::flows::sessions::new_session;
 use crate::flows::{Client, Issued, rate_limits};
 use crate::state::AppState;
-use crate::store::{Failure, PasswordSignIn};
+use crate::store::{EventType, Failure, PasswordSignIn};
 
 #[tracing::instrument(skip_all)]
 pub async fn password_login(
@@ -30,7 +30,7 @@ pub async fn password_login(
     let now = state.now();
     let limits = rate_limits::for_login(state, client.ip, now);
     if !limits.is_empty() {
-        state.store.hit_rate_limits(limits).await?;
+        rate_limits::audited(state, client, state.store.hit_rate_limits(limits).await).await?;
     }
     let candidate = state.store.login_candidate(&identifier).await?;
     if let Some(until) = candidate.locked_until.filter(|u| *u > now) {
@@ -47,12 +47,16 @@ pub async fn password_login(
     let Some((user_id, _)) = usable.filter(|_| verified.matches) else {
         state
             .store
-            .record_failure(Failure {
-                identifier,
-                now,
-                account_max_failures: p.account_max_failures,
-                account_lockout_ms: ms(p.account_lockout),
-            })
+            .record_failure(
+                Failure {
+                    identifier,
+                    event: EventType::SignInFailed,
+                    now,
+                    account_max_failures: p.account_max_failures,
+                    account_lockout_ms: ms(p.account_lockout),
+                },
+                &client.actor(),
+            )
             .await?;
         return Err(AppError::InvalidCredentials);
     };
@@ -67,7 +71,8 @@ pub async fn password_login(
         session,
         redirect_to,
     };
-    let signed_in = state.store.password_signed_in(login).await?.ok_or(AppError::InvalidCredentials)?;
+    let signed_in =
+        state.store.password_signed_in(login, &client.actor()).await?.ok_or(AppError::InvalidCredentials)?;
     tracing::info!(user_id = %signed_in.user.id, "signed in with a password");
     Ok(Issued { token, signed_in })
 }

@@ -117,11 +117,11 @@ pub async fn reset(
         session: sign_in.then_some(session),
     });
     let done = match secret {
-        ResetSecret::Token(token) => redeem_magic_link::redeem(state, &token, LinkAction::Redeem(effect))
+        ResetSecret::Token(token) => redeem_magic_link::redeem(state, &token, LinkAction::Redeem(effect), client)
             .await?
             .ok_or(AppError::InvalidCode { remaining: None })?,
         ResetSecret::Code { auth_request_id, code } => {
-            verify_code::redeem(state, &auth_request_id, &code, effect).await?
+            verify_code::redeem(state, &auth_request_id, &code, effect, client).await?
         }
     };
     let Redeemed::PasswordReset(reset) = done else { return Err(AppError::InvalidCode { remaining: None }) };

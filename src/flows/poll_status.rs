@@ -37,7 +37,7 @@ pub async fn poll_status(
                 return Err(AppError::WrongBrowser);
             }
             let (session, token) = new_session(state, client, now);
-            match state.store.claim_approved(&request.id, session, now).await? {
+            match state.store.claim_approved(&request.id, session, now, &client.actor()).await? {
                 Some(signed_in) => {
                     tracing::info!(user_id = %signed_in.user.id, "signed in by cross-device approval");
                     Ok(Status::Approved(Issued { token, signed_in }))

@@ -8,8 +8,9 @@ use std::net::IpAddr;
 use crate::delivery::metrics;
 use crate::domain::{Identifier, PhoneNumber};
 use crate::error::{AppError, AppResult};
+use crate::flows::Client;
 use crate::state::AppState;
-use crate::store::{RateLimit, StoreError};
+use crate::store::{Event, RateLimit, StoreError};
 
 const HOUR_MS: i64 = 3_600_000;
 const SMS_BUDGET_KEY: &str = "sms:budget";
@@ -107,10 +108,17 @@ pub fn check_sms_destination(state: &AppState, identifier: &Identifier) -> AppRe
     }
 }
 
-/// Reports a spent SMS budget loudly (the circuit is open: no SMS goes out until it
-/// refills) and passes every error on.
-pub fn observe(e: StoreError) -> StoreError {
-    if let StoreError::RateLimited { key, retry_after_ms } = &e {
+/// Passes a unit of work's result on; a rate limit's refusal is recorded in the audit
+/// trail (on its own: the refused work rolled back, event and all) and a spent SMS budget
+/// reported loudly (the circuit is open: no SMS goes out until it refills).
+pub async fn audited<T>(state: &AppState, client: &Client, result: Result<T, StoreError>) -> Result<T, StoreError> {
+    let Err(StoreError::RateLimited { key, retry_after_ms }) = &result else { return result };
+    let event = Event::rate_limited(key, state.now());
+    if let Err(e) = state.store.record_events(vec![event], &client.actor(), state.now()).await {
+        tracing::warn!(error = %e, "a rate limit's refusal could not be written to the audit trail");
+    }
+    {
+        let retry_after_ms = *retry_after_ms;
         if key == SMS_BUDGET_KEY {
             metrics::sms_budget_exhausted();
             tracing::error!(retry_after_ms, "the hourly SMS budget is spent: SMS sending is paused (circuit open)");
@@ -118,7 +126,7 @@ pub fn observe(e: StoreError) -> StoreError {
             tracing::warn!(limit = %key, "the SMS limit of a country calling code was reached");
         }
     }
-    e
+    result
 }
 
 /// IPv6 clients are limited per /64: one subscriber usually holds a whole /64 and could

@@ -136,7 +136,7 @@ pub async fn redeem_link(state: &AppState, token: &str, choice: Choice, client: 
         }
         Choice::Approve { picked } => (LinkAction::Approve { picked }, None),
     };
-    match redeem(state, token, action).await? {
+    match redeem(state, token, action, client).await? {
         Some(Done::SignedIn(signed_in)) => {
             tracing::info!(user_id = %signed_in.user.id, "signed in with a link");
             let token = issued_token.ok_or_else(|| anyhow::anyhow!("a link signed in without a session token"))?;
@@ -149,7 +149,7 @@ pub async fn redeem_link(state: &AppState, token: &str, choice: Choice, client: 
 
 /// Spends a link for `action`, whatever its purpose (the store's one redemption path).
 /// `None`: the waiting browser was approved.
-pub async fn redeem(state: &AppState, token: &str, action: LinkAction) -> AppResult<Option<Done>> {
+pub async fn redeem(state: &AppState, token: &str, action: LinkAction, client: &Client) -> AppResult<Option<Done>> {
     let (id, hash) = parse_token(token)?;
     let redeem = RedeemLink {
         request_id: id.to_owned(),
@@ -158,7 +158,7 @@ pub async fn redeem(state: &AppState, token: &str, action: LinkAction) -> AppRes
         now: state.now(),
         signup_open: signup_open(state),
     };
-    match state.store.redeem_link(redeem).await? {
+    match state.store.redeem_link(redeem, &client.actor()).await? {
         LinkOutcome::Redeemed(done) => Ok(Some(done)),
         LinkOutcome::Approved => Ok(None),
         LinkOutcome::WrongNumber => Err(AppError::TooManyAttempts { retry_after_secs: 1 }),

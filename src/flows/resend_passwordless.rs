@@ -70,12 +70,8 @@ pub async fn resend(
     };
     let rotated = RotatedSecrets { code_hash: secrets.code_hash, token_hash: secrets.token_hash, now, expires_at };
     let open = crate::flows::signup_open(state);
-    match state
-        .store
-        .rotate_auth_request(&request.id, rotated, message, open, limits)
-        .await
-        .map_err(rate_limits::observe)?
-    {
+    let rotation = state.store.rotate_auth_request(&request.id, rotated, message, open, limits).await;
+    match rate_limits::audited(state, client, rotation).await? {
         Rotation::Refused => return Err(AppError::Expired),
         Rotation::Rotated { message } => state.outbox.hand_off(message),
     }

@@ -57,17 +57,18 @@ pub enum LogoutScope {
     All,
 }
 
-pub async fn logout(state: &AppState, current: &Session, scope: LogoutScope) -> AppResult<()> {
+pub async fn logout(state: &AppState, current: &Session, scope: LogoutScope, client: &Client) -> AppResult<()> {
     let now = state.now();
+    let actor = client.actor();
     match scope {
         LogoutScope::Current => {
-            state.store.revoke_session(&current.user_id, &current.id, now).await?;
+            state.store.revoke_session(&current.user_id, &current.id, now, &actor).await?;
         }
         LogoutScope::Others => {
-            state.store.revoke_sessions(&current.user_id, Some(&current.id), now).await?;
+            state.store.revoke_sessions(&current.user_id, Some(&current.id), now, &actor).await?;
         }
         LogoutScope::All => {
-            state.store.revoke_sessions(&current.user_id, None, now).await?;
+            state.store.revoke_sessions(&current.user_id, None, now, &actor).await?;
         }
     }
     Ok(())
@@ -77,6 +78,10 @@ pub async fn list_sessions(state: &AppState, user_id: &str) -> AppResult<Vec<Ses
     Ok(state.store.list_sessions(user_id, state.now()).await?)
 }
 
-pub async fn revoke_session(state: &AppState, user_id: &str, session_id: &str) -> AppResult<()> {
-    if state.store.revoke_session(user_id, session_id, state.now()).await? { Ok(()) } else { Err(AppError::NotFound) }
+pub async fn revoke_session(state: &AppState, user_id: &str, session_id: &str, client: &Client) -> AppResult<()> {
+    if state.store.revoke_session(user_id, session_id, state.now(), &client.actor()).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
 }

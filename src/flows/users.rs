@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::flows::issue::{Headless, Issue, issue};
 use crate::flows::{Client, DeviceBinding, account, paging, passwords, signup};
 use crate::state::AppState;
-use crate::store::{Account, AccountChange, NewAccount, Purpose, Store};
+use crate::store::{Account, AccountChange, Actor, NewAccount, Purpose, Store};
 
 /// One page of accounts, newest first, and the cursor of the next page.
 pub struct Page {
@@ -47,14 +47,20 @@ pub async fn find(store: &dyn Store, id_or_identifier: &str) -> AppResult<Accoun
     }
 }
 
-pub async fn set_disabled(store: &dyn Store, user_id: &str, disabled: bool, now: i64) -> AppResult<Account> {
-    let account = store.set_disabled(user_id, disabled, now).await?.ok_or(AppError::NotFound)?;
+pub async fn set_disabled(
+    store: &dyn Store,
+    user_id: &str,
+    disabled: bool,
+    now: i64,
+    actor: &Actor,
+) -> AppResult<Account> {
+    let account = store.set_disabled(user_id, disabled, now, actor).await?.ok_or(AppError::NotFound)?;
     tracing::info!(user_id, disabled, "account disabled or enabled by an operator");
     Ok(account)
 }
 
-pub async fn delete(store: &dyn Store, user_id: &str) -> AppResult<()> {
-    if !store.delete_account(user_id).await? {
+pub async fn delete(store: &dyn Store, user_id: &str, now: i64, actor: &Actor) -> AppResult<()> {
+    if !store.delete_account(user_id, now, actor).await? {
         return Err(AppError::NotFound);
     }
     tracing::info!(user_id, "account deleted by an operator");
@@ -103,7 +109,7 @@ pub async fn create(state: &AppState, input: CreateInput, client: &Client) -> Ap
         password_hash,
         created_at: state.now(),
     };
-    let account = state.store.create_account(new).await?;
+    let account = state.store.create_account(new, &client.actor()).await?;
     tracing::info!(user_id = %account.id, "account created by an operator");
     if input.invite {
         invite(state, &account, locale, client).await?;
@@ -139,7 +145,7 @@ pub struct UpdateInput {
     pub disabled: Option<bool>,
 }
 
-pub async fn update(state: &AppState, user_id: &str, input: UpdateInput) -> AppResult<Account> {
+pub async fn update(state: &AppState, user_id: &str, input: UpdateInput, client: &Client) -> AppResult<Account> {
     let current = state.store.account(user_id).await?.ok_or(AppError::NotFound)?;
     let c = &input.change;
     let has_email = c.email.clone().unwrap_or(current.email.clone()).is_some();
@@ -155,9 +161,10 @@ pub async fn update(state: &AppState, user_id: &str, input: UpdateInput) -> AppR
     }
     change.locale = crate::flows::issue::parse_locale(change.locale)?;
     let now = state.now();
-    let mut account = state.store.update_account(user_id, change, now).await?.ok_or(AppError::NotFound)?;
+    let actor = client.actor();
+    let mut account = state.store.update_account(user_id, change, now, &actor).await?.ok_or(AppError::NotFound)?;
     if let Some(disabled) = input.disabled.filter(|d| *d != account.disabled) {
-        account = set_disabled(state.store.as_ref(), user_id, disabled, now).await?;
+        account = set_disabled(state.store.as_ref(), user_id, disabled, now, &actor).await?;
     }
     tracing::info!(user_id, "account changed by an operator");
     Ok(account)

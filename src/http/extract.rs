@@ -51,6 +51,7 @@ impl FromRequestParts<AppState> for Client {
             user_agent,
             accept_locale,
             prior_session,
+            api_key: None,
         })
     }
 }
@@ -176,9 +177,21 @@ pub fn optional_json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> A
     serde_json::from_slice(body).map(Some).map_err(|e| AppError::invalid(format!("the request body is not valid: {e}")))
 }
 
-/// The API key of a server-to-server request (`Authorization: Bearer pst_…`); 401
-/// without a live one. Routes check its scope with `AdminKey::require`.
-impl FromRequestParts<AppState> for AdminKey {
+/// The caller of a server-to-server request: its API key (`Authorization: Bearer
+/// pst_…`; 401 without a live one) and the client, named by the key in the audit trail.
+/// Routes check the key's scope with `Admin::require`.
+pub struct Admin {
+    pub key: AdminKey,
+    pub client: Client,
+}
+
+impl Admin {
+    pub fn require(&self, scope: crate::domain::scope::Scope) -> AppResult<()> {
+        self.key.require(scope)
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -188,7 +201,10 @@ impl FromRequestParts<AppState> for AdminKey {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(AppError::Unauthorized)?;
-        crate::flows::api_keys::authenticate(state.store.as_ref(), bearer.trim(), state.now()).await
+        let key = crate::flows::api_keys::authenticate(state.store.as_ref(), bearer.trim(), state.now()).await?;
+        let Ok(mut client) = Client::from_request_parts(parts, state).await;
+        client.api_key = Some(key.name.clone());
+        Ok(Admin { key, client })
     }
 }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::clock::rfc3339;
 use crate::domain::user_agent;
 use crate::flows::issue::Started;
-use crate::store::{Account, Session, User};
+use crate::store::{Account, AuditEvent, Session, User};
 
 #[derive(Serialize)]
 pub struct UserView {
@@ -49,6 +49,33 @@ impl SessionView {
             current: s.id == current_id,
         }
     }
+}
+
+/// One line of the owner's recent activity on `/account`.
+#[derive(Serialize)]
+pub struct ActivityView {
+    /// The message id of the event type's label (`activity-sign-in-succeeded`).
+    pub label: String,
+    pub at: String,
+    pub ip: String,
+    /// "Firefox on Linux".
+    pub device: String,
+}
+
+impl ActivityView {
+    pub fn new(e: &AuditEvent) -> Self {
+        Self {
+            label: activity_label(&e.kind),
+            at: rfc3339(e.created_at),
+            ip: e.ip.clone(),
+            device: user_agent::describe(&e.user_agent),
+        }
+    }
+}
+
+/// The message id of an audit event type's label.
+pub fn activity_label(kind: &str) -> String {
+    format!("activity-{}", kind.replace(['.', '_'], "-"))
 }
 
 #[derive(Serialize)]

@@ -9,8 +9,10 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Channel, Identifier};
-use crate::store::{NewMessage, NewSession, RateLimit, SignedIn, StoreError, User};
+use crate::store::{Actor, EventType, NewMessage, NewSession, RateLimit, SignedIn, StoreError, User};
 
+/// Every method that changes an account writes its audit events (`audit.rs`) in the same
+/// transaction, with `actor` as the one who acted.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// The account holding an identifier (verified or not).
@@ -28,11 +30,11 @@ pub trait AccountStore: Send + Sync {
     /// A right password: ends the identifier's run of failures, stores the new hash when
     /// the parameters changed, and opens a session, in one transaction. `None` when the
     /// account went away or was disabled meanwhile.
-    async fn password_signed_in(&self, login: PasswordSignIn) -> Result<Option<SignedIn>, StoreError>;
+    async fn password_signed_in(&self, login: PasswordSignIn, actor: &Actor) -> Result<Option<SignedIn>, StoreError>;
 
     /// A wrong password (or a login for an identifier without a usable password): one more
     /// consecutive failure for the identifier, by the same rule as a wrong code.
-    async fn record_failure(&self, failure: Failure) -> Result<(), StoreError>;
+    async fn record_failure(&self, failure: Failure, actor: &Actor) -> Result<(), StoreError>;
 
     /// Name, preferred channel and language. `None`: no such account.
     async fn update_profile(
@@ -40,6 +42,7 @@ pub trait AccountStore: Send + Sync {
         user_id: &str,
         change: ProfileChange,
         now: i64,
+        actor: &Actor,
     ) -> Result<Option<Account>, StoreError>;
 
     /// Sets a new password chosen by the signed-in owner: every other session ends, every
@@ -48,10 +51,11 @@ pub trait AccountStore: Send + Sync {
     async fn change_password(
         &self,
         change: PasswordChange,
+        actor: &Actor,
     ) -> Result<Option<Vec<crate::store::OutboxMessage>>, StoreError>;
 
     /// Deletes the account with its sessions and requests. `false`: no such account.
-    async fn delete_account(&self, user_id: &str) -> Result<bool, StoreError>;
+    async fn delete_account(&self, user_id: &str, now: i64, actor: &Actor) -> Result<bool, StoreError>;
 
     /// Accounts newest first, after the cursor `before` (an account id), at most `limit`;
     /// `search` is a prefix of the email, phone or name (case-insensitive for the name).
@@ -64,11 +68,17 @@ pub trait AccountStore: Send + Sync {
 
     /// Disables (every session ends, every outstanding secret dies; every sign-in method
     /// refuses it from now on) or enables an account. `None`: no such account.
-    async fn set_disabled(&self, user_id: &str, disabled: bool, now: i64) -> Result<Option<Account>, StoreError>;
+    async fn set_disabled(
+        &self,
+        user_id: &str,
+        disabled: bool,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<Option<Account>, StoreError>;
 
     /// An account an operator creates. `StoreError::Conflict` when another account holds
     /// its email or phone.
-    async fn create_account(&self, new: NewAccount) -> Result<Account, StoreError>;
+    async fn create_account(&self, new: NewAccount, actor: &Actor) -> Result<Account, StoreError>;
 
     /// Changes an operator asks for (`AccountChange::columns` decides the new values).
     /// `None`: no such account; `StoreError::Conflict` as for `create_account`.
@@ -77,6 +87,7 @@ pub trait AccountStore: Send + Sync {
         user_id: &str,
         change: AccountChange,
         now: i64,
+        actor: &Actor,
     ) -> Result<Option<Account>, StoreError>;
 }
 
@@ -267,6 +278,8 @@ pub struct PasswordSignIn {
 
 pub struct Failure {
     pub identifier: Identifier,
+    /// `SignInFailed` (a login) or `ReauthFailed` (a wrong current password).
+    pub event: EventType,
     pub now: i64,
     pub account_max_failures: u32,
     pub account_lockout_ms: i64,

@@ -4,19 +4,19 @@
 use async_trait::async_trait;
 
 use crate::crypto::Hash;
-use crate::store::StoreError;
+use crate::store::{Actor, StoreError};
 
 #[async_trait]
 pub trait ApiKeyStore: Send + Sync {
     /// Stores a new key; `false` when a live key already has its name.
-    async fn create_api_key(&self, key: NewApiKey) -> Result<bool, StoreError>;
+    async fn create_api_key(&self, key: NewApiKey, actor: &Actor) -> Result<bool, StoreError>;
 
     /// Every key, live or revoked, newest first.
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
 
     /// Revokes the live key of that name; `false` when there is none. Effective at once on
     /// every instance: each request looks its key up.
-    async fn revoke_api_key(&self, name: &str, now: i64) -> Result<bool, StoreError>;
+    async fn revoke_api_key(&self, name: &str, now: i64, actor: &Actor) -> Result<bool, StoreError>;
 
     /// The live key with this public prefix.
     async fn api_key(&self, prefix: &str) -> Result<Option<ApiKey>, StoreError>;

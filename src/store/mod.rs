@@ -4,7 +4,8 @@
 //! Each area's trait sits next to its rows: `signin.rs` (`SignInStore`: auth requests of
 //! every purpose, their rate limits and the one redemption path), `accounts.rs`
 //! (`AccountStore`: profiles, passwords, password login and its failures), `api_keys.rs`
-//! (`ApiKeyStore`: the keys of the server-to-server API),
+//! (`ApiKeyStore`: the keys of the server-to-server API), `audit.rs` (`AuditStore`: the
+//! audit trail, whose rows every other area writes inside its units of work),
 //! `sessions.rs` (`SessionStore`: sessions and the users behind them), `outbox.rs` (`OutboxStore`: the message queue), `ops.rs` (`OpsStore`: health,
 //! server key, cleanup). `Store` is all of them; callers hold `Arc<dyn Store>`. Each
 //! backend implements the areas in files of the same names (`sqlite/`, `postgres/`), and
@@ -15,6 +16,7 @@
 
 mod accounts;
 mod api_keys;
+mod audit;
 mod ops;
 mod outbox;
 pub mod postgres;
@@ -25,6 +27,7 @@ pub mod sqlite;
 
 pub use accounts::*;
 pub use api_keys::*;
+pub use audit::*;
 pub use ops::*;
 pub use outbox::*;
 pub use sessions::*;
@@ -48,11 +51,21 @@ pub enum StoreError {
 
 /// Everything the server stores: every area's trait, implemented by each backend.
 pub trait Store:
-    SignInStore + SessionStore + AccountStore + ApiKeyStore + OutboxStore + OpsStore + Send + Sync + 'static
+    SignInStore + SessionStore + AccountStore + ApiKeyStore + AuditStore + OutboxStore + OpsStore + Send + Sync + 'static
 {
 }
 
-impl<T: SignInStore + SessionStore + AccountStore + ApiKeyStore + OutboxStore + OpsStore + Send + Sync + 'static> Store
-    for T
+impl<
+    T: SignInStore
+        + SessionStore
+        + AccountStore
+        + ApiKeyStore
+        + AuditStore
+        + OutboxStore
+        + OpsStore
+        + Send
+        + Sync
+        + 'static,
+> Store for T
 {
 }

@@ -21,5 +21,6 @@ pub trait OpsStore: Send + Sync {
     /// Deletes up to `batch` rows of each kind that can no longer matter (expired
     /// requests, ended sessions, old delivered messages, idle rate-limit keys); returns how
     /// many went. Called repeatedly in small batches, so it never holds long locks.
-    async fn cleanup(&self, now: i64, batch: usize) -> Result<u64, StoreError>;
+    /// Audit events go `audit_retention_ms` after they were written.
+    async fn cleanup(&self, now: i64, batch: usize, audit_retention_ms: i64) -> Result<u64, StoreError>;
 }

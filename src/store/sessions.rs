@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 
 use crate::crypto::Hash;
-use crate::store::StoreError;
+use crate::store::{Actor, StoreError};
 
-/// Sessions: finding, touching, listing and revoking them. They are opened by a
+/// Sessions: finding, touching, listing and revoking them (a revocation is audited). They are opened by a
 /// redemption (`SignInStore`), in the same transaction that spends the secret.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
@@ -18,10 +18,22 @@ pub trait SessionStore: Send + Sync {
     async fn list_sessions(&self, user_id: &str, now: i64) -> Result<Vec<Session>, StoreError>;
 
     /// Revokes one of the user's sessions; `false` if it is not theirs or already gone.
-    async fn revoke_session(&self, user_id: &str, session_id: &str, now: i64) -> Result<bool, StoreError>;
+    async fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<bool, StoreError>;
 
     /// Revokes every live session of the user except `keep`.
-    async fn revoke_sessions(&self, user_id: &str, keep: Option<&str>, now: i64) -> Result<u64, StoreError>;
+    async fn revoke_sessions(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<u64, StoreError>;
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

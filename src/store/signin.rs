@@ -6,12 +6,14 @@ use async_trait::async_trait;
 use crate::crypto::Hash;
 use crate::domain::{Channel, Identifier};
 use crate::store::{
-    NewMessage, NewSession, Notice, OutboxMessage, PasswordReset, PasswordWasReset, SignUpDetails, SignedIn,
+    Actor, NewMessage, NewSession, Notice, OutboxMessage, PasswordReset, PasswordWasReset, SignUpDetails, SignedIn,
     StoreError, User,
 };
 
 /// Auth requests: issuing, resending and redeeming their code and link, under the rate
-/// limits and the per-identifier failure count.
+/// limits and the per-identifier failure count. Starts of a purpose other than sign-in,
+/// every redemption and every failed one write their audit events (`audit.rs`) in the
+/// same transaction, with `actor` as the one who acted.
 #[async_trait]
 pub trait SignInStore: Send + Sync {
     /// Consumes the rate limits, then records the request and queues its message, all in
@@ -26,6 +28,7 @@ pub trait SignInStore: Send + Sync {
         message: NewMessage,
         signup_open: bool,
         limits: Vec<RateLimit>,
+        actor: &Actor,
     ) -> Result<Option<OutboxMessage>, StoreError>;
 
     /// A request by id, of any purpose (callers check `purpose`).
@@ -44,15 +47,21 @@ pub trait SignInStore: Send + Sync {
 
     /// Checks a code against a request and, when it matches, consumes the request, finds or
     /// creates the account and opens a session, in one transaction.
-    async fn redeem_code(&self, redeem: RedeemCode) -> Result<CodeOutcome, StoreError>;
+    async fn redeem_code(&self, redeem: RedeemCode, actor: &Actor) -> Result<CodeOutcome, StoreError>;
 
     /// Consumes a link (its secret's hash must match): signs this browser in, or approves
     /// the waiting browser when the person picked the right number (a wrong pick kills
     /// the request).
-    async fn redeem_link(&self, redeem: RedeemLink) -> Result<LinkOutcome, StoreError>;
+    async fn redeem_link(&self, redeem: RedeemLink, actor: &Actor) -> Result<LinkOutcome, StoreError>;
 
     /// Turns an approved request into a session for the browser that asked.
-    async fn claim_approved(&self, id: &str, session: NewSession, now: i64) -> Result<Option<SignedIn>, StoreError>;
+    async fn claim_approved(
+        &self,
+        id: &str,
+        session: NewSession,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<Option<SignedIn>, StoreError>;
 }
 
 /// What a request's secrets are for, stored in `auth_requests.purpose`. Every purpose is

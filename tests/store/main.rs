@@ -25,13 +25,20 @@ use postern::domain::{Channel, EmailAddress, Identifier};
 use postern::store::postgres::{self, PgSettings, PgStore};
 use postern::store::sqlite::SqliteStore;
 use postern::store::{
-    Effect, LinkAction, NewAuthRequest, NewMessage, NewSession, Purpose, RateLimit, RedeemCode, RedeemLink, Store,
+    Actor, Effect, LinkAction, NewAuthRequest, NewMessage, NewSession, Purpose, RateLimit, RedeemCode, RedeemLink,
+    Store,
 };
 
 use crate::common::{Backend, TestDb, backend};
 
 pub(crate) const NOW: i64 = 1_800_000_000_000;
 pub(crate) const MINUTE: i64 = 60_000;
+pub(crate) const DAY: i64 = 24 * 60 * MINUTE;
+
+/// Who acts in these tests, as the audit trail records it.
+pub(crate) fn actor() -> Actor {
+    Actor { ip: "203.0.113.7".to_owned(), user_agent: "store-test".to_owned(), api_key: None }
+}
 
 pub(crate) struct Fixture {
     pub(crate) store: Arc<dyn Store>,
@@ -112,7 +119,7 @@ pub(crate) fn request(address: &str, now: i64) -> (Req, NewAuthRequest, NewMessa
 
 pub(crate) async fn start(store: &Arc<dyn Store>, address: &str, now: i64) -> Req {
     let (req, new, message) = request(address, now);
-    store.start_auth_request(new, message, true, vec![]).await.unwrap();
+    store.start_auth_request(new, message, true, vec![], &actor()).await.unwrap();
     req
 }
 

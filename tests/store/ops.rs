@@ -2,7 +2,7 @@
 
 use postern::store::StoreError;
 
-use crate::{MINUTE, NOW, limit, request, start, store};
+use crate::{DAY, MINUTE, NOW, actor, limit, request, start, store};
 
 backend_test! {
 async fn the_server_key_is_created_once_and_then_stable() {
@@ -20,10 +20,10 @@ async fn cleanup_removes_only_what_can_no_longer_matter() {
     let later = NOW + 8 * 24 * 60 * MINUTE;
     let fresh = start(&f.store, "fresh@example.com", later).await;
     let (_, new, message) = request("limited@example.com", later);
-    f.store.start_auth_request(new, message, true, vec![limit("live", 5, later)]).await.unwrap();
+    f.store.start_auth_request(new, message, true, vec![limit("live", 5, later)], &actor()).await.unwrap();
     let mut deleted = 0;
     loop {
-        let n = f.store.cleanup(later + 1, 2).await.unwrap();
+        let n = f.store.cleanup(later + 1, 2, 90 * DAY).await.unwrap();
         deleted += n;
         if n == 0 {
             break;
@@ -34,10 +34,10 @@ async fn cleanup_removes_only_what_can_no_longer_matter() {
     assert!(f.store.auth_request(&fresh.id).await.unwrap().is_some(), "live request kept");
     let (_, new, message) = request("limited@example.com", later + 2);
     let five = (0..4).map(|_| limit("live", 5, later + 2)).collect();
-    f.store.start_auth_request(new, message, true, five).await.unwrap();
+    f.store.start_auth_request(new, message, true, five, &actor()).await.unwrap();
     let (_, new, message) = request("limited@example.com", later + 3);
     assert!(matches!(
-        f.store.start_auth_request(new, message, true, vec![limit("live", 5, later + 3)]).await,
+        f.store.start_auth_request(new, message, true, vec![limit("live", 5, later + 3)], &actor()).await,
         Err(StoreError::RateLimited { .. })
     ), "a live rate-limit key survives cleanup");
 }

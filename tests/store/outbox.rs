@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use postern::store::{CodeOutcome, DeliveryResult, DeliveryStatus, Redeemed};
 
 use crate::common::{Backend, backend};
-use crate::{MINUTE, NOW, redeem, request, start, store};
+use crate::{MINUTE, NOW, actor, redeem, request, start, store};
 
 backend_test! {
 async fn concurrent_outbox_claims_never_hand_out_a_message_twice() {
@@ -66,18 +66,18 @@ async fn a_message_is_in_the_requests_locale_else_the_accounts_else_the_browsers
     new.locale = Some("de".into());
     message.locale = Some("de".into());
     message.fallback_locale = Some("fr".into());
-    f.store.start_auth_request(new, message, true, vec![]).await.unwrap();
+    f.store.start_auth_request(new, message, true, vec![], &actor()).await.unwrap();
     let first = f.store.claim_outbox(NOW, MINUTE, 10).await.unwrap();
     assert_eq!(first[0].locale.as_deref(), Some("de"));
     assert_eq!(first[0].expires_at, NOW + 10 * MINUTE);
     // Signing in keeps the request's locale on the account.
-    assert!(matches!(f.store.redeem_code(redeem(&req, req.code, NOW + 1)).await.unwrap(), CodeOutcome::Redeemed(Redeemed::SignedIn(_))));
+    assert!(matches!(f.store.redeem_code(redeem(&req, req.code, NOW + 1), &actor()).await.unwrap(), CodeOutcome::Redeemed(Redeemed::SignedIn(_))));
     let (_, new, mut message) = request("ada@example.com", NOW + 2);
     message.fallback_locale = Some("fr".into());
-    f.store.start_auth_request(new, message, true, vec![]).await.unwrap();
+    f.store.start_auth_request(new, message, true, vec![], &actor()).await.unwrap();
     let (_, new, mut message) = request("bob@example.com", NOW + 3);
     message.fallback_locale = Some("fr".into());
-    f.store.start_auth_request(new, message, true, vec![]).await.unwrap();
+    f.store.start_auth_request(new, message, true, vec![], &actor()).await.unwrap();
     let claimed = f.store.claim_outbox(NOW + 4, MINUTE, 10).await.unwrap();
     let locale = |to: &str| claimed.iter().find(|m| m.recipient == to).unwrap().locale.clone();
     assert_eq!(locale("ada@example.com").as_deref(), Some("de"), "the account's locale");
@@ -169,7 +169,7 @@ async fn a_message_handed_off_at_commit_is_leased_to_its_instance() {
     let f = store().await;
     let (_, new, mut message) = request("ada@example.com", NOW);
     message.lease_until = Some(NOW + MINUTE);
-    let queued = f.store.start_auth_request(new, message, true, vec![]).await.unwrap().expect("queued");
+    let queued = f.store.start_auth_request(new, message, true, vec![], &actor()).await.unwrap().expect("queued");
     assert_eq!((queued.recipient.as_str(), queued.attempts), ("ada@example.com", 1));
     assert!(f.store.claim_outbox(NOW + 1, MINUTE, 10).await.unwrap().is_empty(), "no other worker takes it");
     let again = f.store.claim_outbox(NOW + MINUTE, MINUTE, 10).await.unwrap();

@@ -2,15 +2,15 @@
 
 use postern::store::StoreError;
 
-use crate::{MINUTE, NOW, limit, request, store};
+use crate::{MINUTE, NOW, actor, limit, request, store};
 
 backend_test! {
 async fn a_rate_limited_start_writes_nothing() {
     let f = store().await;
     let (_, new, message) = request("ada@example.com", NOW);
-    f.store.start_auth_request(new, message, true, vec![limit("k", 1, NOW)]).await.unwrap();
+    f.store.start_auth_request(new, message, true, vec![limit("k", 1, NOW)], &actor()).await.unwrap();
     let (second, new, message) = request("ada@example.com", NOW);
-    let err = f.store.start_auth_request(new, message, true, vec![limit("other", 9, NOW), limit("k", 1, NOW)]).await;
+    let err = f.store.start_auth_request(new, message, true, vec![limit("other", 9, NOW), limit("k", 1, NOW)], &actor()).await;
     match err {
         Err(StoreError::RateLimited { retry_after_ms, .. }) => assert_eq!(retry_after_ms, 60 * MINUTE),
         other => panic!("expected RateLimited, got {other:?}"),
@@ -20,7 +20,7 @@ async fn a_rate_limited_start_writes_nothing() {
     // The refused unit of work did not consume the other limit either.
     let (_, new, message) = request("bob@example.com", NOW);
     let nine = (0..9).map(|_| limit("other", 9, NOW)).collect::<Vec<_>>();
-    f.store.start_auth_request(new, message, true, nine).await.unwrap();
+    f.store.start_auth_request(new, message, true, nine, &actor()).await.unwrap();
 }
 }
 
@@ -32,7 +32,7 @@ async fn concurrent_hits_on_one_limit_admit_exactly_its_burst() {
         let store = f.store.clone();
         tasks.push(tokio::spawn(async move {
             let (_, new, message) = request(&format!("u{i}@example.com"), NOW);
-            store.start_auth_request(new, message, true, vec![limit("shared", 5, NOW)]).await
+            store.start_auth_request(new, message, true, vec![limit("shared", 5, NOW)], &actor()).await
         }));
     }
     let mut admitted = 0;

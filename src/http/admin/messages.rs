@@ -9,8 +9,8 @@ use serde_json::json;
 use crate::clock::rfc3339;
 use crate::domain::scope::Scope;
 use crate::error::AppResult;
-use crate::flows::api_keys::AdminKey;
 use crate::flows::messages;
+use crate::http::extract::Admin;
 use crate::state::AppState;
 use crate::store::MessageStatus;
 
@@ -64,10 +64,10 @@ impl From<MessageStatus> for MessageView {
 
 async fn list(
     State(state): State<AppState>,
-    key: AdminKey,
+    admin: Admin,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Json<serde_json::Value>> {
-    key.require(Scope::MessagesRead)?;
+    admin.require(Scope::MessagesRead)?;
     let query = messages::Query {
         to: q.to.as_deref(),
         kind: q.kind.as_deref(),

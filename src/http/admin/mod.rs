@@ -1,6 +1,7 @@
 //! The server-to-server API (`/admin/v1/…`): every request carries an API key
-//! (`Authorization: Bearer`, the `AdminKey` extractor) and each route checks its scope.
+//! (`Authorization: Bearer`, the `Admin` extractor) and each route checks its scope.
 
+mod audit;
 mod messages;
 mod passwordless;
 mod users;
@@ -10,5 +11,5 @@ use axum::Router;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(users::router()).merge(messages::router()).merge(passwordless::router())
+    Router::new().merge(users::router()).merge(messages::router()).merge(passwordless::router()).merge(audit::router())
 }

@@ -9,10 +9,8 @@ use serde_json::json;
 use crate::domain::scope::Scope;
 use crate::domain::{Channel, OtpCode};
 use crate::error::{AppError, AppResult};
-use crate::flows::Client;
-use crate::flows::api_keys::AdminKey;
 use crate::flows::headless::{self, Proof, SendInput};
-use crate::http::extract::{ApiJson, check_request_id, identifier_from};
+use crate::http::extract::{Admin, ApiJson, check_request_id, identifier_from};
 use crate::http::views::{StartedView, UserView};
 use crate::state::AppState;
 
@@ -37,11 +35,10 @@ struct SendBody {
 
 async fn send(
     State(state): State<AppState>,
-    key: AdminKey,
-    client: Client,
+    admin: Admin,
     ApiJson(body): ApiJson<SendBody>,
 ) -> AppResult<Json<StartedView>> {
-    key.require(Scope::Passwordless)?;
+    admin.require(Scope::Passwordless)?;
     let input = SendInput {
         identifier: identifier_from(body.email.as_deref(), body.phone.as_deref())?,
         channel: body.channel,
@@ -50,7 +47,7 @@ async fn send(
         locale: body.locale,
         expires_in_secs: body.expires_in,
     };
-    Ok(Json(headless::send(&state, input, &client).await?.into()))
+    Ok(Json(headless::send(&state, input, &admin.client).await?.into()))
 }
 
 #[derive(Deserialize)]
@@ -63,10 +60,10 @@ struct VerifyBody {
 
 async fn verify(
     State(state): State<AppState>,
-    key: AdminKey,
+    admin: Admin,
     ApiJson(body): ApiJson<VerifyBody>,
 ) -> AppResult<Json<serde_json::Value>> {
-    key.require(Scope::Passwordless)?;
+    admin.require(Scope::Passwordless)?;
     if let Some(id) = &body.auth_request_id {
         check_request_id(id)?;
     }
@@ -77,7 +74,7 @@ async fn verify(
         }
         _ => return Err(AppError::invalid("give auth_request_id and code, or token (and optionally auth_request_id)")),
     };
-    let done = headless::verify(&state, proof).await?;
+    let done = headless::verify(&state, proof, &admin.client).await?;
     let user = UserView::from(&done.user);
     Ok(Json(json!({ "user": user, "created": done.created, "state": done.app_state })))
 }
@@ -90,11 +87,10 @@ struct ResendBody {
 
 async fn resend(
     State(state): State<AppState>,
-    key: AdminKey,
-    client: Client,
+    admin: Admin,
     ApiJson(body): ApiJson<ResendBody>,
 ) -> AppResult<Json<StartedView>> {
-    key.require(Scope::Passwordless)?;
+    admin.require(Scope::Passwordless)?;
     check_request_id(&body.auth_request_id)?;
-    Ok(Json(headless::resend(&state, &body.auth_request_id, &client).await?.into()))
+    Ok(Json(headless::resend(&state, &body.auth_request_id, &admin.client).await?.into()))
 }

@@ -10,10 +10,8 @@ use serde_json::json;
 use crate::domain::Channel;
 use crate::domain::scope::Scope;
 use crate::error::AppResult;
-use crate::flows::Client;
-use crate::flows::api_keys::AdminKey;
 use crate::flows::users;
-use crate::http::extract::{ApiJson, optional_email, optional_phone};
+use crate::http::extract::{Admin, ApiJson, optional_email, optional_phone};
 use crate::http::views::{AccountView, SessionView};
 use crate::state::AppState;
 use crate::store::AccountChange;
@@ -38,10 +36,10 @@ struct ListQuery {
 
 async fn list(
     State(state): State<AppState>,
-    key: AdminKey,
+    admin: Admin,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Json<serde_json::Value>> {
-    key.require(Scope::UsersRead)?;
+    admin.require(Scope::UsersRead)?;
     let page = users::list(state.store.as_ref(), q.query.as_deref(), q.cursor.as_deref(), q.limit).await?;
     let items: Vec<AccountView> = page.items.into_iter().map(AccountView::from).collect();
     Ok(Json(json!({ "items": items, "next_cursor": page.next_cursor })))
@@ -66,11 +64,10 @@ struct CreateBody {
 
 async fn create(
     State(state): State<AppState>,
-    key: AdminKey,
-    client: Client,
+    admin: Admin,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> AppResult<(StatusCode, Json<AccountView>)> {
-    key.require(Scope::UsersWrite)?;
+    admin.require(Scope::UsersWrite)?;
     let input = users::CreateInput {
         email: optional_email(body.email.as_deref())?,
         phone: optional_phone(body.phone.as_deref())?,
@@ -82,7 +79,7 @@ async fn create(
         locale: body.locale,
         invite: body.invite,
     };
-    let account = users::create(&state, input, &client).await?;
+    let account = users::create(&state, input, &admin.client).await?;
     Ok((StatusCode::CREATED, Json(account.into())))
 }
 
@@ -110,11 +107,11 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 
 async fn update(
     State(state): State<AppState>,
-    key: AdminKey,
+    admin: Admin,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateBody>,
 ) -> AppResult<Json<AccountView>> {
-    key.require(Scope::UsersWrite)?;
+    admin.require(Scope::UsersWrite)?;
     let email = match body.email {
         Some(e) => Some(optional_email(e.as_deref())?.map(|e| e.as_str().to_owned())),
         None => None,
@@ -133,55 +130,55 @@ async fn update(
         locale: body.locale,
     };
     let input = users::UpdateInput { change, disabled: body.disabled };
-    Ok(Json(users::update(&state, &id, input).await?.into()))
+    Ok(Json(users::update(&state, &id, input, &admin.client).await?.into()))
 }
 
-async fn show(State(state): State<AppState>, key: AdminKey, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
-    key.require(Scope::UsersRead)?;
+async fn show(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
+    admin.require(Scope::UsersRead)?;
     Ok(Json(users::find(state.store.as_ref(), &id).await?.into()))
 }
 
-async fn disable(State(state): State<AppState>, key: AdminKey, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
-    key.require(Scope::UsersWrite)?;
-    Ok(Json(users::set_disabled(state.store.as_ref(), &id, true, state.now()).await?.into()))
+async fn disable(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
+    admin.require(Scope::UsersWrite)?;
+    Ok(Json(users::set_disabled(state.store.as_ref(), &id, true, state.now(), &admin.client.actor()).await?.into()))
 }
 
-async fn enable(State(state): State<AppState>, key: AdminKey, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
-    key.require(Scope::UsersWrite)?;
-    Ok(Json(users::set_disabled(state.store.as_ref(), &id, false, state.now()).await?.into()))
+async fn enable(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
+    admin.require(Scope::UsersWrite)?;
+    Ok(Json(users::set_disabled(state.store.as_ref(), &id, false, state.now(), &admin.client.actor()).await?.into()))
 }
 
-async fn remove(State(state): State<AppState>, key: AdminKey, Path(id): Path<String>) -> AppResult<StatusCode> {
-    key.require(Scope::UsersWrite)?;
-    users::delete(state.store.as_ref(), &id).await?;
+async fn remove(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<StatusCode> {
+    admin.require(Scope::UsersWrite)?;
+    users::delete(state.store.as_ref(), &id, state.now(), &admin.client.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn sessions(
     State(state): State<AppState>,
-    key: AdminKey,
+    admin: Admin,
     Path(id): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
-    key.require(Scope::UsersRead)?;
+    admin.require(Scope::UsersRead)?;
     let account = users::find(state.store.as_ref(), &id).await?;
     let list = crate::flows::sessions::list_sessions(&state, &account.id).await?;
     let items: Vec<SessionView> = list.iter().map(|s| SessionView::new(s, "")).collect();
     Ok(Json(json!({ "items": items, "next_cursor": null })))
 }
 
-async fn revoke_all(State(state): State<AppState>, key: AdminKey, Path(id): Path<String>) -> AppResult<StatusCode> {
-    key.require(Scope::UsersWrite)?;
+async fn revoke_all(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<StatusCode> {
+    admin.require(Scope::UsersWrite)?;
     let account = users::find(state.store.as_ref(), &id).await?;
-    state.store.revoke_sessions(&account.id, None, state.now()).await?;
+    state.store.revoke_sessions(&account.id, None, state.now(), &admin.client.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn revoke_one(
     State(state): State<AppState>,
-    key: AdminKey,
+    admin: Admin,
     Path((id, sid)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    key.require(Scope::UsersWrite)?;
-    crate::flows::sessions::revoke_session(&state, &id, &sid).await?;
+    admin.require(Scope::UsersWrite)?;
+    crate::flows::sessions::revoke_session(&state, &id, &sid, &admin.client).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -182,11 +182,12 @@ async fn patch_account(
     State(state): State<AppState>,
     _: CookieChange,
     auth: Authenticated,
+    client: Client,
     ApiJson(body): ApiJson<ProfileBody>,
 ) -> AppResult<Json<AccountView>> {
     let input =
         ProfileInput { name: body.name.map(Some), preferred_channel: body.preferred_channel, locale: body.locale };
-    Ok(Json(account::update_profile(&state, &auth.user.id, input).await?.into()))
+    Ok(Json(account::update_profile(&state, &auth.user.id, input, &client).await?.into()))
 }
 
 #[derive(Deserialize)]
@@ -263,12 +264,13 @@ async fn delete_account(
     State(state): State<AppState>,
     _: CookieChange,
     auth: Authenticated,
+    client: Client,
     jar: CookieJar,
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<(StatusCode, CookieJar)> {
     // No body: a session that signed in recently enough.
     let body: DeleteBody = optional_json(&headers, &body)?.unwrap_or_default();
-    account::delete_account(&state, &auth.session, body.current_password.as_deref()).await?;
+    account::delete_account(&state, &auth.session, body.current_password.as_deref(), &client).await?;
     Ok((StatusCode::NO_CONTENT, cookies::signed_out(&state, jar)))
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::AppResult;
+use crate::flows::Client;
 use crate::flows::sessions::{LogoutScope, list_sessions, logout, revoke_session};
 use crate::http::cookies;
 use crate::http::csrf::CookieChange;
@@ -39,13 +40,14 @@ async fn logout_handler(
     State(state): State<AppState>,
     _: CookieChange,
     auth: Authenticated,
+    client: Client,
     jar: CookieJar,
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<(StatusCode, CookieJar)> {
     let body: Option<LogoutBody> = optional_json(&headers, &body)?;
     let scope = body.and_then(|b| b.scope).unwrap_or(LogoutScope::Current);
-    logout(&state, &auth.session, scope).await?;
+    logout(&state, &auth.session, scope, &client).await?;
     let jar = match scope {
         LogoutScope::Current | LogoutScope::All => cookies::signed_out(&state, jar),
         LogoutScope::Others => jar,
@@ -63,8 +65,9 @@ async fn delete_session(
     State(state): State<AppState>,
     _: CookieChange,
     auth: Authenticated,
+    client: Client,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    revoke_session(&state, &auth.user.id, &id).await?;
+    revoke_session(&state, &auth.user.id, &id, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -14,10 +14,11 @@ use serde::Deserialize;
 use super::{CsrfForm, PageLocale, error_page, form_page};
 use crate::clock::rfc3339;
 use crate::error::AppError;
-use crate::flows::account;
+use crate::flows::Client;
 use crate::flows::sessions::{LogoutScope, current_session, list_sessions, logout, revoke_session};
+use crate::flows::{account, audit};
 use crate::http::cookies;
-use crate::http::views::{AccountView, SessionView};
+use crate::http::views::{AccountView, ActivityView, SessionView};
 use crate::state::AppState;
 use crate::store::{Session, User};
 
@@ -131,6 +132,9 @@ const LANGUAGES: &[(&str, &str)] = &[
     ("nl", "Nederlands"),
 ];
 
+/// Events shown under "Recent activity".
+const RECENT_ACTIVITY: usize = 10;
+
 pub(super) async fn account_page(
     state: &AppState,
     locale: PageLocale,
@@ -139,12 +143,17 @@ pub(super) async fn account_page(
     session: &Session,
     outcome: Outcome,
 ) -> Response {
-    let found = tokio::try_join!(account::account(state, &session.user_id), list_sessions(state, &session.user_id));
-    let (me, sessions) = match found {
+    let found = tokio::try_join!(
+        account::account(state, &session.user_id),
+        list_sessions(state, &session.user_id),
+        audit::recent_activity(state.store.as_ref(), &session.user_id, RECENT_ACTIVITY),
+    );
+    let (me, sessions, activity) = match found {
         Ok(found) => found,
         Err(e) => return error_page(state, locale, e),
     };
     let views: Vec<SessionView> = sessions.iter().map(|s| SessionView::new(s, &session.id)).collect();
+    let activity: Vec<ActivityView> = activity.iter().map(ActivityView::new).collect();
     let who = me.email.clone().or(me.phone.clone()).unwrap_or_default();
     let language = me.locale.as_deref().and_then(crate::i18n::supported).unwrap_or(locale.locale);
     let member_since = rfc3339(me.created_at);
@@ -153,6 +162,7 @@ pub(super) async fn account_page(
         who,
         me => minijinja::value::Serde(AccountView::from(me)),
         sessions => minijinja::value::Serde(views),
+        activity => minijinja::value::Serde(activity),
         member_since,
         languages => LANGUAGES.to_vec(),
         language,
@@ -174,10 +184,11 @@ async fn logout_submit(
     locale: PageLocale,
     jar: CookieJar,
     PageSession(session): PageSession,
+    client: Client,
     CsrfForm(form): CsrfForm<LogoutForm>,
 ) -> Response {
     let scope = form.scope.unwrap_or(LogoutScope::Current);
-    if let Err(e) = logout(&state, &session, scope).await {
+    if let Err(e) = logout(&state, &session, scope, &client).await {
         return error_page(&state, locale, e);
     }
     match scope {
@@ -197,9 +208,10 @@ async fn revoke_submit(
     State(state): State<AppState>,
     locale: PageLocale,
     PageSession(session): PageSession,
+    client: Client,
     CsrfForm(form): CsrfForm<RevokeForm>,
 ) -> Response {
-    match revoke_session(&state, &session.user_id, form.session_id.as_deref().unwrap_or("")).await {
+    match revoke_session(&state, &session.user_id, form.session_id.as_deref().unwrap_or(""), &client).await {
         Ok(()) | Err(AppError::NotFound) => Redirect::to("/account").into_response(),
         Err(e) => error_page(&state, locale, e),
     }

@@ -71,12 +71,13 @@ async fn profile_submit(
     locale: PageLocale,
     jar: CookieJar,
     PageSession(session): PageSession,
+    client: Client,
     CsrfForm(form): CsrfForm<ProfileForm>,
 ) -> Response {
     // An empty name clears it.
     let input =
         ProfileInput { name: Some(form.name), preferred_channel: form.preferred_channel, locale: filled(form.locale) };
-    match account::update_profile(&state, &session.user_id, input).await {
+    match account::update_profile(&state, &session.user_id, input, &client).await {
         Ok(_) => done(locale, "profile"),
         Err(e) => refused(&state, locale, jar, &session, "profile", e).await,
     }
@@ -120,6 +121,7 @@ async fn delete_submit(
     locale: PageLocale,
     jar: CookieJar,
     PageSession(session): PageSession,
+    client: Client,
     CsrfForm(form): CsrfForm<DeleteForm>,
 ) -> Response {
     // Deletion cannot be undone: the person ticks that they mean it, on top of the proof
@@ -129,7 +131,7 @@ async fn delete_submit(
         return account_page(&state, locale, jar, StatusCode::BAD_REQUEST, &session, outcome).await;
     }
     let current = filled(form.current_password);
-    match account::delete_account(&state, &session, current.as_deref()).await {
+    match account::delete_account(&state, &session, current.as_deref(), &client).await {
         Ok(()) => {
             let to = format!("/login?done=deleted{}", locale.query(false));
             (cookies::signed_out(&state, jar), Redirect::to(&to)).into_response()

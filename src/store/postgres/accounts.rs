@@ -5,16 +5,17 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
+use super::audit;
 use super::outbox::insert_message;
 use super::sessions::{insert_session, revoke_all};
 use super::signin::hit_rate_limit;
 use super::{PgStore, Tx};
 use crate::domain::{Channel, Identifier};
 use crate::store::{
-    Account, AccountChange, AccountStore, Failure, LoginCandidate, NewAccount, Notice, OutboxMessage, PasswordChange,
-    PasswordSignIn, ProfileChange, RateLimit, SignUpDetails, SignedIn, StoreError,
+    Account, AccountChange, AccountStore, Actor, Event, EventType, Failure, LoginCandidate, NewAccount, Notice,
+    OutboxMessage, PasswordChange, PasswordSignIn, ProfileChange, RateLimit, SignUpDetails, SignedIn, StoreError,
 };
-use crate::store::{like_prefix, rules};
+use crate::store::{like_prefix, of_account_change, of_password, of_profile, rules, with_sessions_revoked};
 
 macro_rules! account_columns {
     () => {
@@ -298,7 +299,7 @@ impl AccountStore for PgStore {
         Ok(())
     }
 
-    async fn password_signed_in(&self, login: PasswordSignIn) -> Result<Option<SignedIn>, StoreError> {
+    async fn password_signed_in(&self, login: PasswordSignIn, actor: &Actor) -> Result<Option<SignedIn>, StoreError> {
         let mut tx = self.begin().await?;
         let Some(account) = account_by_id(&mut *tx, &login.user_id).await? else { return Ok(None) };
         if account.disabled {
@@ -315,11 +316,13 @@ impl AccountStore for PgStore {
             end_failures(&mut tx, &login.identifier).await?;
         }
         let session = insert_session(&mut tx, &account.id, &login.session).await?;
+        let event = of_password(EventType::SignInSucceeded, Some(&account.id), false);
+        audit::insert(&mut *tx, actor, login.session.created_at, &[event]).await?;
         tx.commit().await?;
         Ok(Some(SignedIn { user: account.user(), session, redirect_to: login.redirect_to }))
     }
 
-    async fn record_failure(&self, f: Failure) -> Result<(), StoreError> {
+    async fn record_failure(&self, f: Failure, actor: &Actor) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         // The row lock makes concurrent failures for one identifier count one by one.
         sqlx::query("SELECT 1 FROM auth_failures WHERE identifier = $1 FOR UPDATE")
@@ -329,6 +332,9 @@ impl AccountStore for PgStore {
         let (count, _) = failures(&mut *tx, &f.identifier).await?;
         let (count, locked_until) = rules::next_failure(count, f.now, f.account_max_failures, f.account_lockout_ms);
         store_failures(&mut tx, &f.identifier, count, locked_until, f.now).await?;
+        let user_id = find_account(&mut *tx, &f.identifier).await?.map(|a| a.id);
+        let event = of_password(f.event, user_id.as_deref(), locked_until.is_some());
+        audit::insert(&mut *tx, actor, f.now, &[event]).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -338,7 +344,9 @@ impl AccountStore for PgStore {
         user_id: &str,
         change: ProfileChange,
         now: i64,
+        actor: &Actor,
     ) -> Result<Option<Account>, StoreError> {
+        let mut tx = self.begin().await?;
         let row = sqlx::query(concat!(
             "UPDATE users SET name = CASE WHEN $2 THEN $3 ELSE name END,
                  preferred_channel = COALESCE($4, preferred_channel), locale = COALESCE($5, locale), updated_at = $6
@@ -351,32 +359,45 @@ impl AccountStore for PgStore {
         .bind(change.preferred_channel.map(Channel::as_str))
         .bind(&change.locale)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(row.map(|r| account_from_row(&r)).transpose()?)
+        let account = row.map(|r| account_from_row(&r)).transpose()?;
+        if account.is_some() {
+            audit::insert(&mut *tx, actor, now, &[of_profile(user_id, &change)]).await?;
+        }
+        tx.commit().await?;
+        Ok(account)
     }
 
-    async fn change_password(&self, change: PasswordChange) -> Result<Option<Vec<OutboxMessage>>, StoreError> {
+    async fn change_password(
+        &self,
+        change: PasswordChange,
+        actor: &Actor,
+    ) -> Result<Option<Vec<OutboxMessage>>, StoreError> {
         let mut tx = self.begin().await?;
         let Some(account) = account_by_id(&mut *tx, &change.user_id).await? else { return Ok(None) };
         set_password(&mut tx, &account.id, &change.password_hash, change.now).await?;
         // OWASP Session Management: a password change ends the other sessions;
         // DESIGN.md: it kills every outstanding secret.
-        revoke_all(&mut *tx, &account.id, Some(&change.keep_session), change.now).await?;
+        let revoked = revoke_all(&mut *tx, &account.id, Some(&change.keep_session), change.now).await?;
         kill_secrets(&mut tx, &account).await?;
+        let event = with_sessions_revoked(EventType::PasswordChanged, &account.id, revoked);
+        audit::insert(&mut *tx, actor, change.now, &[event]).await?;
         let queued = queue_notice(&mut tx, &change.notice, &account.identifiers(), &account.id).await?;
         tx.commit().await?;
         Ok(Some(queued))
     }
 
-    async fn delete_account(&self, user_id: &str) -> Result<bool, StoreError> {
+    async fn delete_account(&self, user_id: &str, now: i64, actor: &Actor) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let Some(account) = account_by_id(&mut *tx, user_id).await? else { return Ok(false) };
         for identifier in account.identifiers() {
             end_failures(&mut tx, &identifier).await?;
         }
-        // Sessions and requests go with the row (ON DELETE CASCADE).
+        // Sessions and requests go with the row (ON DELETE CASCADE); its audit events stay
+        // (no foreign key) until retention.
         let deleted = sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+        audit::insert(&mut *tx, actor, now, &[Event::new(EventType::AccountDeleted, Some(user_id), None)]).await?;
         tx.commit().await?;
         Ok(deleted.rows_affected() == 1)
     }
@@ -404,7 +425,13 @@ impl AccountStore for PgStore {
         Ok(rows.iter().map(account_from_row).collect::<Result<_, _>>()?)
     }
 
-    async fn set_disabled(&self, user_id: &str, disabled: bool, now: i64) -> Result<Option<Account>, StoreError> {
+    async fn set_disabled(
+        &self,
+        user_id: &str,
+        disabled: bool,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<Option<Account>, StoreError> {
         let mut tx = self.begin().await?;
         let Some(account) = account_by_id(&mut *tx, user_id).await? else { return Ok(None) };
         sqlx::query("UPDATE users SET disabled_at = $2, updated_at = $3 WHERE id = $1")
@@ -413,16 +440,21 @@ impl AccountStore for PgStore {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        if disabled {
-            revoke_all(&mut *tx, user_id, None, now).await?;
+        let event = if disabled {
+            let revoked = revoke_all(&mut *tx, user_id, None, now).await?;
             kill_secrets(&mut tx, &account).await?;
-        }
+            with_sessions_revoked(EventType::AccountDisabled, user_id, revoked)
+        } else {
+            Event::new(EventType::AccountEnabled, Some(user_id), None)
+        };
+        audit::insert(&mut *tx, actor, now, &[event]).await?;
         let account = account_by_id(&mut *tx, user_id).await?;
         tx.commit().await?;
         Ok(account)
     }
 
-    async fn create_account(&self, new: NewAccount) -> Result<Account, StoreError> {
+    async fn create_account(&self, new: NewAccount, actor: &Actor) -> Result<Account, StoreError> {
+        let mut tx = self.begin().await?;
         let at = |verified: bool| verified.then_some(new.created_at);
         // A second holder of the email or phone is refused by the unique indexes
         // (`pg_error` turns that into `Conflict`).
@@ -443,8 +475,12 @@ impl AccountStore for PgStore {
         .bind(&new.locale)
         .bind(&new.password_hash)
         .bind(new.created_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        let details = serde_json::json!({ "via": "operator" });
+        let event = Event::new(EventType::AccountCreated, Some(&new.id), Some(details));
+        audit::insert(&mut *tx, actor, new.created_at, &[event]).await?;
+        tx.commit().await?;
         Ok(account_from_row(&row)?)
     }
 
@@ -453,6 +489,7 @@ impl AccountStore for PgStore {
         user_id: &str,
         change: AccountChange,
         now: i64,
+        actor: &Actor,
     ) -> Result<Option<Account>, StoreError> {
         let mut tx = self.begin().await?;
         let Some(account) = account_by_id(&mut *tx, user_id).await? else { return Ok(None) };
@@ -478,8 +515,9 @@ impl AccountStore for PgStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let account = account_from_row(&row)?;
+        let after = account_from_row(&row)?;
+        audit::insert(&mut *tx, actor, now, &of_account_change(&account, &after)).await?;
         tx.commit().await?;
-        Ok(Some(account))
+        Ok(Some(after))
     }
 }

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
-use super::PgStore;
-use crate::store::{ApiKey, ApiKeyStore, NewApiKey, StoreError};
+use super::{PgStore, audit};
+use crate::store::{Actor, ApiKey, ApiKeyStore, EventType, NewApiKey, StoreError, of_api_key};
 
 macro_rules! columns {
     () => {
@@ -28,7 +28,8 @@ fn api_key_from_row(row: &PgRow) -> Result<ApiKey, sqlx::Error> {
 
 #[async_trait]
 impl ApiKeyStore for PgStore {
-    async fn create_api_key(&self, k: NewApiKey) -> Result<bool, StoreError> {
+    async fn create_api_key(&self, k: NewApiKey, actor: &Actor) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "INSERT INTO api_keys (id, name, prefix, secret_hash, scopes, created_at)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
@@ -39,8 +40,12 @@ impl ApiKeyStore for PgStore {
         .bind(&k.secret_hash[..])
         .bind(&k.scopes)
         .bind(k.created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if done.rows_affected() == 1 {
+            audit::insert(&mut *tx, actor, k.created_at, &[of_api_key(EventType::ApiKeyCreated, &k.name)]).await?;
+        }
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -51,12 +56,17 @@ impl ApiKeyStore for PgStore {
         Ok(rows.iter().map(api_key_from_row).collect::<Result<_, _>>()?)
     }
 
-    async fn revoke_api_key(&self, name: &str, now: i64) -> Result<bool, StoreError> {
+    async fn revoke_api_key(&self, name: &str, now: i64, actor: &Actor) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL")
             .bind(name)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        if done.rows_affected() == 1 {
+            audit::insert(&mut *tx, actor, now, &[of_api_key(EventType::ApiKeyRevoked, name)]).await?;
+        }
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 

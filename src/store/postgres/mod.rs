@@ -5,6 +5,7 @@
 
 mod accounts;
 mod api_keys;
+mod audit;
 mod migrate;
 mod ops;
 mod outbox;

@@ -21,6 +21,10 @@ const CLEANUP: [&str; 5] = [
      WHERE updated_at < $2 AND (locked_until IS NULL OR locked_until < $1) LIMIT $3)",
 ];
 
+/// Audit events older than `audit.retention` ($1 = the oldest time kept, $2 = the batch).
+const AUDIT_CLEANUP: &str =
+    "DELETE FROM audit_events WHERE seq IN (SELECT seq FROM audit_events WHERE created_at < $1 LIMIT $2)";
+
 #[async_trait]
 impl OpsStore for PgStore {
     async fn ping(&self) -> Result<(), StoreError> {
@@ -42,7 +46,7 @@ impl OpsStore for PgStore {
         value.try_into().map_err(|_| StoreError::Other(anyhow::anyhow!("the stored server key has the wrong length")))
     }
 
-    async fn cleanup(&self, now: i64, batch: usize) -> Result<u64, StoreError> {
+    async fn cleanup(&self, now: i64, batch: usize, audit_retention_ms: i64) -> Result<u64, StoreError> {
         let batch = i64::try_from(batch).unwrap_or(i64::MAX);
         let mut deleted = 0;
         // Each statement commits on its own: short transactions, no long locks.
@@ -50,6 +54,8 @@ impl OpsStore for PgStore {
             let query = sqlx::query(sql).bind(now).bind(now - RETENTION_MS).bind(batch);
             deleted += query.execute(&self.pool).await?.rows_affected();
         }
+        let query = sqlx::query(AUDIT_CLEANUP).bind(now - audit_retention_ms).bind(batch);
+        deleted += query.execute(&self.pool).await?.rows_affected();
         Ok(deleted)
     }
 }

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
-use super::{PgStore, Tx, user_from_row};
-use crate::store::{NewSession, Session, SessionStore, StoreError, User};
+use super::{PgStore, Tx, audit, user_from_row};
+use crate::store::{Actor, NewSession, Session, SessionStore, StoreError, User, of_revocation, revocation_scope};
 
 macro_rules! session_columns {
     () => {
@@ -127,18 +127,41 @@ impl SessionStore for PgStore {
         Ok(rows.iter().map(session_from_row).collect::<Result<_, _>>()?)
     }
 
-    async fn revoke_session(&self, user_id: &str, session_id: &str, now: i64) -> Result<bool, StoreError> {
+    async fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
         let done =
             sqlx::query("UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
                 .bind(session_id)
                 .bind(user_id)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+        if let Some(event) = of_revocation(user_id, done.rows_affected(), "one") {
+            audit::insert(&mut *tx, actor, now, &[event]).await?;
+        }
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
-    async fn revoke_sessions(&self, user_id: &str, keep: Option<&str>, now: i64) -> Result<u64, StoreError> {
-        Ok(revoke_all(&self.pool, user_id, keep, now).await?)
+    async fn revoke_sessions(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let revoked = revoke_all(&mut *tx, user_id, keep, now).await?;
+        if let Some(event) = of_revocation(user_id, revoked, revocation_scope(keep)) {
+            audit::insert(&mut *tx, actor, now, &[event]).await?;
+        }
+        tx.commit().await?;
+        Ok(revoked)
     }
 }

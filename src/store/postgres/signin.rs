@@ -8,6 +8,7 @@ use super::accounts::{
     account_by_id, claim, create_unverified, end_failures, find_account, kill_secrets, queue_notice, set_password,
     store_failures,
 };
+use super::audit;
 use super::outbox::{bind_message, insert_message, outbox_columns, outbox_from_row};
 use super::sessions::{insert_session, revoke_all};
 use super::{PgQuery, PgStore, Tx, user_from_row};
@@ -15,9 +16,9 @@ use crate::crypto;
 use crate::domain::{Channel, Identifier};
 use crate::store::rules::{self, CodeStep, Holder, LinkStep};
 use crate::store::{
-    AuthRequest, AuthState, CodeOutcome, Effect, LinkAction, LinkOutcome, NewAuthRequest, NewMessage, NewSession,
-    OutboxMessage, PasswordWasReset, Purpose, RateLimit, RedeemCode, RedeemLink, Redeemed, RotatedSecrets, Rotation,
-    SignInStore, SignUpDetails, SignedIn, StoreError, User,
+    Actor, AuthRequest, AuthState, CodeOutcome, Effect, EventType, LinkAction, LinkOutcome, NewAuthRequest, NewMessage,
+    NewSession, OutboxMessage, PasswordWasReset, Purpose, RateLimit, RedeemCode, RedeemLink, Redeemed, RotatedSecrets,
+    Rotation, SignInStore, SignUpDetails, SignedIn, StoreError, User,
 };
 
 macro_rules! auth_columns {
@@ -287,6 +288,7 @@ async fn start_in_tx(
     new: &NewAuthRequest,
     message: &NewMessage,
     signup_open: bool,
+    actor: &Actor,
 ) -> Result<Option<OutboxMessage>, StoreError> {
     // Starts for one identifier, and then for one account, queue on a transaction lock:
     // under READ COMMITTED, two concurrent starts would not see each other's request and
@@ -346,6 +348,9 @@ async fn start_in_tx(
     .bind(&new.app_state)
     .execute(&mut **tx)
     .await?;
+    if let Some(event) = crate::store::of_start(new.purpose, user_id.as_deref(), new.channel.as_str(), deliver) {
+        audit::insert(&mut **tx, actor, new.created_at, &[event]).await?;
+    }
     Ok(insert_message(tx, message, user_id.as_deref(), deliver).await?)
 }
 
@@ -368,7 +373,14 @@ async fn request_details(tx: &mut Tx, id: &str) -> Result<Option<SignUpDetails>,
     .transpose()
 }
 
-/// What a spent request does, by its effect (`rules` decided it may).
+/// How a request was redeemed, and by whom (for the audit trail).
+struct By<'a> {
+    method: &'static str,
+    actor: &'a Actor,
+}
+
+/// What a spent request does, by its effect (`rules` decided it may), with its audit
+/// events.
 async fn redeem(
     tx: &mut Tx,
     req: &AuthRequest,
@@ -376,13 +388,30 @@ async fn redeem(
     effect: &Effect,
     had_failures: bool,
     now: i64,
+    by: By<'_>,
 ) -> Result<Redeemed, StoreError> {
     let account = find_account(&mut **tx, &req.identifier).await?;
     // The first verification of an account nobody verified replaces what a squatter set.
-    if let Some(account) = account.as_ref().filter(|a| !a.any_verified()) {
+    let claimed = account.as_ref().filter(|a| !a.any_verified());
+    if let Some(account) = claimed {
         let details = details.as_ref().filter(|_| req.purpose == Purpose::SignUpVerification);
         claim(tx, account, &req.identifier, details, now).await?;
     }
+    let (existed, claimed) = (account.is_some(), claimed.is_some());
+    let redeemed = apply(tx, req, account, effect, had_failures, now).await?;
+    let events = crate::store::of_redeemed(req, &redeemed, by.method, existed, claimed);
+    audit::insert(&mut **tx, by.actor, now, &events).await?;
+    Ok(redeemed)
+}
+
+async fn apply(
+    tx: &mut Tx,
+    req: &AuthRequest,
+    account: Option<crate::store::Account>,
+    effect: &Effect,
+    had_failures: bool,
+    now: i64,
+) -> Result<Redeemed, StoreError> {
     match effect {
         Effect::SignIn(session) => Ok(Redeemed::SignedIn(
             sign_in(tx, &req.id, &req.identifier, req.redirect_to.clone(), session, had_failures).await?,
@@ -448,13 +477,14 @@ impl SignInStore for PgStore {
         message: NewMessage,
         signup_open: bool,
         limits: Vec<RateLimit>,
+        actor: &Actor,
     ) -> Result<Option<OutboxMessage>, StoreError> {
         if new.purpose != Purpose::SignIn {
             let mut tx = self.begin().await?;
             for limit in &limits {
                 hit_rate_limit(&mut tx, limit).await?;
             }
-            let queued = start_in_tx(&mut tx, &new, &message, signup_open).await?;
+            let queued = start_in_tx(&mut tx, &new, &message, signup_open, actor).await?;
             tx.commit().await?;
             return Ok(queued);
         }
@@ -521,14 +551,15 @@ impl SignInStore for PgStore {
         Ok(Rotation::Rotated { message })
     }
 
-    async fn redeem_code(&self, r: RedeemCode) -> Result<CodeOutcome, StoreError> {
+    async fn redeem_code(&self, r: RedeemCode, actor: &Actor) -> Result<CodeOutcome, StoreError> {
         let mut tx = self.begin().await?;
         let Some((req, code_hash)) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(CodeOutcome::Invalid);
         };
         let holder = holder(&mut tx, &req.identifier).await?;
+        let user_id = holder.account.as_ref().map(|(id, _)| id.as_str()).or(req.user_id.as_deref());
         let outcome = match rules::decide_code(&req, &code_hash, &holder, &r) {
-            CodeStep::Done(outcome) => return Ok(outcome),
+            CodeStep::Done(outcome) => outcome,
             CodeStep::Wrong { failed, state, failures, locked_until, outcome } => {
                 sqlx::query("UPDATE auth_requests SET failed_attempts = $2, state = $3 WHERE id = $1")
                     .bind(&req.id)
@@ -544,21 +575,26 @@ impl SignInStore for PgStore {
                 if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
                     return Ok(CodeOutcome::Invalid);
                 }
-                CodeOutcome::Redeemed(redeem(&mut tx, &req, details, &r.effect, holder.has_failures(), r.now).await?)
+                let by = By { method: "code", actor };
+                let had_failures = holder.has_failures();
+                CodeOutcome::Redeemed(redeem(&mut tx, &req, details, &r.effect, had_failures, r.now, by).await?)
             }
         };
+        if let Some(event) = crate::store::of_code_failure(&req, user_id, &outcome) {
+            audit::insert(&mut *tx, actor, r.now, &[event]).await?;
+        }
         tx.commit().await?;
         Ok(outcome)
     }
 
-    async fn redeem_link(&self, r: RedeemLink) -> Result<LinkOutcome, StoreError> {
+    async fn redeem_link(&self, r: RedeemLink, actor: &Actor) -> Result<LinkOutcome, StoreError> {
         let mut tx = self.begin().await?;
         let Some((req, _)) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(LinkOutcome::Invalid);
         };
         let account = find_user(&mut tx, &req.identifier).await?;
         let outcome = match rules::decide_link(&req, account.as_ref(), &r) {
-            LinkStep::Done(outcome) => return Ok(outcome),
+            LinkStep::Done(outcome) => outcome,
             LinkStep::Kill => {
                 spend(&mut tx, &req.id, AuthState::Dead, r.now).await?;
                 LinkOutcome::WrongNumber
@@ -576,14 +612,25 @@ impl SignInStore for PgStore {
                 if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
                     return Ok(LinkOutcome::Invalid);
                 }
-                LinkOutcome::Redeemed(redeem(&mut tx, &req, details, effect, true, r.now).await?)
+                let by = By { method: "link", actor };
+                LinkOutcome::Redeemed(redeem(&mut tx, &req, details, effect, true, r.now, by).await?)
             }
         };
+        let user_id = account.as_ref().map(|(id, _)| id.as_str()).or(req.user_id.as_deref());
+        if let Some(event) = crate::store::of_link(&req, user_id, &outcome) {
+            audit::insert(&mut *tx, actor, r.now, &[event]).await?;
+        }
         tx.commit().await?;
         Ok(outcome)
     }
 
-    async fn claim_approved(&self, id: &str, session: NewSession, now: i64) -> Result<Option<SignedIn>, StoreError> {
+    async fn claim_approved(
+        &self,
+        id: &str,
+        session: NewSession,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<Option<SignedIn>, StoreError> {
         let mut tx = self.begin().await?;
         let claimed = sqlx::query(
             "UPDATE auth_requests SET state = 'consumed', consumed_at = $2
@@ -597,6 +644,9 @@ impl SignInStore for PgStore {
         let Some(row) = claimed else { return Ok(None) };
         let identifier = Identifier::from_db(row.try_get(0)?, row.try_get(1)?).ok_or_else(|| bad("identifier"))?;
         let signed_in = sign_in(&mut tx, id, &identifier, row.try_get(2)?, &session, true).await?;
+        let details = serde_json::json!({ "method": "approval" });
+        let event = crate::store::Event::new(EventType::SignInSucceeded, Some(&signed_in.user.id), Some(details));
+        audit::insert(&mut *tx, actor, now, &[event]).await?;
         tx.commit().await?;
         Ok(Some(signed_in))
     }

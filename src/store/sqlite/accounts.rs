@@ -5,15 +5,16 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
+use super::audit;
 use super::outbox::insert_message;
 use super::sessions::{insert_session, revoke_all};
 use super::signin::hit_rate_limit;
 use crate::domain::{Channel, Identifier};
 use crate::store::{
-    Account, AccountChange, AccountStore, Failure, LoginCandidate, NewAccount, Notice, OutboxMessage, PasswordChange,
-    PasswordSignIn, ProfileChange, RateLimit, SignUpDetails, SignedIn, StoreError,
+    Account, AccountChange, AccountStore, Actor, Event, EventType, Failure, LoginCandidate, NewAccount, Notice,
+    OutboxMessage, PasswordChange, PasswordSignIn, ProfileChange, RateLimit, SignUpDetails, SignedIn, StoreError,
 };
-use crate::store::{like_prefix, rules};
+use crate::store::{like_prefix, of_account_change, of_password, of_profile, rules, with_sessions_revoked};
 
 const ACCOUNT_COLUMNS: &str = "id, email, phone, email_verified_at, phone_verified_at, name, preferred_channel, \
      locale, password_hash, disabled_at, created_at";
@@ -243,7 +244,8 @@ impl AccountStore for SqliteStore {
             .await
     }
 
-    async fn password_signed_in(&self, login: PasswordSignIn) -> Result<Option<SignedIn>, StoreError> {
+    async fn password_signed_in(&self, login: PasswordSignIn, actor: &Actor) -> Result<Option<SignedIn>, StoreError> {
+        let actor = actor.clone();
         self.db
             .write(move |c| {
                 let Some(account) = account_by_id(c, &login.user_id)? else { return Ok(None) };
@@ -258,18 +260,24 @@ impl AccountStore for SqliteStore {
                     end_failures(c, &login.identifier)?;
                 }
                 let session = insert_session(c, &account.id, &login.session)?;
+                let event = of_password(EventType::SignInSucceeded, Some(&account.id), false);
+                audit::insert(c, &actor, login.session.created_at, &[event])?;
                 Ok(Some(SignedIn { user: account.user(), session, redirect_to: login.redirect_to }))
             })
             .await
     }
 
-    async fn record_failure(&self, f: Failure) -> Result<(), StoreError> {
+    async fn record_failure(&self, f: Failure, actor: &Actor) -> Result<(), StoreError> {
+        let actor = actor.clone();
         self.db
             .write(move |c| {
                 let (count, _) = failures(c, &f.identifier)?;
                 let (count, locked_until) =
                     rules::next_failure(count, f.now, f.account_max_failures, f.account_lockout_ms);
-                Ok(store_failures(c, &f.identifier, count, locked_until, f.now)?)
+                store_failures(c, &f.identifier, count, locked_until, f.now)?;
+                let user_id = find_account(c, &f.identifier)?.map(|a| a.id);
+                let event = of_password(f.event, user_id.as_deref(), locked_until.is_some());
+                Ok(audit::insert(c, &actor, f.now, &[event])?)
             })
             .await
     }
@@ -279,8 +287,10 @@ impl AccountStore for SqliteStore {
         user_id: &str,
         change: ProfileChange,
         now: i64,
+        actor: &Actor,
     ) -> Result<Option<Account>, StoreError> {
         let id = user_id.to_owned();
+        let actor = actor.clone();
         self.db
             .write(move |c| {
                 c.prepare_cached(
@@ -297,35 +307,50 @@ impl AccountStore for SqliteStore {
                     change.locale,
                     now
                 ])?;
-                Ok(account_by_id(c, &id)?)
+                let account = account_by_id(c, &id)?;
+                if account.is_some() {
+                    audit::insert(c, &actor, now, &[of_profile(&id, &change)])?;
+                }
+                Ok(account)
             })
             .await
     }
 
-    async fn change_password(&self, change: PasswordChange) -> Result<Option<Vec<OutboxMessage>>, StoreError> {
+    async fn change_password(
+        &self,
+        change: PasswordChange,
+        actor: &Actor,
+    ) -> Result<Option<Vec<OutboxMessage>>, StoreError> {
+        let actor = actor.clone();
         self.db
             .write(move |c| {
                 let Some(account) = account_by_id(c, &change.user_id)? else { return Ok(None) };
                 set_password(c, &account.id, &change.password_hash, change.now)?;
                 // OWASP Session Management: a password change ends the other sessions;
                 // DESIGN.md: it kills every outstanding secret.
-                revoke_all(c, &account.id, Some(&change.keep_session), change.now)?;
+                let revoked = revoke_all(c, &account.id, Some(&change.keep_session), change.now)?;
                 kill_secrets(c, &account)?;
+                let event = with_sessions_revoked(EventType::PasswordChanged, &account.id, revoked as u64);
+                audit::insert(c, &actor, change.now, &[event])?;
                 Ok(Some(queue_notice(c, &change.notice, &account.identifiers(), &account.id)?))
             })
             .await
     }
 
-    async fn delete_account(&self, user_id: &str) -> Result<bool, StoreError> {
+    async fn delete_account(&self, user_id: &str, now: i64, actor: &Actor) -> Result<bool, StoreError> {
         let id = user_id.to_owned();
+        let actor = actor.clone();
         self.db
             .write(move |c| {
                 let Some(account) = account_by_id(c, &id)? else { return Ok(false) };
                 for identifier in account.identifiers() {
                     end_failures(c, &identifier)?;
                 }
-                // Sessions and requests go with the row (ON DELETE CASCADE).
-                Ok(c.prepare_cached("DELETE FROM users WHERE id = ?1")?.execute([&id])? == 1)
+                // Sessions and requests go with the row (ON DELETE CASCADE); its audit
+                // events stay (no foreign key) until retention.
+                let deleted = c.prepare_cached("DELETE FROM users WHERE id = ?1")?.execute([&id])? == 1;
+                audit::insert(c, &actor, now, &[Event::new(EventType::AccountDeleted, Some(&id), None)])?;
+                Ok(deleted)
             })
             .await
     }
@@ -353,23 +378,35 @@ impl AccountStore for SqliteStore {
             .await
     }
 
-    async fn set_disabled(&self, user_id: &str, disabled: bool, now: i64) -> Result<Option<Account>, StoreError> {
+    async fn set_disabled(
+        &self,
+        user_id: &str,
+        disabled: bool,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<Option<Account>, StoreError> {
         let id = user_id.to_owned();
+        let actor = actor.clone();
         self.db
             .write(move |c| {
                 let Some(account) = account_by_id(c, &id)? else { return Ok(None) };
                 c.prepare_cached("UPDATE users SET disabled_at = ?2, updated_at = ?3 WHERE id = ?1")?
                     .execute(params![id, disabled.then_some(now), now])?;
-                if disabled {
-                    revoke_all(c, &id, None, now)?;
+                let event = if disabled {
+                    let revoked = revoke_all(c, &id, None, now)?;
                     kill_secrets(c, &account)?;
-                }
+                    with_sessions_revoked(EventType::AccountDisabled, &id, revoked as u64)
+                } else {
+                    Event::new(EventType::AccountEnabled, Some(&id), None)
+                };
+                audit::insert(c, &actor, now, &[event])?;
                 Ok(account_by_id(c, &id)?)
             })
             .await
     }
 
-    async fn create_account(&self, new: NewAccount) -> Result<Account, StoreError> {
+    async fn create_account(&self, new: NewAccount, actor: &Actor) -> Result<Account, StoreError> {
+        let actor = actor.clone();
         self.db
             .write(move |c| {
                 if taken(c, new.email.as_deref(), new.phone.as_deref(), &new.id)? {
@@ -393,6 +430,8 @@ impl AccountStore for SqliteStore {
                     new.password_hash,
                     new.created_at
                 ])?;
+                let details = serde_json::json!({ "via": "operator" });
+                audit::insert(c, &actor, new.created_at, &[Event::new(EventType::AccountCreated, Some(&new.id), Some(details))])?;
                 account_by_id(c, &new.id)?.ok_or_else(|| StoreError::Other(anyhow::anyhow!("the new account is gone")))
             })
             .await
@@ -403,8 +442,10 @@ impl AccountStore for SqliteStore {
         user_id: &str,
         change: AccountChange,
         now: i64,
+        actor: &Actor,
     ) -> Result<Option<Account>, StoreError> {
         let id = user_id.to_owned();
+        let actor = actor.clone();
         self.db
             .write(move |c| {
                 let Some(account) = account_by_id(c, &id)? else { return Ok(None) };
@@ -431,7 +472,11 @@ impl AccountStore for SqliteStore {
                     cols.locale,
                     now
                 ])?;
-                Ok(account_by_id(c, &id)?)
+                let after = account_by_id(c, &id)?;
+                if let Some(after) = &after {
+                    audit::insert(c, &actor, now, &of_account_change(&account, after))?;
+                }
+                Ok(after)
             })
             .await
     }

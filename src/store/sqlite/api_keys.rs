@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::SqliteStore;
-use crate::store::{ApiKey, ApiKeyStore, NewApiKey, StoreError};
+use super::{SqliteStore, audit};
+use crate::store::{Actor, ApiKey, ApiKeyStore, EventType, NewApiKey, StoreError, of_api_key};
 
 const COLUMNS: &str = "id, name, prefix, secret_hash, scopes, created_at, last_used_at, revoked_at";
 
@@ -23,7 +23,8 @@ fn api_key_from_row(row: &Row<'_>) -> rusqlite::Result<ApiKey> {
 
 #[async_trait]
 impl ApiKeyStore for SqliteStore {
-    async fn create_api_key(&self, k: NewApiKey) -> Result<bool, StoreError> {
+    async fn create_api_key(&self, k: NewApiKey, actor: &Actor) -> Result<bool, StoreError> {
+        let actor = actor.clone();
         self.db
             .write(move |c| {
                 let n = c
@@ -32,6 +33,9 @@ impl ApiKeyStore for SqliteStore {
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
                     )?
                     .execute(params![k.id, k.name, k.prefix, &k.secret_hash[..], k.scopes, k.created_at])?;
+                if n == 1 {
+                    audit::insert(c, &actor, k.created_at, &[of_api_key(EventType::ApiKeyCreated, &k.name)])?;
+                }
                 Ok(n == 1)
             })
             .await
@@ -47,13 +51,16 @@ impl ApiKeyStore for SqliteStore {
             .await
     }
 
-    async fn revoke_api_key(&self, name: &str, now: i64) -> Result<bool, StoreError> {
-        let name = name.to_owned();
+    async fn revoke_api_key(&self, name: &str, now: i64, actor: &Actor) -> Result<bool, StoreError> {
+        let (name, actor) = (name.to_owned(), actor.clone());
         self.db
             .write(move |c| {
                 let n = c
                     .prepare_cached("UPDATE api_keys SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL")?
                     .execute(params![name, now])?;
+                if n == 1 {
+                    audit::insert(c, &actor, now, &[of_api_key(EventType::ApiKeyRevoked, &name)])?;
+                }
                 Ok(n == 1)
             })
             .await

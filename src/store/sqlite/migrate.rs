@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/0005_accounts.sql")),
     (6, include_str!("migrations/0006_api_keys.sql")),
     (7, include_str!("migrations/0007_headless.sql")),
+    (8, include_str!("migrations/0008_audit.sql")),
 ];
 
 /// Applies what is missing; returns the versions applied now.

@@ -22,6 +22,10 @@ const CLEANUP: [&str; 5] = [
      WHERE updated_at < ?2 AND (locked_until IS NULL OR locked_until < ?1) LIMIT ?3)",
 ];
 
+/// Audit events older than `audit.retention` (?1 = the oldest time kept, ?2 = the batch).
+const AUDIT_CLEANUP: &str =
+    "DELETE FROM audit_events WHERE seq IN (SELECT seq FROM audit_events WHERE created_at < ?1 LIMIT ?2)";
+
 #[async_trait]
 impl OpsStore for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
@@ -44,7 +48,7 @@ impl OpsStore for SqliteStore {
             .await
     }
 
-    async fn cleanup(&self, now: i64, batch: usize) -> Result<u64, StoreError> {
+    async fn cleanup(&self, now: i64, batch: usize, audit_retention_ms: i64) -> Result<u64, StoreError> {
         let old = now - RETENTION_MS;
         self.db
             .write(move |c| {
@@ -52,6 +56,7 @@ impl OpsStore for SqliteStore {
                 for sql in CLEANUP {
                     deleted += c.prepare_cached(sql)?.execute(params![now, old, batch as i64])?;
                 }
+                deleted += c.prepare_cached(AUDIT_CLEANUP)?.execute(params![now - audit_retention_ms, batch as i64])?;
                 Ok(deleted as u64)
             })
             .await

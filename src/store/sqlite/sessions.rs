@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{SqliteStore, user_from_row};
-use crate::store::{NewSession, Session, SessionStore, StoreError, User};
+use super::{SqliteStore, audit, user_from_row};
+use crate::store::{Actor, NewSession, Session, SessionStore, StoreError, User, of_revocation, revocation_scope};
 
 const SESSION_COLUMNS: &str =
     "s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.expires_at, s.ip, s.user_agent, s.token_hash";
@@ -104,8 +104,14 @@ impl SessionStore for SqliteStore {
             .await
     }
 
-    async fn revoke_session(&self, user_id: &str, session_id: &str, now: i64) -> Result<bool, StoreError> {
-        let (user_id, session_id) = (user_id.to_owned(), session_id.to_owned());
+    async fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        let (user_id, session_id, actor) = (user_id.to_owned(), session_id.to_owned(), actor.clone());
         self.db
             .write(move |c| {
                 let n = c
@@ -113,13 +119,30 @@ impl SessionStore for SqliteStore {
                         "UPDATE sessions SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
                     )?
                     .execute(params![session_id, user_id, now])?;
+                if let Some(event) = of_revocation(&user_id, n as u64, "one") {
+                    audit::insert(c, &actor, now, &[event])?;
+                }
                 Ok(n == 1)
             })
             .await
     }
 
-    async fn revoke_sessions(&self, user_id: &str, keep: Option<&str>, now: i64) -> Result<u64, StoreError> {
-        let (user_id, keep) = (user_id.to_owned(), keep.map(str::to_owned));
-        self.db.write(move |c| Ok(revoke_all(c, &user_id, keep.as_deref(), now)? as u64)).await
+    async fn revoke_sessions(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<u64, StoreError> {
+        let (user_id, keep, actor) = (user_id.to_owned(), keep.map(str::to_owned), actor.clone());
+        self.db
+            .write(move |c| {
+                let n = revoke_all(c, &user_id, keep.as_deref(), now)? as u64;
+                if let Some(event) = of_revocation(&user_id, n, revocation_scope(keep.as_deref())) {
+                    audit::insert(c, &actor, now, &[event])?;
+                }
+                Ok(n)
+            })
+            .await
     }
 }

@@ -7,6 +7,7 @@ use super::accounts::{
     account_by_id, claim, create_unverified, end_failures, find_account, kill_secrets, queue_notice, set_password,
     store_failures,
 };
+use super::audit;
 use super::outbox::insert_message;
 use super::sessions::{insert_session, revoke_all};
 use super::{SqliteStore, user_from_row};
@@ -14,9 +15,9 @@ use crate::crypto;
 use crate::domain::{Channel, Identifier};
 use crate::store::rules::{self, CodeStep, Holder, LinkStep};
 use crate::store::{
-    AuthRequest, AuthState, CodeOutcome, Effect, LinkAction, LinkOutcome, NewAuthRequest, NewMessage, NewSession,
-    OutboxMessage, PasswordWasReset, Purpose, RateLimit, RedeemCode, RedeemLink, Redeemed, RotatedSecrets, Rotation,
-    SignInStore, SignUpDetails, SignedIn, StoreError, User,
+    Actor, AuthRequest, AuthState, CodeOutcome, Effect, EventType, LinkAction, LinkOutcome, NewAuthRequest, NewMessage,
+    NewSession, OutboxMessage, PasswordWasReset, Purpose, RateLimit, RedeemCode, RedeemLink, Redeemed, RotatedSecrets,
+    Rotation, SignInStore, SignUpDetails, SignedIn, StoreError, User,
 };
 
 const AUTH_COLUMNS: &str = "id, identifier_kind, identifier, user_id, channel, device_hash, \
@@ -185,7 +186,14 @@ fn request_details(conn: &Connection, id: &str) -> Result<Option<SignUpDetails>,
     .transpose()
 }
 
-/// What a spent request does, by its effect (`rules` decided it may).
+/// How a request was redeemed, and by whom (for the audit trail).
+struct By<'a> {
+    method: &'static str,
+    actor: &'a Actor,
+}
+
+/// What a spent request does, by its effect (`rules` decided it may), with its audit
+/// events.
 fn redeem(
     conn: &Connection,
     req: &AuthRequest,
@@ -193,13 +201,29 @@ fn redeem(
     effect: &Effect,
     had_failures: bool,
     now: i64,
+    by: By<'_>,
 ) -> Result<Redeemed, StoreError> {
     let account = find_account(conn, &req.identifier)?;
     // The first verification of an account nobody verified replaces what a squatter set.
-    if let Some(account) = account.as_ref().filter(|a| !a.any_verified()) {
+    let claimed = account.as_ref().filter(|a| !a.any_verified());
+    if let Some(account) = claimed {
         let details = details.as_ref().filter(|_| req.purpose == Purpose::SignUpVerification);
         claim(conn, account, &req.identifier, details, now)?;
     }
+    let (existed, claimed) = (account.is_some(), claimed.is_some());
+    let redeemed = apply(conn, req, account, effect, had_failures, now)?;
+    audit::insert(conn, by.actor, now, &crate::store::of_redeemed(req, &redeemed, by.method, existed, claimed))?;
+    Ok(redeemed)
+}
+
+fn apply(
+    conn: &Connection,
+    req: &AuthRequest,
+    account: Option<crate::store::Account>,
+    effect: &Effect,
+    had_failures: bool,
+    now: i64,
+) -> Result<Redeemed, StoreError> {
     match effect {
         Effect::SignIn(session) => Ok(Redeemed::SignedIn(sign_in(
             conn,
@@ -261,54 +285,76 @@ fn redeem(
     }
 }
 
-fn redeem_code_job(conn: &Connection, r: RedeemCode) -> Result<CodeOutcome, StoreError> {
+fn redeem_code_job(conn: &Connection, r: RedeemCode, actor: &Actor) -> Result<CodeOutcome, StoreError> {
     let Some((req, code_hash)) = load_request_for_update(conn, &r.request_id)? else {
         return Ok(CodeOutcome::Invalid);
     };
     let holder = holder(conn, &req.identifier)?;
-    match rules::decide_code(&req, &code_hash, &holder, &r) {
-        CodeStep::Done(outcome) => Ok(outcome),
+    let user_id = holder.account.as_ref().map(|(id, _)| id.as_str()).or(req.user_id.as_deref());
+    let outcome = match rules::decide_code(&req, &code_hash, &holder, &r) {
+        CodeStep::Done(outcome) => outcome,
         CodeStep::Wrong { failed, state, failures, locked_until, outcome } => {
             conn.prepare_cached("UPDATE auth_requests SET failed_attempts = ?2, state = ?3 WHERE id = ?1")?
                 .execute(params![req.id, failed, state.as_str()])?;
             store_failures(conn, &req.identifier, failures, locked_until, r.now)?;
-            Ok(outcome)
+            outcome
         }
         CodeStep::Consume => {
             let details = request_details(conn, &req.id)?;
             if !spend(conn, &req.id, AuthState::Consumed, r.now)? {
                 return Ok(CodeOutcome::Invalid);
             }
-            Ok(CodeOutcome::Redeemed(redeem(conn, &req, details, &r.effect, holder.has_failures(), r.now)?))
+            let by = By { method: "code", actor };
+            return Ok(CodeOutcome::Redeemed(redeem(
+                conn,
+                &req,
+                details,
+                &r.effect,
+                holder.has_failures(),
+                r.now,
+                by,
+            )?));
         }
+    };
+    if let Some(event) = crate::store::of_code_failure(&req, user_id, &outcome) {
+        audit::insert(conn, actor, r.now, &[event])?;
     }
+    Ok(outcome)
 }
 
-fn redeem_link_job(conn: &Connection, r: RedeemLink) -> Result<LinkOutcome, StoreError> {
+fn redeem_link_job(conn: &Connection, r: RedeemLink, actor: &Actor) -> Result<LinkOutcome, StoreError> {
     let Some((req, _)) = load_request_for_update(conn, &r.request_id)? else {
         return Ok(LinkOutcome::Invalid);
     };
     let account = find_user(conn, &req.identifier)?;
-    match rules::decide_link(&req, account.as_ref(), &r) {
-        LinkStep::Done(outcome) => Ok(outcome),
+    let outcome = match rules::decide_link(&req, account.as_ref(), &r) {
+        LinkStep::Done(outcome) => outcome,
         LinkStep::Kill => {
             spend(conn, &req.id, AuthState::Dead, r.now)?;
-            Ok(LinkOutcome::WrongNumber)
+            LinkOutcome::WrongNumber
         }
-        LinkStep::Approve => Ok(if spend(conn, &req.id, AuthState::Approved, r.now)? {
-            LinkOutcome::Approved
-        } else {
-            LinkOutcome::Invalid
-        }),
+        LinkStep::Approve => {
+            if spend(conn, &req.id, AuthState::Approved, r.now)? {
+                LinkOutcome::Approved
+            } else {
+                LinkOutcome::Invalid
+            }
+        }
         LinkStep::Redeem => {
             let LinkAction::Redeem(effect) = &r.action else { return Ok(LinkOutcome::Invalid) };
             let details = request_details(conn, &req.id)?;
             if !spend(conn, &req.id, AuthState::Consumed, r.now)? {
                 return Ok(LinkOutcome::Invalid);
             }
-            Ok(LinkOutcome::Redeemed(redeem(conn, &req, details, effect, true, r.now)?))
+            let by = By { method: "link", actor };
+            return Ok(LinkOutcome::Redeemed(redeem(conn, &req, details, effect, true, r.now, by)?));
         }
+    };
+    let user_id = account.as_ref().map(|(id, _)| id.as_str()).or(req.user_id.as_deref());
+    if let Some(event) = crate::store::of_link(&req, user_id, &outcome) {
+        audit::insert(conn, actor, r.now, &[event])?;
     }
+    Ok(outcome)
 }
 
 #[async_trait]
@@ -319,7 +365,9 @@ impl SignInStore for SqliteStore {
         message: NewMessage,
         signup_open: bool,
         limits: Vec<RateLimit>,
+        actor: &Actor,
     ) -> Result<Option<OutboxMessage>, StoreError> {
+        let actor = actor.clone();
         self.db
             .write(move |c| {
                 for limit in &limits {
@@ -387,6 +435,11 @@ impl SignInStore for SqliteStore {
                     new.link_base,
                     new.app_state,
                 ])?;
+                if let Some(event) =
+                    crate::store::of_start(new.purpose, user_id.as_deref(), new.channel.as_str(), deliver)
+                {
+                    audit::insert(c, &actor, new.created_at, &[event])?;
+                }
                 Ok(insert_message(c, &message, user_id.as_deref(), deliver)?)
             })
             .await
@@ -447,16 +500,25 @@ impl SignInStore for SqliteStore {
             .await
     }
 
-    async fn redeem_code(&self, redeem: RedeemCode) -> Result<CodeOutcome, StoreError> {
-        self.db.write(move |c| redeem_code_job(c, redeem)).await
+    async fn redeem_code(&self, redeem: RedeemCode, actor: &Actor) -> Result<CodeOutcome, StoreError> {
+        let actor = actor.clone();
+        self.db.write(move |c| redeem_code_job(c, redeem, &actor)).await
     }
 
-    async fn redeem_link(&self, redeem: RedeemLink) -> Result<LinkOutcome, StoreError> {
-        self.db.write(move |c| redeem_link_job(c, redeem)).await
+    async fn redeem_link(&self, redeem: RedeemLink, actor: &Actor) -> Result<LinkOutcome, StoreError> {
+        let actor = actor.clone();
+        self.db.write(move |c| redeem_link_job(c, redeem, &actor)).await
     }
 
-    async fn claim_approved(&self, id: &str, session: NewSession, now: i64) -> Result<Option<SignedIn>, StoreError> {
+    async fn claim_approved(
+        &self,
+        id: &str,
+        session: NewSession,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<Option<SignedIn>, StoreError> {
         let id = id.to_owned();
+        let actor = actor.clone();
         self.db
             .write(move |c| {
                 let claimed = c
@@ -472,7 +534,12 @@ impl SignInStore for SqliteStore {
                 let Some((kind, value, redirect_to)) = claimed else { return Ok(None) };
                 let identifier = Identifier::from_db(&kind, &value)
                     .ok_or_else(|| StoreError::Other(anyhow::anyhow!("bad identifier in auth_requests")))?;
-                Ok(Some(sign_in(c, &id, &identifier, redirect_to, &session, true)?))
+                let signed_in = sign_in(c, &id, &identifier, redirect_to, &session, true)?;
+                let details = serde_json::json!({ "method": "approval" });
+                let event =
+                    crate::store::Event::new(EventType::SignInSucceeded, Some(&signed_in.user.id), Some(details));
+                audit::insert(c, &actor, now, &[event])?;
+                Ok(Some(signed_in))
             })
             .await
     }

@@ -1,0 +1,82 @@
+//! The audit trail: rows written inside other areas' transactions, and the operators'
+//! listing.
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+
+use super::PgStore;
+use crate::store::{Actor, AuditEvent, AuditFilter, AuditStore, Event, StoreError};
+
+/// Writes events inside the caller's transaction (one statement for all of them), so
+/// they commit or roll back with its change.
+pub(super) async fn insert<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    actor: &Actor,
+    now: i64,
+    events: &[Event],
+) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    let users: Vec<Option<&str>> = events.iter().map(|e| e.user_id.as_deref()).collect();
+    let details: Vec<Option<String>> = events.iter().map(Event::details_json).collect();
+    let dedupe: Vec<Option<&str>> = events.iter().map(|e| e.dedupe_key.as_deref()).collect();
+    sqlx::query(
+        "INSERT INTO audit_events (type, user_id, details, dedupe_key, ip, user_agent, api_key, created_at)
+         SELECT t, u, d, k, $5, $6, $7, $8 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS e(t, u, d, k)
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(kinds)
+    .bind(users)
+    .bind(details)
+    .bind(dedupe)
+    .bind(&actor.ip)
+    .bind(&actor.user_agent)
+    .bind(&actor.api_key)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl AuditStore for PgStore {
+    async fn record_events(&self, events: Vec<Event>, actor: &Actor, now: i64) -> Result<(), StoreError> {
+        Ok(insert(&self.pool, actor, now, &events).await?)
+    }
+
+    async fn list_events(&self, filter: AuditFilter, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
+        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+            "SELECT seq, type, user_id, ip, user_agent, api_key, details, created_at FROM audit_events WHERE TRUE",
+        );
+        if let Some(v) = filter.user_id {
+            q.push(" AND user_id = ").push_bind(v);
+        }
+        if let Some(v) = filter.kind {
+            q.push(" AND type = ").push_bind(v);
+        }
+        if let Some(v) = filter.since {
+            q.push(" AND created_at >= ").push_bind(v);
+        }
+        if let Some(v) = filter.before {
+            q.push(" AND seq < ").push_bind(v);
+        }
+        q.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        let event = |r: &PgRow| -> Result<AuditEvent, sqlx::Error> {
+            Ok(AuditEvent {
+                seq: r.try_get(0)?,
+                kind: r.try_get(1)?,
+                user_id: r.try_get(2)?,
+                ip: r.try_get(3)?,
+                user_agent: r.try_get(4)?,
+                api_key: r.try_get(5)?,
+                details: r.try_get(6)?,
+                created_at: r.try_get(7)?,
+            })
+        };
+        Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
+    }
+}
