@@ -8,7 +8,7 @@ use crate::helpers::{TestApp, new_browser, spawn_app_with};
 const BIN: &str = env!("CARGO_BIN_EXE_postern");
 
 /// Runs `postern <args>` on the app's database; (exit ok, stdout, stderr).
-async fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+pub(crate) async fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     let out = tokio::process::Command::new(BIN)
         .args(args)
         .env_clear()
@@ -25,7 +25,7 @@ async fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     )
 }
 
-async fn new_key(app: &TestApp, name: &str, scopes: Option<&str>) -> String {
+pub(crate) async fn new_key(app: &TestApp, name: &str, scopes: Option<&str>) -> String {
     let mut args = vec!["api-keys", "create", "--name", name];
     if let Some(scopes) = scopes {
         args.extend(["--scopes", scopes]);
@@ -37,7 +37,7 @@ async fn new_key(app: &TestApp, name: &str, scopes: Option<&str>) -> String {
     key
 }
 
-async fn admin_get(app: &TestApp, key: Option<&str>, path: &str) -> (u16, Value) {
+pub(crate) async fn admin_get(app: &TestApp, key: Option<&str>, path: &str) -> (u16, Value) {
     let mut req = reqwest::Client::new().get(app.url(path));
     if let Some(key) = key {
         req = req.bearer_auth(key);
@@ -47,7 +47,7 @@ async fn admin_get(app: &TestApp, key: Option<&str>, path: &str) -> (u16, Value)
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn admin_send(app: &TestApp, key: &str, method: reqwest::Method, path: &str) -> u16 {
+pub(crate) async fn admin_send(app: &TestApp, key: &str, method: reqwest::Method, path: &str) -> u16 {
     reqwest::Client::new().request(method, app.url(path)).bearer_auth(key).send().await.unwrap().status().as_u16()
 }
 
@@ -210,7 +210,7 @@ async fn messages_show_their_delivery_but_never_a_secret() {
     }
 }}
 
-async fn admin_post(app: &TestApp, key: &str, path: &str, body: &Value) -> (u16, Value, bool) {
+pub(crate) async fn admin_post(app: &TestApp, key: &str, path: &str, body: &Value) -> (u16, Value, bool) {
     let r = reqwest::Client::new().post(app.url(path)).bearer_auth(key).json(body).send().await.unwrap();
     let status = r.status().as_u16();
     let sets_cookie = r.headers().contains_key("set-cookie");
@@ -295,7 +295,7 @@ async fn headless_sends_are_checked_limited_and_capped_like_public_ones() {
     assert_eq!(admin_post(&app, &key, "/admin/v1/passwordless/resend", &json!({ "auth_request_id": public })).await.0, 400);
 }}
 
-async fn admin_patch(app: &TestApp, key: &str, path: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn admin_patch(app: &TestApp, key: &str, path: &str, body: &Value) -> (u16, Value) {
     let r = reqwest::Client::new().patch(app.url(path)).bearer_auth(key).json(body).send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))

@@ -10,6 +10,7 @@ mod common;
 mod account_pages;
 mod accounts;
 mod admin;
+mod audit;
 mod cli;
 mod delivery;
 mod dev_provider;

@@ -10,6 +10,7 @@ mod common;
 
 mod accounts;
 mod api_keys;
+mod audit;
 mod ops;
 mod outbox;
 mod rate_limits;
