@@ -320,6 +320,10 @@ fn every_page_renders_in_every_locale() {
             "account.html",
             minijinja::context! {
                 csrf => "c", who => "ada@example.com", sessions => vec![session], member_since => "2026", notice => "Saved",
+                activity => vec![minijinja::context! {
+                    label => "activity-sign-in-succeeded", at => "2026-01-01T00:00:00Z", ip => "127.0.0.1",
+                    device => "Firefox on Linux",
+                }],
                 me => minijinja::context! {
                     email => "ada@example.com", phone => None::<String>, email_verified => true, phone_verified => false,
                     name => "Ada", preferred_channel => "email", has_password => true,
