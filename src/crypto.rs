@@ -109,6 +109,11 @@ pub fn unb64(s: &str) -> Option<Vec<u8>> {
     BASE64_URL_SAFE_NO_PAD.decode(s).ok()
 }
 
+/// Base64 in either alphabet, padded or not (a key pasted from `openssl rand -base64 32`).
+pub fn unb64_any(s: &str) -> Option<Vec<u8>> {
+    unb64(&s.trim().trim_end_matches('=').replace('+', "-").replace('/', "_"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

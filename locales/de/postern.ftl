@@ -321,3 +321,4 @@ activity-account-enabled = Konto entsperrt
 activity-account-deleted = Konto gelöscht
 activity-api-key-created = API-Schlüssel erstellt
 activity-api-key-revoked = API-Schlüssel widerrufen
+activity-signing-key-rotated = Token-Signaturschlüssel gewechselt

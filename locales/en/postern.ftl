@@ -325,3 +325,4 @@ activity-account-enabled = Account enabled
 activity-account-deleted = Account deleted
 activity-api-key-created = API key created
 activity-api-key-revoked = API key revoked
+activity-signing-key-rotated = Token signing key rotated

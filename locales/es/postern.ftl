@@ -321,3 +321,4 @@ activity-account-enabled = Cuenta reactivada
 activity-account-deleted = Cuenta eliminada
 activity-api-key-created = Clave de API creada
 activity-api-key-revoked = Clave de API revocada
+activity-signing-key-rotated = Clave de firma de tokens rotada

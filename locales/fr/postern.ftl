@@ -321,3 +321,4 @@ activity-account-enabled = Compte réactivé
 activity-account-deleted = Compte supprimé
 activity-api-key-created = Clé d’API créée
 activity-api-key-revoked = Clé d’API révoquée
+activity-signing-key-rotated = Clé de signature des jetons renouvelée

@@ -321,3 +321,4 @@ activity-account-enabled = Account gedeblokkeerd
 activity-account-deleted = Account verwijderd
 activity-api-key-created = API-sleutel aangemaakt
 activity-api-key-revoked = API-sleutel ingetrokken
+activity-signing-key-rotated = Ondertekeningssleutel voor tokens vervangen

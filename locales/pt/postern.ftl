@@ -321,3 +321,4 @@ activity-account-enabled = Conta reativada
 activity-account-deleted = Conta excluída
 activity-api-key-created = Chave de API criada
 activity-api-key-revoked = Chave de API revogada
+activity-signing-key-rotated = Chave de assinatura de tokens trocada

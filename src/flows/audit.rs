@@ -3,7 +3,7 @@
 //! of work they record (`store::audit`).
 
 use crate::error::{AppError, AppResult};
-use crate::flows::paging;
+use crate::flows::paging::{self, Page};
 use crate::store::{AuditEvent, AuditFilter, EventType, Store};
 
 pub struct Query<'a> {
@@ -14,13 +14,8 @@ pub struct Query<'a> {
     pub limit: Option<usize>,
 }
 
-pub struct Page {
-    pub items: Vec<AuditEvent>,
-    pub next_cursor: Option<String>,
-}
-
 /// Events newest first, filtered by account, type and time.
-pub async fn list(store: &dyn Store, q: Query<'_>) -> AppResult<Page> {
+pub async fn list(store: &dyn Store, q: Query<'_>) -> AppResult<Page<AuditEvent>> {
     let limit = paging::limit(q.limit)?;
     if let Some(kind) = q.kind.filter(|k| EventType::parse(k).is_none()) {
         let known: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
@@ -36,8 +31,7 @@ pub async fn list(store: &dyn Store, q: Query<'_>) -> AppResult<Page> {
         before: paging::seq_cursor(q.cursor)?,
     };
     let rows = store.list_events(filter, limit + 1).await?;
-    let (items, next_cursor) = paging::page(rows, limit, |e| e.seq.to_string());
-    Ok(Page { items, next_cursor })
+    Ok(paging::page(rows, limit, |e| e.seq.to_string()))
 }
 
 /// What the owner sees of their account's history: the latest events of the kinds a

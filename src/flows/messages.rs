@@ -3,7 +3,7 @@
 
 use crate::domain::Identifier;
 use crate::error::{AppError, AppResult};
-use crate::flows::paging;
+use crate::flows::paging::{self, Page};
 use crate::messages::KINDS;
 use crate::store::{MessageFilter, MessageStatus, Store};
 
@@ -18,12 +18,7 @@ pub struct Query<'a> {
     pub limit: Option<usize>,
 }
 
-pub struct Page {
-    pub items: Vec<MessageStatus>,
-    pub next_cursor: Option<String>,
-}
-
-pub async fn list(store: &dyn Store, q: Query<'_>) -> AppResult<Page> {
+pub async fn list(store: &dyn Store, q: Query<'_>) -> AppResult<Page<MessageStatus>> {
     let limit = paging::limit(q.limit)?;
     // The stored recipient is canonical: find it the way it was stored.
     let recipient =
@@ -45,6 +40,5 @@ pub async fn list(store: &dyn Store, q: Query<'_>) -> AppResult<Page> {
         before,
     };
     let rows = store.list_messages(filter, limit + 1).await?;
-    let (items, next_cursor) = paging::page(rows, limit, |m| m.seq.to_string());
-    Ok(Page { items, next_cursor })
+    Ok(paging::page(rows, limit, |m| m.seq.to_string()))
 }

@@ -29,13 +29,19 @@ pub fn seq_cursor(cursor: Option<&str>) -> AppResult<Option<i64>> {
     cursor.map(|c| c.parse::<i64>().map_err(|_| AppError::invalid("cursor is not one this server gave"))).transpose()
 }
 
+/// One page of a list, newest first, and the cursor of the next page.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
 /// A page from `limit + 1` rows fetched newest first: the extra row only tells that
 /// another page follows, whose cursor is the last item kept.
-pub fn page<T>(mut rows: Vec<T>, limit: usize, cursor_of: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
+pub fn page<T>(mut rows: Vec<T>, limit: usize, cursor_of: impl Fn(&T) -> String) -> Page<T> {
     if rows.len() <= limit {
-        return (rows, None);
+        return Page { items: rows, next_cursor: None };
     }
     rows.truncate(limit);
-    let next = rows.last().map(cursor_of);
-    (rows, next)
+    let next_cursor = rows.last().map(cursor_of);
+    Page { items: rows, next_cursor }
 }

@@ -5,22 +5,17 @@ use crate::domain::password::account_inputs;
 use crate::domain::{Channel, EmailAddress, Identifier, PhoneNumber};
 use crate::error::{AppError, AppResult};
 use crate::flows::issue::{Headless, Issue, issue};
-use crate::flows::{Client, DeviceBinding, account, paging, passwords, signup};
+use crate::flows::paging::{self, Page};
+use crate::flows::{Client, DeviceBinding, account, passwords, signup};
 use crate::state::AppState;
 use crate::store::{Account, AccountChange, Actor, NewAccount, Purpose, Store};
-
-/// One page of accounts, newest first, and the cursor of the next page.
-pub struct Page {
-    pub items: Vec<Account>,
-    pub next_cursor: Option<String>,
-}
 
 pub async fn list(
     store: &dyn Store,
     search: Option<&str>,
     cursor: Option<&str>,
     limit: Option<usize>,
-) -> AppResult<Page> {
+) -> AppResult<Page<Account>> {
     let limit = paging::limit(limit)?;
     if let Some(c) = cursor
         && (c.is_empty() || c.len() > 64 || !c.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
@@ -32,8 +27,7 @@ pub async fn list(
         return Err(AppError::invalid("query must be at most 100 characters"));
     }
     let rows = store.list_accounts(search.map(str::to_lowercase).as_deref(), cursor, limit + 1).await?;
-    let (items, next_cursor) = paging::page(rows, limit, |a| a.id.clone());
-    Ok(Page { items, next_cursor })
+    Ok(paging::page(rows, limit, |a| a.id.clone()))
 }
 
 /// An account by id, or by email or phone (the CLI's `show ada@example.com`).

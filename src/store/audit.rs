@@ -67,10 +67,11 @@ pub enum EventType {
     AccountDeleted,
     ApiKeyCreated,
     ApiKeyRevoked,
+    SigningKeyRotated,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 26] = [
+    pub const ALL: [EventType; 27] = [
         EventType::SignInRequested,
         EventType::SignInSucceeded,
         EventType::SignInFailed,
@@ -97,6 +98,7 @@ impl EventType {
         EventType::AccountDeleted,
         EventType::ApiKeyCreated,
         EventType::ApiKeyRevoked,
+        EventType::SigningKeyRotated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -127,6 +129,7 @@ impl EventType {
             EventType::AccountDeleted => "account.deleted",
             EventType::ApiKeyCreated => "api_key.created",
             EventType::ApiKeyRevoked => "api_key.revoked",
+            EventType::SigningKeyRotated => "signing_key.rotated",
         }
     }
 

@@ -6,6 +6,7 @@
 //! (`AccountStore`: profiles, passwords, password login and its failures), `api_keys.rs`
 //! (`ApiKeyStore`: the keys of the server-to-server API), `audit.rs` (`AuditStore`: the
 //! audit trail, whose rows every other area writes inside its units of work),
+//! `signing_keys.rs` (`SigningKeyStore`: the keys that sign access tokens),
 //! `sessions.rs` (`SessionStore`: sessions and the users behind them), `outbox.rs` (`OutboxStore`: the message queue), `ops.rs` (`OpsStore`: health,
 //! server key, cleanup). `Store` is all of them; callers hold `Arc<dyn Store>`. Each
 //! backend implements the areas in files of the same names (`sqlite/`, `postgres/`), and
@@ -23,6 +24,7 @@ pub mod postgres;
 pub mod rules;
 mod sessions;
 mod signin;
+mod signing_keys;
 pub mod sqlite;
 
 pub use accounts::*;
@@ -32,6 +34,7 @@ pub use ops::*;
 pub use outbox::*;
 pub use sessions::*;
 pub use signin::*;
+pub use signing_keys::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -51,7 +54,17 @@ pub enum StoreError {
 
 /// Everything the server stores: every area's trait, implemented by each backend.
 pub trait Store:
-    SignInStore + SessionStore + AccountStore + ApiKeyStore + AuditStore + OutboxStore + OpsStore + Send + Sync + 'static
+    SignInStore
+    + SessionStore
+    + AccountStore
+    + ApiKeyStore
+    + AuditStore
+    + SigningKeyStore
+    + OutboxStore
+    + OpsStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -61,6 +74,7 @@ impl<
         + AccountStore
         + ApiKeyStore
         + AuditStore
+        + SigningKeyStore
         + OutboxStore
         + OpsStore
         + Send

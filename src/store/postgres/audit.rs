@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
-use super::PgStore;
+use super::{Filtered, PgStore};
 use crate::store::{Actor, AuditEvent, AuditFilter, AuditStore, Event, StoreError};
 
 /// Writes events inside the caller's transaction (one statement for all of them), so
@@ -48,23 +48,14 @@ impl AuditStore for PgStore {
     }
 
     async fn list_events(&self, filter: AuditFilter, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
-        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
-            "SELECT seq, type, user_id, ip, user_agent, api_key, details, created_at FROM audit_events WHERE TRUE",
-        );
-        if let Some(v) = filter.user_id {
-            q.push(" AND user_id = ").push_bind(v);
-        }
-        if let Some(v) = filter.kind {
-            q.push(" AND type = ").push_bind(v);
-        }
-        if let Some(v) = filter.since {
-            q.push(" AND created_at >= ").push_bind(v);
-        }
-        if let Some(v) = filter.before {
-            q.push(" AND seq < ").push_bind(v);
-        }
-        q.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
-        let rows = q.build().fetch_all(&self.pool).await?;
+        let rows =
+            Filtered::new("SELECT seq, type, user_id, ip, user_agent, api_key, details, created_at FROM audit_events")
+                .and("user_id =", filter.user_id)
+                .and("type =", filter.kind)
+                .and("created_at >=", filter.since)
+                .and("seq <", filter.before)
+                .fetch(&self.pool, limit)
+                .await?;
         let event = |r: &PgRow| -> Result<AuditEvent, sqlx::Error> {
             Ok(AuditEvent {
                 seq: r.try_get(0)?,

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("migrations/0006_api_keys.sql")),
     (7, include_str!("migrations/0007_headless.sql")),
     (8, include_str!("migrations/0008_audit.sql")),
+    (9, include_str!("migrations/0009_signing_keys.sql")),
 ];
 
 /// Any fixed number works; this one spells "postern" in ASCII, shortened to fit.

@@ -11,6 +11,7 @@ mod ops;
 mod outbox;
 mod sessions;
 mod signin;
+mod signing_keys;
 
 use std::time::Duration;
 
@@ -97,6 +98,31 @@ type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>
 
 /// A user from `id, email, phone, created_at, disabled_at` starting at column `at` (read
 /// by the session lookup, written by a redemption).
+/// A listing newest `seq` first where only the filters given become clauses.
+struct Filtered(sqlx::QueryBuilder<Postgres>);
+
+impl Filtered {
+    fn new(select: &str) -> Self {
+        Self(sqlx::QueryBuilder::new(format!("{select} WHERE TRUE")))
+    }
+
+    /// `AND <column> <op> $n` when `value` is given.
+    fn and<'t, T>(mut self, column_op: &str, value: Option<T>) -> Self
+    where
+        T: sqlx::Encode<'t, Postgres> + sqlx::Type<Postgres>,
+    {
+        if let Some(value) = value {
+            self.0.push(format!(" AND {column_op} ")).push_bind(value);
+        }
+        self
+    }
+
+    async fn fetch(mut self, pool: &PgPool, limit: usize) -> Result<Vec<PgRow>, sqlx::Error> {
+        self.0.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        self.0.build().fetch_all(pool).await
+    }
+}
+
 fn user_from_row(row: &PgRow, at: usize) -> Result<User, sqlx::Error> {
     Ok(User {
         id: row.try_get(at)?,

@@ -8,9 +8,10 @@ use crate::store::{OpsStore, RETENTION_MS, StoreError};
 
 /// What cleanup deletes, a batch of each at a time: expired requests, ended sessions,
 /// messages done for a retention period, idle rate-limit keys, and runs of wrong codes a
-/// retention period after their last failure once no lock is running. Every statement
+/// retention period after their last failure once no lock is running, and signing keys
+/// whose last token expired. Every statement
 /// takes $1 = now, $2 = now − retention, $3 = the batch size.
-const CLEANUP: [&str; 5] = [
+const CLEANUP: [&str; 6] = [
     "DELETE FROM auth_requests WHERE id IN (SELECT id FROM auth_requests WHERE expires_at < $1 LIMIT $3)",
     "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
      WHERE expires_at < $1 OR idle_expires_at < $1 OR revoked_at < $1 LIMIT $3)",
@@ -19,6 +20,7 @@ const CLEANUP: [&str; 5] = [
     "DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE tat < $1 LIMIT $3)",
     "DELETE FROM auth_failures WHERE identifier IN (SELECT identifier FROM auth_failures
      WHERE updated_at < $2 AND (locked_until IS NULL OR locked_until < $1) LIMIT $3)",
+    "DELETE FROM signing_keys WHERE kid IN (SELECT kid FROM signing_keys WHERE expires_at < $1 LIMIT $3)",
 ];
 
 /// Audit events older than `audit.retention` ($1 = the oldest time kept, $2 = the batch).

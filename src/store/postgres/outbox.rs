@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
-use super::{PgQuery, PgStore, Tx};
+use super::{Filtered, PgQuery, PgStore, Tx};
 use crate::domain::Channel;
 use crate::store::{
     DeliveryResult, DeliveryStatus, MESSAGE_STATUS_COLUMNS, MessageFilter, MessageStatus, NewMessage, OutboxMessage,
@@ -216,26 +216,14 @@ impl OutboxStore for PgStore {
     }
 
     async fn list_messages(&self, filter: MessageFilter, limit: usize) -> Result<Vec<MessageStatus>, StoreError> {
-        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!(
-            "SELECT {MESSAGE_STATUS_COLUMNS} FROM outbox WHERE TRUE"
-        ));
-        if let Some(v) = filter.recipient {
-            q.push(" AND recipient = ").push_bind(v);
-        }
-        if let Some(v) = filter.kind {
-            q.push(" AND kind = ").push_bind(v);
-        }
-        if let Some(v) = filter.status {
-            q.push(" AND status = ").push_bind(v);
-        }
-        if let Some(v) = filter.since {
-            q.push(" AND created_at >= ").push_bind(v);
-        }
-        if let Some(v) = filter.before {
-            q.push(" AND seq < ").push_bind(v);
-        }
-        q.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
-        let rows = q.build().fetch_all(&self.pool).await?;
+        let rows = Filtered::new(&format!("SELECT {MESSAGE_STATUS_COLUMNS} FROM outbox"))
+            .and("recipient =", filter.recipient)
+            .and("kind =", filter.kind)
+            .and("status =", filter.status)
+            .and("created_at >=", filter.since)
+            .and("seq <", filter.before)
+            .fetch(&self.pool, limit)
+            .await?;
         let status = |r: &PgRow| -> Result<MessageStatus, sqlx::Error> {
             Ok(MessageStatus {
                 seq: r.try_get(0)?,

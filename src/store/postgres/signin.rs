@@ -250,13 +250,37 @@ async fn find_user(tx: &mut Tx, identifier: &Identifier) -> Result<Option<(Strin
 }
 
 /// A request, whatever its purpose, with its code hash, locked until the transaction ends.
-async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<(AuthRequest, Vec<u8>)>, sqlx::Error> {
-    let row =
-        sqlx::query(concat!("SELECT ", auth_columns!(), ", code_hash FROM auth_requests WHERE id = $1 FOR UPDATE"))
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    row.map(|r| Ok((auth_request_from_row(&r)?, r.try_get(20)?))).transpose()
+/// A request locked for this transaction, with its code hash and a sign-up's details
+/// (read in the same round trip).
+struct Locked {
+    req: AuthRequest,
+    code_hash: Vec<u8>,
+    details: Option<String>,
+}
+
+impl Locked {
+    fn details(&self) -> Result<Option<SignUpDetails>, StoreError> {
+        self.details
+            .as_deref()
+            .map(|j| {
+                serde_json::from_str(j)
+                    .map_err(|e| StoreError::Other(anyhow::anyhow!("bad details in auth_requests: {e}")))
+            })
+            .transpose()
+    }
+}
+
+async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<Locked>, sqlx::Error> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        auth_columns!(),
+        ", code_hash, details FROM auth_requests WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| Ok(Locked { req: auth_request_from_row(&r)?, code_hash: r.try_get(20)?, details: r.try_get(21)? }))
+        .transpose()
 }
 
 /// The one statement that spends a pending request.
@@ -355,7 +379,7 @@ async fn start_in_tx(
 }
 
 /// A transaction-scoped advisory lock on `key` (an identifier or an account id).
-async fn lock_key(tx: &mut Tx, key: &str) -> Result<(), sqlx::Error> {
+pub(super) async fn lock_key(tx: &mut Tx, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('postern start ' || $1, 0))")
         .bind(key)
         .execute(&mut **tx)
@@ -364,15 +388,6 @@ async fn lock_key(tx: &mut Tx, key: &str) -> Result<(), sqlx::Error> {
 }
 
 /// A sign-up's details, kept on its request until it is spent.
-async fn request_details(tx: &mut Tx, id: &str) -> Result<Option<SignUpDetails>, StoreError> {
-    let json: Option<String> =
-        sqlx::query_scalar("SELECT details FROM auth_requests WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
-    json.map(|j| {
-        serde_json::from_str(&j).map_err(|e| StoreError::Other(anyhow::anyhow!("bad details in auth_requests: {e}")))
-    })
-    .transpose()
-}
-
 /// How a request was redeemed, and by whom (for the audit trail).
 struct By<'a> {
     method: &'static str,
@@ -520,9 +535,9 @@ impl SignInStore for PgStore {
         limits: Vec<RateLimit>,
     ) -> Result<Rotation, StoreError> {
         let mut tx = self.begin().await?;
-        let Some((req, _)) = lock_request(&mut tx, id).await? else { return Ok(Rotation::Refused) };
+        let Some(locked) = lock_request(&mut tx, id).await? else { return Ok(Rotation::Refused) };
+        let (req, has_details) = (locked.req, locked.details.is_some());
         let user = find_user(&mut tx, &req.identifier).await?;
-        let has_details = request_details(&mut tx, id).await?.is_some();
         let deliver = rules::may_rotate(req.purpose, user.as_ref(), signup_open, has_details);
         let (code_hash, token_hash) =
             if deliver { (s.code_hash, s.token_hash) } else { (rules::unusable_hash(), rules::unusable_hash()) };
@@ -553,9 +568,10 @@ impl SignInStore for PgStore {
 
     async fn redeem_code(&self, r: RedeemCode, actor: &Actor) -> Result<CodeOutcome, StoreError> {
         let mut tx = self.begin().await?;
-        let Some((req, code_hash)) = lock_request(&mut tx, &r.request_id).await? else {
+        let Some(locked) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(CodeOutcome::Invalid);
         };
+        let (req, code_hash) = (&locked.req, &locked.code_hash);
         let holder = holder(&mut tx, &req.identifier).await?;
         let user_id = holder.account.as_ref().map(|(id, _)| id.as_str()).or(req.user_id.as_deref());
         let outcome = match rules::decide_code(&req, &code_hash, &holder, &r) {
@@ -571,7 +587,7 @@ impl SignInStore for PgStore {
                 outcome
             }
             CodeStep::Consume => {
-                let details = request_details(&mut tx, &req.id).await?;
+                let details = locked.details()?;
                 if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
                     return Ok(CodeOutcome::Invalid);
                 }
@@ -589,9 +605,10 @@ impl SignInStore for PgStore {
 
     async fn redeem_link(&self, r: RedeemLink, actor: &Actor) -> Result<LinkOutcome, StoreError> {
         let mut tx = self.begin().await?;
-        let Some((req, _)) = lock_request(&mut tx, &r.request_id).await? else {
+        let Some(locked) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(LinkOutcome::Invalid);
         };
+        let req = &locked.req;
         let account = find_user(&mut tx, &req.identifier).await?;
         let outcome = match rules::decide_link(&req, account.as_ref(), &r) {
             LinkStep::Done(outcome) => outcome,
@@ -608,7 +625,7 @@ impl SignInStore for PgStore {
             }
             LinkStep::Redeem => {
                 let LinkAction::Redeem(effect) = &r.action else { return Ok(LinkOutcome::Invalid) };
-                let details = request_details(&mut tx, &req.id).await?;
+                let details = locked.details()?;
                 if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
                     return Ok(LinkOutcome::Invalid);
                 }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, params};
 
-use super::SqliteStore;
+use super::{Filtered, SqliteStore};
 use crate::store::{Actor, AuditEvent, AuditFilter, AuditStore, Event, StoreError};
 
 /// Writes events inside the caller's job, so they commit or roll back with its change.
@@ -37,43 +37,25 @@ impl AuditStore for SqliteStore {
     async fn list_events(&self, filter: AuditFilter, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
         self.db
             .read(move |c| {
-                // Only the filters given become clauses, so SQLite can use the user index.
-                let mut sql = "SELECT seq, type, user_id, ip, user_agent, api_key, details, created_at
-                               FROM audit_events WHERE 1 = 1"
-                    .to_owned();
-                let mut args: Vec<rusqlite::types::Value> = Vec::new();
-                let mut clause = |column: &str, op: &str, value: rusqlite::types::Value| {
-                    args.push(value);
-                    sql.push_str(&format!(" AND {column} {op} ?{}", args.len()));
-                };
-                if let Some(v) = filter.user_id {
-                    clause("user_id", "=", v.into());
-                }
-                if let Some(v) = filter.kind {
-                    clause("type", "=", v.into());
-                }
-                if let Some(v) = filter.since {
-                    clause("created_at", ">=", v.into());
-                }
-                if let Some(v) = filter.before {
-                    clause("seq", "<", v.into());
-                }
-                args.push((limit as i64).into());
-                sql.push_str(&format!(" ORDER BY seq DESC LIMIT ?{}", args.len()));
-                c.prepare(&sql)?
-                    .query_map(rusqlite::params_from_iter(args), |r| {
-                        Ok(AuditEvent {
-                            seq: r.get(0)?,
-                            kind: r.get(1)?,
-                            user_id: r.get(2)?,
-                            ip: r.get(3)?,
-                            user_agent: r.get(4)?,
-                            api_key: r.get(5)?,
-                            details: r.get(6)?,
-                            created_at: r.get(7)?,
-                        })
-                    })?
-                    .collect()
+                Filtered::new(
+                    "SELECT seq, type, user_id, ip, user_agent, api_key, details, created_at FROM audit_events",
+                )
+                .and("user_id =", filter.user_id)
+                .and("type =", filter.kind)
+                .and("created_at >=", filter.since)
+                .and("seq <", filter.before)
+                .query(c, limit, |r| {
+                    Ok(AuditEvent {
+                        seq: r.get(0)?,
+                        kind: r.get(1)?,
+                        user_id: r.get(2)?,
+                        ip: r.get(3)?,
+                        user_agent: r.get(4)?,
+                        api_key: r.get(5)?,
+                        details: r.get(6)?,
+                        created_at: r.get(7)?,
+                    })
+                })
             })
             .await
     }

@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("migrations/0006_api_keys.sql")),
     (7, include_str!("migrations/0007_headless.sql")),
     (8, include_str!("migrations/0008_audit.sql")),
+    (9, include_str!("migrations/0009_signing_keys.sql")),
 ];
 
 /// Applies what is missing; returns the versions applied now.

@@ -11,6 +11,7 @@ mod ops;
 mod outbox;
 mod sessions;
 mod signin;
+mod signing_keys;
 mod threads;
 
 use std::path::Path;
@@ -49,6 +50,39 @@ impl SqliteStore {
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         db_error(e)
+    }
+}
+
+/// A listing newest `seq` first where only the filters given become clauses: an
+/// `(? IS NULL OR …)` would keep SQLite from the index of the one that is given.
+struct Filtered {
+    sql: String,
+    args: Vec<rusqlite::types::Value>,
+}
+
+impl Filtered {
+    fn new(select: &str) -> Self {
+        Self { sql: format!("{select} WHERE 1 = 1"), args: Vec::new() }
+    }
+
+    /// `AND <column> <op> ?` when `value` is given.
+    fn and(mut self, column_op: &str, value: Option<impl Into<rusqlite::types::Value>>) -> Self {
+        if let Some(value) = value {
+            self.args.push(value.into());
+            self.sql.push_str(&format!(" AND {column_op} ?{}", self.args.len()));
+        }
+        self
+    }
+
+    fn query<T>(
+        mut self,
+        conn: &rusqlite::Connection,
+        limit: usize,
+        row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<Vec<T>> {
+        self.args.push((limit as i64).into());
+        self.sql.push_str(&format!(" ORDER BY seq DESC LIMIT ?{}", self.args.len()));
+        conn.prepare(&self.sql)?.query_map(rusqlite::params_from_iter(self.args), row)?.collect()
     }
 }
 

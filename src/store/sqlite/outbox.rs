@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, Row, params};
 
-use super::SqliteStore;
+use super::{Filtered, SqliteStore};
 use crate::domain::Channel;
 use crate::store::{
     DeliveryResult, DeliveryStatus, MESSAGE_STATUS_COLUMNS, MessageFilter, MessageStatus, NewMessage, OutboxMessage,
@@ -185,33 +185,13 @@ impl OutboxStore for SqliteStore {
     async fn list_messages(&self, filter: MessageFilter, limit: usize) -> Result<Vec<MessageStatus>, StoreError> {
         self.db
             .read(move |c| {
-                // Only the filters given become clauses: an `(? IS NULL OR …)` would keep
-                // SQLite from the recipient index.
-                let mut sql = format!("SELECT {MESSAGE_STATUS_COLUMNS} FROM outbox WHERE 1 = 1");
-                let mut args: Vec<rusqlite::types::Value> = Vec::new();
-                let mut clause = |column: &str, op: &str, value: rusqlite::types::Value| {
-                    args.push(value);
-                    sql.push_str(&format!(" AND {column} {op} ?{}", args.len()));
-                };
-                if let Some(v) = filter.recipient {
-                    clause("recipient", "=", v.into());
-                }
-                if let Some(v) = filter.kind {
-                    clause("kind", "=", v.into());
-                }
-                if let Some(v) = filter.status {
-                    clause("status", "=", v.into());
-                }
-                if let Some(v) = filter.since {
-                    clause("created_at", ">=", v.into());
-                }
-                if let Some(v) = filter.before {
-                    clause("seq", "<", v.into());
-                }
-                args.push((limit as i64).into());
-                sql.push_str(&format!(" ORDER BY seq DESC LIMIT ?{}", args.len()));
-                c.prepare(&sql)?
-                    .query_map(rusqlite::params_from_iter(args), |r| {
+                Filtered::new(&format!("SELECT {MESSAGE_STATUS_COLUMNS} FROM outbox"))
+                    .and("recipient =", filter.recipient)
+                    .and("kind =", filter.kind)
+                    .and("status =", filter.status)
+                    .and("created_at >=", filter.since)
+                    .and("seq <", filter.before)
+                    .query(c, limit, |r| {
                         Ok(MessageStatus {
                             seq: r.get(0)?,
                             channel: r.get(1)?,
@@ -225,8 +205,7 @@ impl OutboxStore for SqliteStore {
                             created_at: r.get(9)?,
                             sent_at: r.get(10)?,
                         })
-                    })?
-                    .collect()
+                    })
             })
             .await
     }
