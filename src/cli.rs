@@ -10,7 +10,7 @@ use crate::domain::scope::Scope;
 use crate::error::AppError;
 use crate::flows::users;
 use crate::startup::Application;
-use crate::store::{Account, Actor, Store};
+use crate::store::{Account, Actor, Rotate, Store};
 use crate::telemetry;
 
 #[derive(Parser)]
@@ -54,6 +54,20 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The keys that sign access tokens.
+    Keys {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Sign with a new key from now on (every instance within 30 s); the old key stays
+    /// published until the last token it signed has expired.
+    Rotate,
+    /// The published keys: id, created, retired, leaves the JWKS.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -144,6 +158,9 @@ pub fn run() -> anyhow::Result<()> {
         Command::Users { command } => {
             operator(&settings, async |store, now| users_command(store.as_ref(), command, now).await)
         }
+        Command::Keys { command } => {
+            operator(&settings, async |store, now| keys_command(&settings, store.as_ref(), command, now).await)
+        }
         Command::Serve => {
             telemetry::init(&settings.log);
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -208,6 +225,34 @@ async fn api_keys_command(store: &dyn Store, command: ApiKeyCommand, now: i64) -
                 anyhow::bail!("no live key is named {name:?}");
             }
             println!("revoked {name:?}");
+        }
+    }
+    Ok(())
+}
+
+async fn keys_command(settings: &Settings, store: &dyn Store, command: KeyCommand, now: i64) -> anyhow::Result<()> {
+    match command {
+        KeyCommand::Rotate => {
+            let server_key = store.server_key(now).await?;
+            let ring = crate::startup::key_ring(settings, store, &server_key, now).await?;
+            crate::flows::tokens::rotate(store, &ring, Rotate::Now, &Actor::cli(), now).await?;
+            let active = store.signing_keys(now).await?.into_iter().find(|k| k.retired_at.is_none());
+            println!("rotated: new tokens are signed with {}", active.map(|k| k.kid).unwrap_or_default());
+        }
+        KeyCommand::List => {
+            println!("{:<24} {:<8} {:<25} {:<25} leaves the JWKS", "kid", "state", "created", "retired");
+            for k in store.signing_keys(now).await? {
+                let time = |t: Option<i64>| t.map_or_else(|| "-".to_owned(), rfc3339);
+                let state = if k.retired_at.is_none() { "active" } else { "retired" };
+                println!(
+                    "{:<24} {:<8} {:<25} {:<25} {}",
+                    k.kid,
+                    state,
+                    rfc3339(k.created_at),
+                    time(k.retired_at),
+                    time(k.expires_at)
+                );
+            }
         }
     }
     Ok(())

@@ -20,10 +20,11 @@ use crate::delivery::worker::{OutboxWorker, Policy};
 use crate::http;
 use crate::passwords::PasswordHasher;
 use crate::state::{AppState, Handoff};
-use crate::store::Store;
+use crate::store::{Actor, Rotate, Store};
 use crate::store::postgres::{self, PgSettings, PgStore};
 use crate::store::sqlite::SqliteStore;
 use crate::templates::Templates;
+use crate::tokens::{KeyEncryptionKey, KeyRing};
 
 pub struct Application {
     listener: TcpListener,
@@ -79,6 +80,21 @@ pub async fn migrate(settings: &Settings, check_only: bool) -> anyhow::Result<Ve
     }
 }
 
+/// The access-token keys: at first start a signing key is made (of several instances
+/// starting at once, one makes it and the others load it).
+pub(crate) async fn key_ring(settings: &Settings, store: &dyn Store, server_key: &[u8; 32], now: i64) -> anyhow::Result<KeyRing> {
+    use secrecy::ExposeSecret;
+    let configured = settings.tokens.encryption_key.as_ref().map(|k| k.expose_secret().to_owned());
+    let kek = KeyEncryptionKey::new(configured.as_deref(), server_key)?;
+    let issuer = settings.public_url();
+    let audience = settings.tokens.audience.clone().unwrap_or_else(|| issuer.clone());
+    let ring = KeyRing::new(kek, issuer, audience);
+    crate::flows::tokens::rotate(store, &ring, Rotate::IfNone, &Actor::system(), now)
+        .await
+        .context("failed to load the access-token signing keys")?;
+    Ok(ring)
+}
+
 /// Removes rows that can no longer matter, a small batch at a time, every few minutes.
 async fn run_cleanup(store: Arc<dyn Store>, clock: Arc<dyn Clock>, audit_retention_ms: i64, stop: CancellationToken) {
     const EVERY: Duration = Duration::from_secs(300);
@@ -129,6 +145,7 @@ impl Application {
         }
         let store = open_store(&settings).await?;
         let server_key = store.server_key(clock.now_ms()).await.context("failed to load the server key")?;
+        let keys = Arc::new(key_ring(&settings, store.as_ref(), &server_key, clock.now_ms()).await?);
         let templates = Arc::new(Templates::load(&settings)?);
         let senders = Senders::from_settings(&settings.delivery)?;
         crate::delivery::metrics::handle();
@@ -147,6 +164,7 @@ impl Application {
             server_key: Arc::new(server_key),
             outbox,
             delivered: delivered.clone(),
+            keys,
         };
         let worker = OutboxWorker {
             store,
@@ -193,6 +211,7 @@ impl Application {
         let (store, clock) = (self.state.store.clone(), self.state.clock.clone());
         let cleanup = tokio::spawn(run_cleanup(store, clock, retention, worker_stop.clone()));
         let worker = tokio::spawn(self.worker.run(worker_stop.clone()));
+        tokio::spawn(crate::flows::tokens::maintain(self.state.clone(), worker_stop.clone()));
         if let Some(listener) = self.metrics_listener {
             let stop = worker_stop.clone();
             tracing::info!(address = ?listener.local_addr().ok(), "serving /metrics on its own listener");

@@ -12,6 +12,7 @@ use crate::domain::password::PasswordPolicy;
 use crate::passwords::PasswordHasher;
 use crate::store::{OutboxMessage, Store};
 use crate::templates::Templates;
+use crate::tokens::KeyRing;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -32,6 +33,8 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// What a new password must meet (`[passwords]`).
     pub password_policy: Arc<PasswordPolicy>,
+    /// The keys that sign and verify access tokens (`tokens.rs`).
+    pub keys: Arc<KeyRing>,
 }
 
 impl AppState {

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use anyhow::Context;
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
@@ -142,12 +143,22 @@ pub struct KeyRing {
     issuer: String,
     audience: String,
     loaded: RwLock<Loaded>,
+    /// When a token with an unknown `kid` last made this instance reload.
+    last_unknown_reload: AtomicI64,
 }
 
 impl KeyRing {
     pub fn new(kek: KeyEncryptionKey, issuer: String, audience: String) -> Self {
         let empty = Loaded { active: None, verifying: HashMap::new(), jwks: r#"{"keys":[]}"#.to_owned() };
-        Self { kek, issuer, audience, loaded: RwLock::new(empty) }
+        Self { kek, issuer, audience, loaded: RwLock::new(empty), last_unknown_reload: AtomicI64::new(i64::MIN / 2) }
+    }
+
+    /// Whether a token naming an unknown key may make this instance reload now: at most
+    /// once every 5 s, so forged `kid`s cannot make every request a database read.
+    pub fn may_reload(&self, now: i64) -> bool {
+        let last = self.last_unknown_reload.load(Ordering::Relaxed);
+        now - last >= 5_000
+            && self.last_unknown_reload.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
     }
 
     pub fn kek(&self) -> &KeyEncryptionKey {

@@ -58,6 +58,7 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     pub delivery: DeliverySettings,
     pub audit: AuditSettings,
+    pub tokens: TokenSettings,
     pub sqlite: SqliteSettings,
     pub postgres: PostgresSettings,
     pub metrics: MetricsSettings,
@@ -213,6 +214,7 @@ impl Default for Settings {
             rate_limits: RateLimitSettings::default(),
             delivery: DeliverySettings::default(),
             audit: AuditSettings::default(),
+            tokens: TokenSettings::default(),
             sqlite: SqliteSettings::default(),
             postgres: PostgresSettings::default(),
             metrics: MetricsSettings::default(),
@@ -275,6 +277,39 @@ pub struct AuditSettings {
     /// How long audit events are kept before cleanup removes them.
     #[serde(with = "humantime_serde")]
     pub retention: Duration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenSettings {
+    /// Lifetime of an access token (`POST /v1/session/token`), at most 15 minutes.
+    #[serde(with = "humantime_serde")]
+    pub lifetime: Duration,
+    /// The `aud` claim; default: `public_url`.
+    pub audience: Option<String>,
+    /// A new signing key this often (the old one stays published until its tokens expired);
+    /// `0s` rotates only by `postern keys rotate`.
+    #[serde(with = "humantime_serde")]
+    pub rotate_every: Duration,
+    /// 32 bytes, base64: seals the signing keys' private parts in the database. Without
+    /// it a key derived from the server key (in the same database) is used.
+    pub encryption_key: Option<SecretString>,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        Self {
+            lifetime: Duration::from_secs(300),
+            audience: None,
+            rotate_every: Duration::from_secs(30 * 24 * 3600),
+            encryption_key: None,
+        }
+    }
+}
+
+impl TokenSettings {
+    /// The longest lifetime a token may be given (RFC 9068 §5: short-lived).
+    pub const MAX_LIFETIME: Duration = Duration::from_secs(15 * 60);
 }
 
 impl Default for AuditSettings {
@@ -348,6 +383,18 @@ impl Settings {
             bail!(
                 "rate limits must allow at least one message per hour (set rate_limits.enabled = false to turn them off)"
             );
+        }
+        if self.tokens.lifetime < Duration::from_secs(10) || self.tokens.lifetime > TokenSettings::MAX_LIFETIME {
+            bail!("tokens.lifetime must be between 10s and 15m");
+        }
+        if !self.tokens.rotate_every.is_zero() && self.tokens.rotate_every < Duration::from_secs(3600) {
+            bail!("tokens.rotate_every must be at least 1h (or 0s for manual rotation only)");
+        }
+        if let Some(key) = &self.tokens.encryption_key {
+            match crate::crypto::unb64_any(key.expose_secret()) {
+                Some(bytes) if bytes.len() == 32 => {}
+                _ => bail!("tokens.encryption_key must be 32 bytes in base64 (openssl rand -base64 32)"),
+            }
         }
         if self.audit.retention < Duration::from_secs(3600) {
             bail!("audit.retention must be at least 1h");
@@ -436,7 +483,8 @@ impl Settings {
              passwordless = {:?}\npasswords = {}\nsessions = {:?}\nrate_limits = {:?}\n\
              {}delivery.email.smtp_url = {}\ntheme = {:?}\ndefault_locale = {}\ntemplates_dir = {:?}\n\
              sqlite = {:?}\npostgres = {:?}\nmigrate_on_start = {}\nmetrics.listen = {:?}\n\
-             metrics.bearer_token = {}\nmetrics on the main listener = {:?}\n",
+             metrics.bearer_token = {}\nmetrics on the main listener = {:?}\n\
+             tokens.encryption_key = {}\n",
             self.listen,
             self.public_url(),
             redact_url(self.database_url.expose_secret()),
@@ -461,6 +509,7 @@ impl Settings {
             self.metrics.listen,
             if self.metrics.bearer_token.is_some() { "(set, redacted)" } else { "(none)" },
             self.metrics_access(),
+            if self.tokens.encryption_key.is_some() { "(set, redacted)" } else { "(derived from the server key)" },
         )
     }
 }

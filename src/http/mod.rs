@@ -64,3 +64,13 @@ pub fn metrics_router() -> Router {
 async fn not_found() -> impl IntoResponse {
     AppError::NotFound
 }
+
+/// A query-string value: everything but unreserved characters and `/` percent-encoded.
+pub fn query_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

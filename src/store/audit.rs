@@ -36,6 +36,11 @@ impl Actor {
     pub fn cli() -> Self {
         Self { ip: "local".to_owned(), user_agent: "postern cli".to_owned(), api_key: None }
     }
+
+    /// The server itself (a scheduled key rotation).
+    pub fn system() -> Self {
+        Self { ip: "local".to_owned(), user_agent: "postern".to_owned(), api_key: None }
+    }
 }
 
 /// Every event type, as stored and as `GET /admin/v1/audit?type=` names it.

@@ -1,14 +1,19 @@
 //! The JSON API for browsers and apps (`/v1/…`): passwordless sign-in, accounts and
-//! passwords, sessions.
+//! passwords, sessions, access tokens and forward-auth.
 
 mod accounts;
 mod passwordless;
 mod sessions;
+mod tokens;
 
 use axum::Router;
 
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(passwordless::router()).merge(accounts::router()).merge(sessions::router())
+    Router::new()
+        .merge(passwordless::router())
+        .merge(accounts::router())
+        .merge(sessions::router())
+        .merge(tokens::router())
 }

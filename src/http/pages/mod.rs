@@ -136,14 +136,7 @@ pub fn href(path: &str, redirect_to: &str, locale: PageLocale) -> String {
     if redirect_to.is_empty() {
         return format!("{path}{}", locale.query(true));
     }
-    let encoded: String = redirect_to
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    format!("{path}?redirect_to={encoded}{}", locale.query(false))
+    format!("{path}?redirect_to={}{}", crate::http::query_escape(redirect_to), locale.query(false))
 }
 
 /// Fluent arguments of page strings, all text: `args([("wait", wait)])`.

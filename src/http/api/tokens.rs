@@ -1,0 +1,124 @@
+//! Access tokens (`POST /v1/session/token`), the keys to verify them
+//! (`/.well-known/jwks.json`) and forward-auth for reverse proxies (`GET /v1/auth/check`).
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use crate::domain::RedirectTo;
+use crate::error::{AppError, AppResult};
+use crate::flows::sessions::current_session;
+use crate::flows::tokens::{self, AccessToken};
+use crate::http::cookies;
+use crate::http::extract::Authenticated;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/session/token", post(token))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/v1/auth/check", get(check))
+}
+
+/// A token is a credential: never cached (RFC 6749 §5.1).
+async fn token(State(state): State<AppState>, auth: Authenticated) -> AppResult<impl IntoResponse> {
+    let token: AccessToken = tokens::issue(&state, &auth.session).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(token)))
+}
+
+/// Verifiers may cache the keys a minute; one that meets an unknown `kid` fetches again.
+async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/jwk-set+json"), (header::CACHE_CONTROL, "public, max-age=60")],
+        state.keys.jwks(),
+    )
+}
+
+#[derive(Deserialize)]
+struct CheckQuery {
+    /// `true`: a signed-out browser is sent to `/login` and back (Traefik, Caddy); nginx's
+    /// `auth_request` takes only 2xx/401/403, so its config maps the 401 itself.
+    #[serde(default)]
+    redirect: bool,
+}
+
+const USER_ID: HeaderName = HeaderName::from_static("x-postern-user-id");
+const EMAIL: HeaderName = HeaderName::from_static("x-postern-email");
+const SESSION_ID: HeaderName = HeaderName::from_static("x-postern-session-id");
+
+/// Forward-auth: 200 with the user's headers for a live session cookie or a valid bearer
+/// access token, else 401 (or, asked to, a redirect to sign in). A session is touched no
+/// more often than any other request touches it (`sessions.refresh_interval`).
+async fn check(
+    State(state): State<AppState>,
+    Query(q): Query<CheckQuery>,
+    jar: CookieJar,
+    headers: HeaderMap,
+) -> Response {
+    let who = match bearer(&headers) {
+        Some(token) => tokens::verify(&state, token).await.map(|c| (c.sub, c.email, c.sid)),
+        None => match cookies::get(&state, &jar, cookies::SESSION) {
+            Some(token) => current_session(&state, &token).await.map(|(s, u)| (u.id, u.email, s.id)),
+            None => Err(AppError::Unauthorized),
+        },
+    };
+    let mut response = match who {
+        Ok((user_id, email, session_id)) => {
+            let mut r = StatusCode::OK.into_response();
+            let h = r.headers_mut();
+            for (name, value) in [(USER_ID, Some(user_id)), (EMAIL, email), (SESSION_ID, Some(session_id))] {
+                if let Some(value) = value.and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok()) {
+                    h.insert(name, value);
+                }
+            }
+            r
+        }
+        Err(AppError::Unauthorized) => match q.redirect.then(|| sign_in_redirect(&state, &headers)).flatten() {
+            Some(to) => Redirect::to(&to).into_response(),
+            None => AppError::Unauthorized.into_response(),
+        },
+        Err(e) => e.into_response(),
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// `/login?redirect_to=<the page the browser asked for>` when the proxy named that page
+/// (`X-Original-URL`, or `X-Forwarded-Proto` + `-Host` + `-Uri`), the page is on an
+/// allow-listed origin (or Postern's own) and the request is a browser's navigation.
+fn sign_in_redirect(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if !get("accept").is_some_and(|a| a.contains("text/html")) {
+        return None;
+    }
+    let original = match get("x-original-url") {
+        Some(url) => url.to_owned(),
+        None => format!(
+            "{}://{}{}",
+            get("x-forwarded-proto")?,
+            get("x-forwarded-host")?,
+            get("x-forwarded-uri").or_else(|| get("x-original-uri"))?
+        ),
+    };
+    let mut allowed = state.settings.redirect_allowlist.clone();
+    allowed.push(origin_of(&state.public_url));
+    // Only an absolute URL names the app's page; a path would be read as Postern's.
+    let target = RedirectTo::parse(&original, &allowed).ok().filter(|t| !t.as_str().starts_with('/'))?;
+    Some(format!("{}/login?redirect_to={}", state.public_url, crate::http::query_escape(target.as_str())))
+}
+
+fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(slash) => url[..after_scheme + slash].to_owned(),
+        None => url.to_owned(),
+    }
+}
