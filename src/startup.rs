@@ -20,9 +20,9 @@ use crate::delivery::worker::{OutboxWorker, Policy};
 use crate::http;
 use crate::passwords::PasswordHasher;
 use crate::state::{AppState, Handoff};
-use crate::store::{Actor, Rotate, Store};
 use crate::store::postgres::{self, PgSettings, PgStore};
 use crate::store::sqlite::SqliteStore;
+use crate::store::{Actor, Rotate, Store};
 use crate::templates::Templates;
 use crate::tokens::{KeyEncryptionKey, KeyRing};
 
@@ -82,7 +82,12 @@ pub async fn migrate(settings: &Settings, check_only: bool) -> anyhow::Result<Ve
 
 /// The access-token keys: at first start a signing key is made (of several instances
 /// starting at once, one makes it and the others load it).
-pub(crate) async fn key_ring(settings: &Settings, store: &dyn Store, server_key: &[u8; 32], now: i64) -> anyhow::Result<KeyRing> {
+pub(crate) async fn key_ring(
+    settings: &Settings,
+    store: &dyn Store,
+    server_key: &[u8; 32],
+    now: i64,
+) -> anyhow::Result<KeyRing> {
     use secrecy::ExposeSecret;
     let configured = settings.tokens.encryption_key.as_ref().map(|k| k.expose_secret().to_owned());
     let kek = KeyEncryptionKey::new(configured.as_deref(), server_key)?;

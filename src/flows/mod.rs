@@ -17,9 +17,9 @@ pub mod rate_limits;
 pub mod redeem_magic_link;
 pub mod resend_passwordless;
 pub mod sessions;
-pub mod tokens;
 pub mod signup;
 pub mod start_passwordless;
+pub mod tokens;
 pub mod users;
 pub mod verify_code;
 

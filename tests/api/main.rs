@@ -24,3 +24,4 @@ mod passwordless;
 mod rate_limits;
 mod security;
 mod sessions;
+mod tokens;

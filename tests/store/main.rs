@@ -17,6 +17,7 @@ mod rate_limits;
 mod schema;
 mod sessions;
 mod signin;
+mod signing_keys;
 
 use std::sync::Arc;
 use std::time::Duration;
