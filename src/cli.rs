@@ -234,7 +234,8 @@ async fn keys_command(settings: &Settings, store: &dyn Store, command: KeyComman
     match command {
         KeyCommand::Rotate => {
             let server_key = store.server_key(now).await?;
-            let ring = crate::startup::key_ring(settings, store, &server_key, now).await?;
+            // The new key is sealed with the configured key; the old one need not open.
+            let ring = crate::startup::key_ring(settings, &server_key)?;
             crate::flows::tokens::rotate(store, &ring, Rotate::Now, &Actor::cli(), now).await?;
             let active = store.signing_keys(now).await?.into_iter().find(|k| k.retired_at.is_none());
             println!("rotated: new tokens are signed with {}", active.map(|k| k.kid).unwrap_or_default());

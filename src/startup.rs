@@ -80,24 +80,14 @@ pub async fn migrate(settings: &Settings, check_only: bool) -> anyhow::Result<Ve
     }
 }
 
-/// The access-token keys: at first start a signing key is made (of several instances
-/// starting at once, one makes it and the others load it).
-pub(crate) async fn key_ring(
-    settings: &Settings,
-    store: &dyn Store,
-    server_key: &[u8; 32],
-    now: i64,
-) -> anyhow::Result<KeyRing> {
+/// The access-token keys as configured, none loaded yet.
+pub(crate) fn key_ring(settings: &Settings, server_key: &[u8; 32]) -> anyhow::Result<KeyRing> {
     use secrecy::ExposeSecret;
     let configured = settings.tokens.encryption_key.as_ref().map(|k| k.expose_secret().to_owned());
     let kek = KeyEncryptionKey::new(configured.as_deref(), server_key)?;
     let issuer = settings.public_url();
     let audience = settings.tokens.audience.clone().unwrap_or_else(|| issuer.clone());
-    let ring = KeyRing::new(kek, issuer, audience);
-    crate::flows::tokens::rotate(store, &ring, Rotate::IfNone, &Actor::system(), now)
-        .await
-        .context("failed to load the access-token signing keys")?;
-    Ok(ring)
+    Ok(KeyRing::new(kek, issuer, audience))
 }
 
 /// Removes rows that can no longer matter, a small batch at a time, every few minutes.
@@ -150,7 +140,12 @@ impl Application {
         }
         let store = open_store(&settings).await?;
         let server_key = store.server_key(clock.now_ms()).await.context("failed to load the server key")?;
-        let keys = Arc::new(key_ring(&settings, store.as_ref(), &server_key, clock.now_ms()).await?);
+        let keys = Arc::new(key_ring(&settings, &server_key)?);
+        // At first start a signing key is made (of several instances starting at once, one
+        // makes it and the others load it).
+        crate::flows::tokens::rotate(store.as_ref(), &keys, Rotate::IfNone, &Actor::system(), clock.now_ms())
+            .await
+            .context("failed to load the access-token signing keys")?;
         let templates = Arc::new(Templates::load(&settings)?);
         let senders = Senders::from_settings(&settings.delivery)?;
         crate::delivery::metrics::handle();

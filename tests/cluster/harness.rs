@@ -197,6 +197,28 @@ impl Nginx {
     /// Starts nginx on the port `reserved` holds (released just before nginx binds it), or
     /// on another free port if someone takes it meanwhile; waits until it proxies.
     pub async fn start(reserved: std::net::TcpListener, upstreams: &[u16], dir: &Path) -> Self {
+        let servers: String = upstreams.iter().map(|p| format!("        server 127.0.0.1:{p};\n")).collect();
+        let http = |port: u16| {
+            format!(
+                "    upstream postern {{
+{servers}    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://postern;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+        }}
+    }}
+"
+            )
+        };
+        Self::start_with(reserved, dir, &http).await
+    }
+
+    /// Like `start`, with the `http {}` block's content `http(port)` (upstreams and servers;
+    /// `/healthz` must reach Postern).
+    pub async fn start_with(reserved: std::net::TcpListener, dir: &Path, http: &dyn Fn(u16) -> String) -> Self {
         ensure_nginx();
         let dir = dir.join("nginx");
         std::fs::create_dir_all(&dir).expect("nginx dir");
@@ -204,7 +226,7 @@ impl Nginx {
         drop(reserved);
         for attempt in 1..=3 {
             let _ = std::fs::remove_file(dir.join("error.log"));
-            let mut nginx = Self::spawn(port, upstreams, &dir);
+            let mut nginx = Self::spawn(port, &http(port), &dir);
             match nginx.wait_proxying().await {
                 Ok(()) => return nginx,
                 Err(_) if attempt < 3 && nginx.error_log().contains("Address already in use") => port = free_port(),
@@ -214,7 +236,7 @@ impl Nginx {
         unreachable!("the loop returns or panics")
     }
 
-    fn spawn(port: u16, upstreams: &[u16], dir: &Path) -> Self {
+    fn spawn(port: u16, http: &str, dir: &Path) -> Self {
         let d = dir.display();
         // One process (`master_process off`), so that killing it leaves no orphaned worker
         // behind; as root it would otherwise switch to `nobody`, who cannot enter our dir.
@@ -222,7 +244,6 @@ impl Nginx {
             use std::os::unix::fs::MetadataExt;
             if std::fs::metadata(dir).expect("nginx dir").uid() == 0 { "user root;" } else { "" }
         };
-        let servers: String = upstreams.iter().map(|p| format!("        server 127.0.0.1:{p};\n")).collect();
         let conf = format!(
             "{user}
 master_process off;
@@ -236,17 +257,7 @@ http {{
     fastcgi_temp_path {d}/fastcgi;
     uwsgi_temp_path {d}/uwsgi;
     scgi_temp_path {d}/scgi;
-    upstream postern {{
-{servers}    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://postern;
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $remote_addr;
-        }}
-    }}
-}}
+{http}}}
 "
         );
         let conf_path = dir.join("nginx.conf");

@@ -21,5 +21,6 @@ mod sink;
 mod across_instances;
 mod crash;
 mod delivery_crash;
+mod forward_auth;
 mod migrations;
 mod outage;
