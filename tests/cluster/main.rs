@@ -24,3 +24,4 @@ mod delivery_crash;
 mod forward_auth;
 mod migrations;
 mod outage;
+mod tokens;
