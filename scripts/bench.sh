@@ -74,6 +74,9 @@
 #                       answers are matched to their flows)
 #        session check  GET /v1/session with the cookie of one session made with curl
 #                       (scripts/bench/session.lua)
+#        auth check (cookie) / (bearer)  GET /v1/auth/check (forward-auth) with that cookie,
+#                       then with an access token made from it (scripts/bench/session.lua)
+#        token issue    POST /v1/session/token with that cookie (scripts/bench/token.lua)
 #      Behind nginx, consecutive requests of one flow land on different instances: the
 #      message lives in the database, so any instance's dev inbox shows it, and the session
 #      cookie works on every instance.
@@ -760,7 +763,25 @@ scenario_session() {
     record session "session check"
 }
 
-# run_config DB N: the three scenarios on one configuration.
+# Forward-auth (issue 13): GET /v1/auth/check with the session cookie, then with a bearer
+# access token, then token issuance, all on one server and one session.
+scenario_tokens() {
+    fresh_server
+    log "${P}[auth check] creating a session with curl"
+    make_session
+    run_wrk check_cookie session.lua /v1/auth/check -H "Cookie: $SESSION_COOKIE"
+    record check_cookie "auth check (cookie)"
+    local token
+    token="$(curl -fsS -X POST -H "Cookie: $SESSION_COOKIE" "$BASE/v1/session/token" |
+        sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')"
+    [[ -n "$token" ]] || die "[${P}auth check] POST /v1/session/token gave no access token"
+    run_wrk check_bearer session.lua /v1/auth/check -H "Authorization: Bearer $token"
+    record check_bearer "auth check (bearer)"
+    run_wrk token token.lua /v1/session/token -H "Cookie: $SESSION_COOKIE"
+    record token "token issue"
+}
+
+# run_config DB N: the scenarios on one configuration.
 run_config() {
     DB_KIND="$1"
     INSTANCES="$2"
@@ -770,6 +791,7 @@ run_config() {
     scenario_start
     scenario_signin
     scenario_session
+    scenario_tokens
     server_alive
     stop_server
 }
@@ -786,10 +808,10 @@ summary() {
             "$([[ "${BENCH_SHARED_SERVER:-0}" = 1 ]] && echo "one server for all scenarios" || echo "fresh server and database per scenario")"
         local row
         if ((PLAIN)); then
-            printf '%-14s %10s %9s %9s %8s %11s %12s\n' scenario req/s "p50 ms" "p99 ms" non-2xx sign-ins/s "peak RSS MB"
+            printf '%-20s %10s %9s %9s %8s %11s %12s\n' scenario req/s "p50 ms" "p99 ms" non-2xx sign-ins/s "peak RSS MB"
             for row in "${ROWS[@]}"; do
                 IFS='|' read -r _ label rps p50 p99 non2xx sps rss _ <<<"$row"
-                printf '%-14s %10s %9s %9s %8s %11s %12s\n' "$label" "$rps" "$p50" "$p99" "$non2xx" "$sps" "$rss"
+                printf '%-20s %10s %9s %9s %8s %11s %12s\n' "$label" "$rps" "$p50" "$p99" "$non2xx" "$sps" "$rss"
             done
             printf 'server peak RSS (VmHWM), highest of the scenarios: %s MB\n' "$MAX_RSS"
         else
@@ -801,11 +823,11 @@ summary() {
             ((NEED_NGINX == 0)) ||
                 printf 'several instances: nginx %s in front (one process, round robin, upstream keepalive), wrk targets nginx\n' "$NGINX_VERSION"
             printf 'peak RSS = VmHWM of the largest instance; RSS sum = all instances (nginx not included)\n'
-            printf '%-12s %-14s %10s %9s %9s %8s %11s %12s %11s\n' configuration scenario req/s "p50 ms" "p99 ms" \
+            printf '%-12s %-20s %10s %9s %9s %8s %11s %12s %11s\n' configuration scenario req/s "p50 ms" "p99 ms" \
                 non-2xx sign-ins/s "peak RSS MB" "RSS sum MB"
             for row in "${ROWS[@]}"; do
                 IFS='|' read -r config label rps p50 p99 non2xx sps rss rss_sum <<<"$row"
-                printf '%-12s %-14s %10s %9s %9s %8s %11s %12s %11s\n' "$config" "$label" "$rps" "$p50" "$p99" \
+                printf '%-12s %-20s %10s %9s %9s %8s %11s %12s %11s\n' "$config" "$label" "$rps" "$p50" "$p99" \
                     "$non2xx" "$sps" "$rss" "$rss_sum"
             done
         fi

@@ -145,12 +145,28 @@ pub struct KeyRing {
     loaded: RwLock<Loaded>,
     /// When a token with an unknown `kid` last made this instance reload.
     last_unknown_reload: AtomicI64,
+    /// Tokens already verified, by their whole text, until they expire: an app presents
+    /// one token on every request for minutes, and a signature check costs far more than
+    /// a lookup. Keyed by the whole token (never a part of it, which a forger could pair
+    /// with another payload); tokens cannot be revoked, so a hit answers what a check
+    /// would.
+    verified: RwLock<HashMap<Box<str>, Claims>>,
 }
+
+/// Most tokens remembered as verified; past it, expired ones go (or all, if none has).
+const VERIFIED_CAPACITY: usize = 10_000;
 
 impl KeyRing {
     pub fn new(kek: KeyEncryptionKey, issuer: String, audience: String) -> Self {
         let empty = Loaded { active: None, verifying: HashMap::new(), jwks: r#"{"keys":[]}"#.to_owned() };
-        Self { kek, issuer, audience, loaded: RwLock::new(empty), last_unknown_reload: AtomicI64::new(i64::MIN / 2) }
+        Self {
+            kek,
+            issuer,
+            audience,
+            loaded: RwLock::new(empty),
+            last_unknown_reload: AtomicI64::new(i64::MIN / 2),
+            verified: RwLock::new(HashMap::new()),
+        }
     }
 
     /// Whether a token naming an unknown key may make this instance reload now: at most
@@ -226,6 +242,22 @@ impl KeyRing {
     /// not expired at `now_ms`. Only EdDSA is accepted: `alg: none`, HMAC with the public
     /// key as secret and every other algorithm are refused (RFC 8725 §3.1).
     pub fn verify(&self, token: &str, now_ms: i64) -> Result<Claims, Invalid> {
+        if let Some(claims) = self.verified.read().unwrap_or_else(|e| e.into_inner()).get(token) {
+            return if claims.exp * 1000 > now_ms { Ok(claims.clone()) } else { Err(Invalid::Expired) };
+        }
+        let claims = self.check(token, now_ms)?;
+        let mut verified = self.verified.write().unwrap_or_else(|e| e.into_inner());
+        if verified.len() >= VERIFIED_CAPACITY {
+            verified.retain(|_, c| c.exp * 1000 > now_ms);
+            if verified.len() >= VERIFIED_CAPACITY {
+                verified.clear();
+            }
+        }
+        verified.insert(token.into(), claims.clone());
+        Ok(claims)
+    }
+
+    fn check(&self, token: &str, now_ms: i64) -> Result<Claims, Invalid> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Invalid::Signature)?;
         if header.alg != Algorithm::EdDSA {
             return Err(Invalid::Signature);
@@ -299,6 +331,7 @@ mod tests {
     fn tampered_unsigned_and_confused_tokens_are_refused() {
         let (ring, key) = ring(0);
         let token = ring.sign(&claims(2_000)).unwrap();
+        ring.verify(&token, 0).expect("the real one passes (and is remembered)");
         let parts: Vec<&str> = token.split('.').collect();
         // The payload changed (another subject), the signature kept.
         let mut forged = claims(2_000);
