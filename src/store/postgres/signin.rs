@@ -574,7 +574,7 @@ impl SignInStore for PgStore {
         let (req, code_hash) = (&locked.req, &locked.code_hash);
         let holder = holder(&mut tx, &req.identifier).await?;
         let user_id = holder.account.as_ref().map(|(id, _)| id.as_str()).or(req.user_id.as_deref());
-        let outcome = match rules::decide_code(&req, &code_hash, &holder, &r) {
+        let outcome = match rules::decide_code(req, code_hash, &holder, &r) {
             CodeStep::Done(outcome) => outcome,
             CodeStep::Wrong { failed, state, failures, locked_until, outcome } => {
                 sqlx::query("UPDATE auth_requests SET failed_attempts = $2, state = $3 WHERE id = $1")
@@ -593,10 +593,10 @@ impl SignInStore for PgStore {
                 }
                 let by = By { method: "code", actor };
                 let had_failures = holder.has_failures();
-                CodeOutcome::Redeemed(redeem(&mut tx, &req, details, &r.effect, had_failures, r.now, by).await?)
+                CodeOutcome::Redeemed(redeem(&mut tx, req, details, &r.effect, had_failures, r.now, by).await?)
             }
         };
-        if let Some(event) = crate::store::of_code_failure(&req, user_id, &outcome) {
+        if let Some(event) = crate::store::of_code_failure(req, user_id, &outcome) {
             audit::insert(&mut *tx, actor, r.now, &[event]).await?;
         }
         tx.commit().await?;
@@ -610,7 +610,7 @@ impl SignInStore for PgStore {
         };
         let req = &locked.req;
         let account = find_user(&mut tx, &req.identifier).await?;
-        let outcome = match rules::decide_link(&req, account.as_ref(), &r) {
+        let outcome = match rules::decide_link(req, account.as_ref(), &r) {
             LinkStep::Done(outcome) => outcome,
             LinkStep::Kill => {
                 spend(&mut tx, &req.id, AuthState::Dead, r.now).await?;
@@ -630,11 +630,11 @@ impl SignInStore for PgStore {
                     return Ok(LinkOutcome::Invalid);
                 }
                 let by = By { method: "link", actor };
-                LinkOutcome::Redeemed(redeem(&mut tx, &req, details, effect, true, r.now, by).await?)
+                LinkOutcome::Redeemed(redeem(&mut tx, req, details, effect, true, r.now, by).await?)
             }
         };
         let user_id = account.as_ref().map(|(id, _)| id.as_str()).or(req.user_id.as_deref());
-        if let Some(event) = crate::store::of_link(&req, user_id, &outcome) {
+        if let Some(event) = crate::store::of_link(req, user_id, &outcome) {
             audit::insert(&mut *tx, actor, r.now, &[event]).await?;
         }
         tx.commit().await?;
