@@ -49,7 +49,7 @@ pub async fn current_session(state: &AppState, token: &str) -> AppResult<(Sessio
     Ok((session, user))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LogoutScope {
     Current,

@@ -21,7 +21,7 @@ pub fn keep_ms() -> i64 {
     crate::clock::ms(TokenSettings::MAX_LIFETIME + RELOAD_EVERY * 2)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccessToken {
     pub access_token: String,
     pub token_type: &'static str,

@@ -3,31 +3,35 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::clock::rfc3339;
 use crate::delivery::message::render;
 use crate::domain::Identifier;
 use crate::error::{AppError, AppResult};
+use crate::http::openapi::ErrorBody;
 use crate::http::pages::{PageLocale, page};
 use crate::state::AppState;
 use crate::store::OutboxMessage;
 
 const LIMIT: usize = 100;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/dev/inbox", get(html)).route("/dev/inbox.json", get(json))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().route("/dev/inbox", get(html)).routes(routes!(json))
 }
 
 /// Longest `wait` accepted, in seconds.
 const MAX_WAIT_SECS: u64 = 10;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 struct InboxQuery {
     to: Option<String>,
     /// Seconds to wait for a first message when there is none yet (tests and scripts:
@@ -35,7 +39,7 @@ struct InboxQuery {
     wait: Option<u64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct InboxMessage {
     id: String,
     channel: &'static str,
@@ -73,14 +77,26 @@ fn view(state: &AppState, m: &OutboxMessage) -> AppResult<InboxMessage> {
     })
 }
 
-async fn json(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> AppResult<Json<serde_json::Value>> {
+#[derive(Serialize, ToSchema)]
+struct Inbox {
+    messages: Vec<InboxMessage>,
+}
+
+/// Messages the `dev` provider delivered, newest first (only while it is active:
+/// development setups).
+#[utoipa::path(get, path = "/dev/inbox.json", tag = "dev", params(InboxQuery),
+    responses(
+        (status = 200, description = "The messages", body = Inbox),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+    ))]
+async fn json(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> AppResult<Json<Inbox>> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(q.wait.unwrap_or(0).min(MAX_WAIT_SECS));
     loop {
         // Listen before looking, so a delivery between the two is not missed.
         let delivered = state.delivered.notified();
         let messages = messages(&state, q.to.clone()).await?;
         if !messages.is_empty() || tokio::time::Instant::now() >= deadline {
-            return Ok(Json(serde_json::json!({ "messages": messages })));
+            return Ok(Json(Inbox { messages }));
         }
         // Another instance may deliver: look again at least every 100 ms.
         let next = deadline.min(tokio::time::Instant::now() + Duration::from_millis(100));

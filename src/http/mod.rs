@@ -11,6 +11,7 @@ pub mod csrf;
 mod dev_inbox;
 pub mod extract;
 mod headers;
+pub mod openapi;
 mod ops;
 pub mod pages;
 pub mod views;
@@ -25,17 +26,31 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::AppError;
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-pub fn router(state: AppState) -> Router {
-    let mut app = Router::new().merge(api::router()).merge(admin::router()).merge(pages::router()).merge(ops::router());
+/// Every route the server answers and the OpenAPI document built from the same routers
+/// (`openapi.rs`): a documented route exists exactly when it is served.
+pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let mut app = OpenApiRouter::new()
+        .merge(api::router())
+        .merge(admin::router())
+        .merge(OpenApiRouter::from(pages::router()))
+        .merge(ops::router());
     if state.settings.dev_inbox_enabled() {
         app = app.merge(dev_inbox::router());
     }
+    let (app, paths) = app.split_for_parts();
+    (app, openapi::document(paths, &state.public_url))
+}
+
+pub fn router(state: AppState) -> Router {
+    let (app, doc) = routes(&state);
+    let app = app.merge(openapi::router(&doc));
     let timeout = state.settings.http.request_timeout;
     let body_limit = state.settings.http.body_limit;
     app.fallback(not_found).with_state(state.clone()).layer(

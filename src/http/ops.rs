@@ -1,25 +1,29 @@
 //! Health, readiness and the static assets of the hosted pages.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::config::MetricsAccess;
 use crate::crypto;
 use crate::error::AppError;
+use crate::http::openapi::ErrorBody;
 use crate::state::AppState;
 
 const CSS: &str = include_str!("../templates/assets/app.css");
 const JS: &str = include_str!("../templates/assets/app.js");
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(guarded_metrics))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(guarded_metrics))
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
         .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", JS) }))
         .route("/assets/theme.css", get(theme_css))
@@ -35,8 +39,14 @@ fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body)
 }
 
-/// `/metrics` on the main listener, as `Settings::metrics_access` decides: open on a
-/// developer's machine, behind the bearer token, or absent (404, as for any unknown path).
+/// Prometheus metrics: open on a loopback `public_url`, else behind `metrics.bearer_token`
+/// (`Settings::metrics_access` decides), or absent (404, as for any unknown path).
+#[utoipa::path(get, path = "/metrics", tag = "ops",
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
+        (status = 401, description = "`unauthorized`: the bearer token is missing or wrong", body = ErrorBody),
+        (status = 404, description = "`not_found`: metrics are served elsewhere or not at all", body = ErrorBody),
+    ))]
 async fn guarded_metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match state.settings.metrics_access() {
         MetricsAccess::Open => metrics().await.into_response(),
@@ -69,18 +79,32 @@ pub async fn metrics() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body)
 }
 
+#[derive(Serialize, ToSchema)]
+struct Health {
+    /// `ok`, `ready` or `unavailable`.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'static str>,
+}
+
 /// The process is up.
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, description = "`{\"status\":\"ok\"}`", body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok", error: None })
 }
 
 /// The process can serve: its database answers.
+#[utoipa::path(get, path = "/readyz", tag = "ops",
+    responses(
+        (status = 200, description = "`{\"status\":\"ready\"}`", body = Health),
+        (status = 503, description = "The database does not answer", body = Health),
+    ))]
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Ok(()) => (StatusCode::OK, Json(Health { status: "ready", error: None })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "error": "unavailable" })))
+            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", error: Some("unavailable") }))
         }
     }
 }

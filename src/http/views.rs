@@ -1,13 +1,14 @@
 //! The JSON shapes of users, sessions and started requests.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::clock::rfc3339;
 use crate::domain::user_agent;
 use crate::flows::issue::Started;
-use crate::store::{Account, AuditEvent, Session, User};
+use crate::store::{Account, AuditEvent, Session, SignedIn, User};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct UserView {
     pub id: String,
     pub email: Option<String>,
@@ -21,7 +22,7 @@ impl From<&User> for UserView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SessionView {
     pub id: String,
     pub created_at: String,
@@ -78,7 +79,7 @@ pub fn activity_label(kind: &str) -> String {
     format!("activity-{}", kind.replace(['.', '_'], "-"))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SignedInView {
     pub user: UserView,
     pub session: SessionView,
@@ -90,7 +91,25 @@ impl SignedInView {
     }
 }
 
-#[derive(Serialize)]
+/// A sign-in that names where to go next (`redirect_to`, checked when it was asked for).
+#[derive(Serialize, ToSchema)]
+pub struct LoggedInView {
+    pub user: UserView,
+    pub session: SessionView,
+    pub redirect_to: String,
+}
+
+impl LoggedInView {
+    pub fn new(signed_in: &SignedIn) -> Self {
+        Self {
+            user: (&signed_in.user).into(),
+            session: SessionView::new(&signed_in.session, &signed_in.session.id),
+            redirect_to: signed_in.redirect_to.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct StartedView {
     pub auth_request_id: String,
     pub expires_at: String,
@@ -115,7 +134,7 @@ impl From<Started> for StartedView {
 }
 
 /// The signed-in person's own account (`GET /v1/account`). Never the password hash.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AccountView {
     pub id: String,
     pub email: Option<String>,

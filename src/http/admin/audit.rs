@@ -1,24 +1,27 @@
 //! `GET /admin/v1/audit`: who did what, when — newest first.
 
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::clock::rfc3339;
 use crate::domain::scope::Scope;
 use crate::error::AppResult;
 use crate::flows::audit;
 use crate::http::extract::Admin;
+use crate::http::openapi::ErrorBody;
 use crate::state::AppState;
 use crate::store::AuditEvent;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/v1/audit", get(list))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     user_id: Option<String>,
@@ -29,7 +32,7 @@ struct ListQuery {
     limit: Option<usize>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct AuditEventView {
     id: String,
     #[serde(rename = "type")]
@@ -39,6 +42,7 @@ struct AuditEventView {
     user_agent: String,
     /// The name of the API key that made the change, for server-to-server calls.
     api_key: Option<String>,
+    #[schema(value_type = Object)]
     details: serde_json::Value,
     created_at: String,
 }
@@ -58,11 +62,21 @@ impl From<AuditEvent> for AuditEventView {
     }
 }
 
-async fn list(
-    State(state): State<AppState>,
-    admin: Admin,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Json<serde_json::Value>> {
+#[derive(Serialize, ToSchema)]
+struct AuditPage {
+    items: Vec<AuditEventView>,
+    next_cursor: Option<String>,
+}
+
+/// The audit trail, newest first, by account, type and time.
+#[utoipa::path(get, path = "/admin/v1/audit", tag = "admin", params(ListQuery), security(("api_key" = [])),
+    responses(
+        (status = 200, description = "One page", body = AuditPage),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
+    ))]
+async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<ListQuery>) -> AppResult<Json<AuditPage>> {
     admin.require(Scope::AuditRead)?;
     let query = audit::Query {
         user_id: q.user_id.as_deref(),
@@ -73,5 +87,5 @@ async fn list(
     };
     let page = audit::list(state.store.as_ref(), query).await?;
     let items: Vec<AuditEventView> = page.items.into_iter().map(AuditEventView::from).collect();
-    Ok(Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+    Ok(Json(AuditPage { items, next_cursor: page.next_cursor }))
 }

@@ -1,24 +1,26 @@
 //! `GET /admin/v1/messages`: delivery status, never a secret.
 
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::clock::rfc3339;
 use crate::domain::scope::Scope;
 use crate::error::AppResult;
 use crate::flows::messages;
 use crate::http::extract::Admin;
+use crate::http::openapi::ErrorBody;
 use crate::state::AppState;
 use crate::store::MessageStatus;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/v1/messages", get(list))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     to: Option<String>,
@@ -29,7 +31,7 @@ struct ListQuery {
     limit: Option<usize>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct MessageView {
     id: String,
     channel: String,
@@ -62,11 +64,25 @@ impl From<MessageStatus> for MessageView {
     }
 }
 
+#[derive(Serialize, ToSchema)]
+struct MessagesPage {
+    items: Vec<MessageView>,
+    next_cursor: Option<String>,
+}
+
+/// Delivery status of messages, newest first: never the link or code.
+#[utoipa::path(get, path = "/admin/v1/messages", tag = "admin", params(ListQuery), security(("api_key" = [])),
+    responses(
+        (status = 200, description = "One page", body = MessagesPage),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
+    ))]
 async fn list(
     State(state): State<AppState>,
     admin: Admin,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<MessagesPage>> {
     admin.require(Scope::MessagesRead)?;
     let query = messages::Query {
         to: q.to.as_deref(),
@@ -78,5 +94,5 @@ async fn list(
     };
     let page = messages::list(state.store.as_ref(), query).await?;
     let items: Vec<MessageView> = page.items.into_iter().map(MessageView::from).collect();
-    Ok(Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+    Ok(Json(MessagesPage { items, next_cursor: page.next_cursor }))
 }

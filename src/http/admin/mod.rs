@@ -6,10 +6,14 @@ mod messages;
 mod passwordless;
 mod users;
 
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().merge(users::router()).merge(messages::router()).merge(passwordless::router()).merge(audit::router())
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(users::router())
+        .merge(messages::router())
+        .merge(passwordless::router())
+        .merge(audit::router())
 }

@@ -1,32 +1,47 @@
 //! `/admin/v1/users`: find, read, disable, enable and delete accounts; their sessions.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::domain::Channel;
 use crate::domain::scope::Scope;
 use crate::error::AppResult;
 use crate::flows::users;
 use crate::http::extract::{Admin, ApiJson, optional_email, optional_phone};
+use crate::http::openapi::ErrorBody;
 use crate::http::views::{AccountView, SessionView};
 use crate::state::AppState;
 use crate::store::AccountChange;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/v1/users", get(list).post(create))
-        .route("/admin/v1/users/{id}", get(show).patch(update).delete(remove))
-        .route("/admin/v1/users/{id}/disable", post(disable))
-        .route("/admin/v1/users/{id}/enable", post(enable))
-        .route("/admin/v1/users/{id}/sessions", get(sessions).delete(revoke_all))
-        .route("/admin/v1/users/{id}/sessions/{sid}", delete(revoke_one))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
+        .routes(routes!(disable))
+        .routes(routes!(enable))
+        .routes(routes!(sessions, revoke_all))
+        .routes(routes!(revoke_one))
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, ToSchema)]
+struct UsersPage {
+    items: Vec<AccountView>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct SessionsPage {
+    items: Vec<SessionView>,
+    /// Always `null`: every live session is in one page.
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     query: Option<String>,
@@ -34,18 +49,22 @@ struct ListQuery {
     limit: Option<usize>,
 }
 
-async fn list(
-    State(state): State<AppState>,
-    admin: Admin,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Json<serde_json::Value>> {
+/// Accounts newest first; `query` is a prefix of the email, phone or name.
+#[utoipa::path(get, path = "/admin/v1/users", tag = "admin", params(ListQuery), security(("api_key" = [])),
+    responses(
+        (status = 200, description = "One page", body = UsersPage),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
+    ))]
+async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<ListQuery>) -> AppResult<Json<UsersPage>> {
     admin.require(Scope::UsersRead)?;
     let page = users::list(state.store.as_ref(), q.query.as_deref(), q.cursor.as_deref(), q.limit).await?;
     let items: Vec<AccountView> = page.items.into_iter().map(AccountView::from).collect();
-    Ok(Json(json!({ "items": items, "next_cursor": page.next_cursor })))
+    Ok(Json(UsersPage { items, next_cursor: page.next_cursor }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     email: Option<String>,
@@ -62,6 +81,16 @@ struct CreateBody {
     invite: bool,
 }
 
+/// Create an account, with or without a password, optionally inviting the person (a
+/// sign-in link and code to its preferred address).
+#[utoipa::path(post, path = "/admin/v1/users", tag = "admin", request_body = CreateBody, security(("api_key" = [])),
+    responses(
+        (status = 201, description = "Created", body = AccountView),
+        (status = 400, description = "`invalid_request`, `weak_password`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
+        (status = 409, description = "`conflict`: another account holds the address", body = ErrorBody),
+    ))]
 async fn create(
     State(state): State<AppState>,
     admin: Admin,
@@ -84,14 +113,17 @@ async fn create(
 }
 
 /// `null` clears a field; an absent field stays as it is.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateBody {
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
     name: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
     phone: Option<Option<String>>,
     email_verified: Option<bool>,
     phone_verified: Option<bool>,
@@ -105,6 +137,17 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
+/// Change an account: `null` clears a field, an absent one stays; a changed address is
+/// unverified unless said; `disabled` disables or enables.
+#[utoipa::path(patch, path = "/admin/v1/users/{id}", tag = "admin", request_body = UpdateBody, params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The account", body = AccountView),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`conflict`: another account holds the address", body = ErrorBody),
+    ))]
 async fn update(
     State(state): State<AppState>,
     admin: Admin,
@@ -133,39 +176,87 @@ async fn update(
     Ok(Json(users::update(&state, &id, input, &admin.client).await?.into()))
 }
 
+/// One account, by id, email or phone.
+#[utoipa::path(get, path = "/admin/v1/users/{id}", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The account", body = AccountView),
+        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ))]
 async fn show(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
     admin.require(Scope::UsersRead)?;
     Ok(Json(users::find(state.store.as_ref(), &id).await?.into()))
 }
 
+/// Disable: every session ends, every outstanding secret dies, every sign-in method refuses.
+#[utoipa::path(post, path = "/admin/v1/users/{id}/disable", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The account", body = AccountView),
+        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ))]
 async fn disable(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
     admin.require(Scope::UsersWrite)?;
     Ok(Json(users::set_disabled(state.store.as_ref(), &id, true, state.now(), &admin.client.actor()).await?.into()))
 }
 
+/// Enable a disabled account.
+#[utoipa::path(post, path = "/admin/v1/users/{id}/enable", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The account", body = AccountView),
+        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ))]
 async fn enable(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
     admin.require(Scope::UsersWrite)?;
     Ok(Json(users::set_disabled(state.store.as_ref(), &id, false, state.now(), &admin.client.actor()).await?.into()))
 }
 
+/// Delete the account with its sessions and requests (its audit events stay).
+#[utoipa::path(delete, path = "/admin/v1/users/{id}", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ))]
 async fn remove(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<StatusCode> {
     admin.require(Scope::UsersWrite)?;
     users::delete(state.store.as_ref(), &id, state.now(), &admin.client.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The account's live sessions.
+#[utoipa::path(get, path = "/admin/v1/users/{id}/sessions", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Every live session", body = SessionsPage),
+        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ))]
 async fn sessions(
     State(state): State<AppState>,
     admin: Admin,
     Path(id): Path<String>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<SessionsPage>> {
     admin.require(Scope::UsersRead)?;
     let account = users::find(state.store.as_ref(), &id).await?;
     let list = crate::flows::sessions::list_sessions(&state, &account.id).await?;
     let items: Vec<SessionView> = list.iter().map(|s| SessionView::new(s, "")).collect();
-    Ok(Json(json!({ "items": items, "next_cursor": null })))
+    Ok(Json(SessionsPage { items, next_cursor: None }))
 }
 
+/// End every session of the account.
+#[utoipa::path(delete, path = "/admin/v1/users/{id}/sessions", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ))]
 async fn revoke_all(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<StatusCode> {
     admin.require(Scope::UsersWrite)?;
     let account = users::find(state.store.as_ref(), &id).await?;
@@ -173,6 +264,16 @@ async fn revoke_all(State(state): State<AppState>, admin: Admin, Path(id): Path<
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// End one session of the account.
+#[utoipa::path(delete, path = "/admin/v1/users/{id}/sessions/{sid}", tag = "admin",
+    params(("id" = String, Path, description = "The account id"), ("sid" = String, Path, description = "The session id")),
+    security(("api_key" = [])),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ))]
 async fn revoke_one(
     State(state): State<AppState>,
     admin: Admin,

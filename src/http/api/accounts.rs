@@ -1,14 +1,15 @@
 //! Accounts JSON API: sign-up, password login, forgot/reset, and the signed-in person's
 //! own account (`/v1/account…`).
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use axum_extra::extract::cookie::CookieJar;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::domain::{Channel, OtpCode, RedirectTo};
 use crate::error::{AppError, AppResult};
@@ -22,23 +23,24 @@ use crate::http::csrf::CookieChange;
 use crate::http::extract::{
     ApiJson, Authenticated, check_request_id, identifier_from, optional_email, optional_json, optional_phone,
 };
-use crate::http::views::{AccountView, SignedInView, StartedView};
+use crate::http::openapi::ErrorBody;
+use crate::http::views::{AccountView, LoggedInView, StartedView};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/signup", post(signup))
-        .route("/v1/login", post(login))
-        .route("/v1/password/forgot", post(forgot_password))
-        .route("/v1/password/reset", post(reset_password))
-        .route("/v1/account", get(get_account).patch(patch_account).delete(delete_account))
-        .route("/v1/account/password", post(change_password))
-        .route("/v1/account/identifier", post(change_identifier))
-        .route("/v1/account/identifier/verify", post(confirm_identifier))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(signup))
+        .routes(routes!(login))
+        .routes(routes!(forgot_password))
+        .routes(routes!(reset_password))
+        .routes(routes!(get_account, patch_account, delete_account))
+        .routes(routes!(change_password))
+        .routes(routes!(change_identifier))
+        .routes(routes!(confirm_identifier))
 }
 
 // Bodies holding a password derive neither Debug nor Serialize: nothing can log them.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SignUpBody {
     email: Option<String>,
@@ -50,6 +52,16 @@ struct SignUpBody {
     redirect_to: Option<String>,
 }
 
+/// Sign up with a password: an unverified account and a verification (link and code)
+/// over the preferred channel, completed like a sign-in.
+///
+/// The answer is the same whether or not the address already has an account.
+#[utoipa::path(post, path = "/v1/signup", tag = "accounts", request_body = SignUpBody,
+    responses(
+        (status = 200, description = "Verification sent", body = StartedView),
+        (status = 400, description = "`invalid_request`, `weak_password`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ))]
 async fn signup(
     State(state): State<AppState>,
     client: Client,
@@ -72,7 +84,7 @@ async fn signup(
     Ok((jar, Json(started.into())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginBody {
     email: Option<String>,
@@ -81,12 +93,20 @@ struct LoginBody {
     redirect_to: Option<String>,
 }
 
+/// Log in with a password.
+#[utoipa::path(post, path = "/v1/login", tag = "accounts", request_body = LoginBody,
+    responses(
+        (status = 200, description = "Signed in; sets the session cookie", body = LoggedInView),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials` (whatever was wrong)", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`, `rate_limited`", body = ErrorBody),
+    ))]
 async fn login(
     State(state): State<AppState>,
     client: Client,
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginBody>,
-) -> AppResult<(CookieJar, Json<serde_json::Value>)> {
+) -> AppResult<(CookieJar, Json<LoggedInView>)> {
     let identifier = identifier_from(body.email.as_deref(), body.phone.as_deref())?;
     let redirect_to = match body.redirect_to.as_deref() {
         Some(r) => RedirectTo::parse(r, &state.settings.redirect_allowlist).map_err(AppError::invalid)?,
@@ -97,13 +117,11 @@ async fn login(
 }
 
 /// `{"user","session","redirect_to"}` and the session cookie.
-fn signed_in(state: &AppState, jar: CookieJar, issued: Issued) -> (CookieJar, Json<serde_json::Value>) {
-    let view = SignedInView::new(&issued.signed_in.user, &issued.signed_in.session);
-    let body = json!({ "user": view.user, "session": view.session, "redirect_to": issued.signed_in.redirect_to });
-    (cookies::signed_in(state, jar, issued.token), Json(body))
+fn signed_in(state: &AppState, jar: CookieJar, issued: Issued) -> (CookieJar, Json<LoggedInView>) {
+    (cookies::signed_in(state, jar, issued.token), Json(LoggedInView::new(&issued.signed_in)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ForgotBody {
     email: Option<String>,
@@ -112,6 +130,16 @@ struct ForgotBody {
     locale: Option<String>,
 }
 
+/// Send a password reset (a code, and a link to `/reset-password`) to the account's own
+/// address: the asked channel, else the preferred one, else email.
+///
+/// The answer is the same whether or not an account exists.
+#[utoipa::path(post, path = "/v1/password/forgot", tag = "accounts", request_body = ForgotBody,
+    responses(
+        (status = 200, description = "Sent when an account exists", body = StartedView),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ))]
 async fn forgot_password(
     State(state): State<AppState>,
     client: Client,
@@ -125,7 +153,7 @@ async fn forgot_password(
     Ok((jar, Json(started.into())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResetBody {
     token: Option<String>,
@@ -147,29 +175,51 @@ fn secret_of(token: Option<String>, auth_request_id: Option<String>, code: Optio
     }
 }
 
+/// A completed reset; signed in only with `passwords.sign_in_after_reset`.
+#[derive(Serialize, ToSchema)]
+struct ResetView {
+    /// `reset`.
+    status: &'static str,
+    #[serde(flatten)]
+    signed_in: Option<LoggedInView>,
+}
+
+/// Set a new password with the reset's link token, or its request id and code. Every
+/// session of the account ends, every outstanding secret dies.
+#[utoipa::path(post, path = "/v1/password/reset", tag = "accounts", request_body = ResetBody,
+    responses(
+        (status = 200, description = "The password is set", body = ResetView),
+        (status = 400, description = "`invalid_code`, `expired`, `weak_password`, `invalid_request`", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`", body = ErrorBody),
+    ))]
 async fn reset_password(
     State(state): State<AppState>,
     client: Client,
     jar: CookieJar,
     ApiJson(body): ApiJson<ResetBody>,
-) -> AppResult<(CookieJar, Json<serde_json::Value>)> {
+) -> AppResult<(CookieJar, Json<ResetView>)> {
     let secret = secret_of(body.token, body.auth_request_id, body.code)?;
     Ok(match reset(&state, secret, &body.new_password, &client).await? {
         Some(issued) => {
-            let (jar, Json(mut body)) = signed_in(&state, jar, issued);
-            body["status"] = json!("reset");
-            (jar, Json(body))
+            let (jar, Json(view)) = signed_in(&state, jar, issued);
+            (jar, Json(ResetView { status: "reset", signed_in: Some(view) }))
         }
         // Every session of the account ended, this browser's too.
-        None => (cookies::signed_out(&state, jar), Json(json!({ "status": "reset" }))),
+        None => (cookies::signed_out(&state, jar), Json(ResetView { status: "reset", signed_in: None })),
     })
 }
 
+/// The signed-in account.
+#[utoipa::path(get, path = "/v1/account", tag = "accounts", security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The account", body = AccountView),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+    ))]
 async fn get_account(State(state): State<AppState>, auth: Authenticated) -> AppResult<Json<AccountView>> {
     Ok(Json(account::account(&state, &auth.user.id).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ProfileBody {
     /// `""` clears it.
@@ -178,6 +228,13 @@ struct ProfileBody {
     locale: Option<String>,
 }
 
+/// Change the profile: name (`""` clears it), preferred channel, language.
+#[utoipa::path(patch, path = "/v1/account", tag = "accounts", request_body = ProfileBody, security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The account", body = AccountView),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+    ))]
 async fn patch_account(
     State(state): State<AppState>,
     _: CookieChange,
@@ -190,13 +247,22 @@ async fn patch_account(
     Ok(Json(account::update_profile(&state, &auth.user.id, input, &client).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordBody {
     current_password: Option<String>,
     new_password: String,
 }
 
+/// Change the password (the current one, or a sign-in younger than
+/// `passwords.recent_sign_in`); every other session ends.
+#[utoipa::path(post, path = "/v1/account/password", tag = "accounts", request_body = PasswordBody, security(("session_cookie" = [])),
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "`weak_password`, `invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`, `invalid_credentials`", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`", body = ErrorBody),
+    ))]
 async fn change_password(
     State(state): State<AppState>,
     _: CookieChange,
@@ -209,7 +275,7 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct IdentifierBody {
     email: Option<String>,
@@ -217,6 +283,15 @@ struct IdentifierBody {
     locale: Option<String>,
 }
 
+/// Send a code and link to a new email address or phone number; the account takes it once
+/// verified.
+#[utoipa::path(post, path = "/v1/account/identifier", tag = "accounts", request_body = IdentifierBody, security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Sent (nothing to an address another account holds)", body = StartedView),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ))]
 async fn change_identifier(
     State(state): State<AppState>,
     _: CookieChange,
@@ -232,7 +307,7 @@ async fn change_identifier(
     Ok((jar, Json(started.into())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ConfirmBody {
     token: Option<String>,
@@ -240,6 +315,14 @@ struct ConfirmBody {
     code: Option<String>,
 }
 
+/// Confirm the new address with its link token, or its request id and code.
+#[utoipa::path(post, path = "/v1/account/identifier/verify", tag = "accounts", request_body = ConfirmBody, security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The account with its new address", body = AccountView),
+        (status = 400, description = "`invalid_code`, `expired`, `invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`", body = ErrorBody),
+    ))]
 async fn confirm_identifier(
     State(state): State<AppState>,
     _: CookieChange,
@@ -254,12 +337,20 @@ async fn confirm_identifier(
     Ok(Json(account::confirm_identifier_change(&state, &auth.session, proof, &client).await?.into()))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DeleteBody {
     current_password: Option<String>,
 }
 
+/// Delete the account (optional `{"current_password"}`; without it the session must be
+/// younger than `passwords.recent_sign_in`).
+#[utoipa::path(delete, path = "/v1/account", tag = "accounts", request_body(content = Option<DeleteBody>), security(("session_cookie" = [])),
+    responses(
+        (status = 204, description = "Deleted; the cookie is removed"),
+        (status = 401, description = "`unauthorized`, `invalid_credentials`", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`", body = ErrorBody),
+    ))]
 async fn delete_account(
     State(state): State<AppState>,
     _: CookieChange,

@@ -6,12 +6,12 @@ mod passwordless;
 mod sessions;
 mod tokens;
 
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(passwordless::router())
         .merge(accounts::router())
         .merge(sessions::router())

@@ -1,13 +1,14 @@
 //! Session API: who am I, sign out, my devices.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use axum_extra::extract::cookie::CookieJar;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::AppResult;
 use crate::flows::Client;
@@ -15,27 +16,43 @@ use crate::flows::sessions::{LogoutScope, list_sessions, logout, revoke_session}
 use crate::http::cookies;
 use crate::http::csrf::CookieChange;
 use crate::http::extract::{Authenticated, optional_json};
+use crate::http::openapi::ErrorBody;
 use crate::http::views::{SessionView, SignedInView};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/session", get(session))
-        .route("/v1/logout", post(logout_handler))
-        .route("/v1/sessions", get(sessions))
-        .route("/v1/sessions/{id}", delete(delete_session))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(session))
+        .routes(routes!(logout_handler))
+        .routes(routes!(sessions))
+        .routes(routes!(delete_session))
 }
 
+/// Who is signed in: the session cookie's user and session.
+#[utoipa::path(get, path = "/v1/session", tag = "sessions", security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Signed in", body = SignedInView),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+    ))]
 async fn session(auth: Authenticated) -> Json<SignedInView> {
     Json(SignedInView::new(&auth.user, &auth.session))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LogoutBody {
     scope: Option<LogoutScope>,
 }
 
+/// Sign out this session (`current`, the default), every other one, or all. From a
+/// browser the request must prove its origin (`Sec-Fetch-Site: same-origin`, a JSON body,
+/// or the page's form token in `X-CSRF-Token`).
+#[utoipa::path(post, path = "/v1/logout", tag = "sessions", request_body(content = Option<LogoutBody>), security(("session_cookie" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 400, description = "`invalid_request` (a foreign origin, a body that is not JSON)", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+    ))]
 async fn logout_handler(
     State(state): State<AppState>,
     _: CookieChange,
@@ -55,12 +72,31 @@ async fn logout_handler(
     Ok((StatusCode::NO_CONTENT, jar))
 }
 
-async fn sessions(State(state): State<AppState>, auth: Authenticated) -> AppResult<Json<serde_json::Value>> {
-    let list = list_sessions(&state, &auth.user.id).await?;
-    let views: Vec<SessionView> = list.iter().map(|s| SessionView::new(s, &auth.session.id)).collect();
-    Ok(Json(json!({ "sessions": views })))
+#[derive(Serialize, ToSchema)]
+struct SessionsView {
+    sessions: Vec<SessionView>,
 }
 
+/// The signed-in user's live sessions, newest first (`current` marks this one).
+#[utoipa::path(get, path = "/v1/sessions", tag = "sessions", security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The sessions", body = SessionsView),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+    ))]
+async fn sessions(State(state): State<AppState>, auth: Authenticated) -> AppResult<Json<SessionsView>> {
+    let list = list_sessions(&state, &auth.user.id).await?;
+    Ok(Json(SessionsView { sessions: list.iter().map(|s| SessionView::new(s, &auth.session.id)).collect() }))
+}
+
+/// Sign out one of the user's sessions.
+#[utoipa::path(delete, path = "/v1/sessions/{id}", tag = "sessions", params(("id" = String, Path, description = "The session id")),
+    security(("session_cookie" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 400, description = "`invalid_request` (a foreign origin)", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`: not a live session of this user", body = ErrorBody),
+    ))]
 async fn delete_session(
     State(state): State<AppState>,
     _: CookieChange,

@@ -1,13 +1,15 @@
 //! Access tokens (`POST /v1/session/token`), the keys to verify them
 //! (`/.well-known/jwks.json`) and forward-auth for reverse proxies (`GET /v1/auth/check`).
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::domain::RedirectTo;
 use crate::error::{AppError, AppResult};
@@ -15,22 +17,30 @@ use crate::flows::sessions::current_session;
 use crate::flows::tokens::{self, AccessToken};
 use crate::http::cookies;
 use crate::http::extract::Authenticated;
+use crate::http::openapi::ErrorBody;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/session/token", post(token))
-        .route("/.well-known/jwks.json", get(jwks))
-        .route("/v1/auth/check", get(check))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(token)).routes(routes!(jwks)).routes(routes!(check))
 }
 
-/// A token is a credential: never cached (RFC 6749 §5.1).
+/// Turn the live session into a short-lived access token (a JWT signed with EdDSA). A token
+/// is a credential: never cached (RFC 6749 §5.1). An issued token lives until its `exp`.
+#[utoipa::path(post, path = "/v1/session/token", tag = "tokens", security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "An access token", body = AccessToken),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+    ))]
 async fn token(State(state): State<AppState>, auth: Authenticated) -> AppResult<impl IntoResponse> {
     let token: AccessToken = tokens::issue(&state, &auth.session).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(token)))
 }
 
-/// Verifiers may cache the keys a minute; one that meets an unknown `kid` fetches again.
+/// The public keys that verify access tokens (RFC 7517). Verifiers may cache them a minute;
+/// one that meets an unknown `kid` fetches again.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "tokens",
+    responses((status = 200, description = "`{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\",\"x\",\"alg\":\"EdDSA\",\"use\":\"sig\"}]}`",
+        content_type = "application/jwk-set+json", body = Object)))]
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/jwk-set+json"), (header::CACHE_CONTROL, "public, max-age=60")],
@@ -38,7 +48,7 @@ async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 struct CheckQuery {
     /// `true`: a signed-out browser is sent to `/login` and back (Traefik, Caddy); nginx's
     /// `auth_request` takes only 2xx/401/403, so its config maps the 401 itself.
@@ -53,6 +63,20 @@ const SESSION_ID: HeaderName = HeaderName::from_static("x-postern-session-id");
 /// Forward-auth: 200 with the user's headers for a live session cookie or a valid bearer
 /// access token, else 401 (or, asked to, a redirect to sign in). A session is touched no
 /// more often than any other request touches it (`sessions.refresh_interval`).
+/// Forward-auth for reverse proxies: 200 with the user's headers for a live session cookie
+/// or a bearer access token, else 401 (or, with `redirect=true`, a browser is sent to sign
+/// in and back to the page the proxy names in `X-Original-URL` or `X-Forwarded-*`).
+#[utoipa::path(get, path = "/v1/auth/check", tag = "tokens", params(CheckQuery),
+    security((), ("session_cookie" = []), ("access_token" = [])),
+    responses(
+        (status = 200, description = "Signed in", headers(
+            ("X-Postern-User-Id" = String, description = "The user id"),
+            ("X-Postern-Email" = String, description = "The account's email, when it has one"),
+            ("X-Postern-Session-Id" = String, description = "The session id"),
+        )),
+        (status = 303, description = "To `/login?redirect_to=…` (only with `redirect=true`)"),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+    ))]
 async fn check(
     State(state): State<AppState>,
     Query(q): Query<CheckQuery>,
