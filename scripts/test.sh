@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, unit + property tests, the
 # integration suite (real server, real port, real SQLite) and, when present, the
-# browser tests (real Chromium on the hosted pages).
+# browser tests (real Chromium on the hosted pages), and the API against its OpenAPI
+# document (scripts/api-fuzz.sh: openapi-spec-validator, schemathesis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,8 @@ cargo clippy --all-targets -- -D warnings
 # The SMTP tests run a real SMTP server (aiosmtpd) and check DKIM with dkimpy.
 bash scripts/ensure-python-deps.sh >/dev/null
 cargo test --all-targets
+# The API against its OpenAPI document: validated, then fuzzed by schemathesis (bounded).
+bash scripts/api-fuzz.sh
 if [ -x scripts/browser-test.sh ] || [ -f scripts/browser-test.sh ]; then
   bash scripts/browser-test.sh
 fi

@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 const MAX_WAIT_SECS: u64 = 10;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct InboxQuery {
     to: Option<String>,
     /// Seconds to wait for a first message when there is none yet (tests and scripts:
@@ -84,13 +85,17 @@ struct Inbox {
 
 /// Messages the `dev` provider delivered, newest first (only while it is active:
 /// development setups).
-#[utoipa::path(get, path = "/dev/inbox.json", tag = "dev", params(InboxQuery),
+#[utoipa::path(get, operation_id = "devInbox", path = "/dev/inbox.json", tag = "dev", params(InboxQuery),
     responses(
         (status = 200, description = "The messages", body = Inbox),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
     ))]
 async fn json(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> AppResult<Json<Inbox>> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(q.wait.unwrap_or(0).min(MAX_WAIT_SECS));
+    // Never as long as the request timeout: the answer must come before it (schemathesis
+    // found `wait=10` answered 503 under `http.request_timeout = 10s`).
+    let limit = state.settings.http.request_timeout.saturating_sub(Duration::from_secs(1));
+    let wait = Duration::from_secs(q.wait.unwrap_or(0).min(MAX_WAIT_SECS)).min(limit);
+    let deadline = tokio::time::Instant::now() + wait;
     loop {
         // Listen before looking, so a delivery between the two is not missed.
         let delivered = state.delivered.notified();

@@ -41,7 +41,7 @@ fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
 
 /// Prometheus metrics: open on a loopback `public_url`, else behind `metrics.bearer_token`
 /// (`Settings::metrics_access` decides), or absent (404, as for any unknown path).
-#[utoipa::path(get, path = "/metrics", tag = "ops",
+#[utoipa::path(get, operation_id = "metrics", path = "/metrics", tag = "ops",
     responses(
         (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
         (status = 401, description = "`unauthorized`: the bearer token is missing or wrong", body = ErrorBody),
@@ -88,13 +88,13 @@ struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, description = "`{\"status\":\"ok\"}`", body = Health)))]
+#[utoipa::path(get, operation_id = "healthz", path = "/healthz", tag = "ops", responses((status = 200, description = "`{\"status\":\"ok\"}`", body = Health)))]
 async fn healthz() -> Json<Health> {
     Json(Health { status: "ok", error: None })
 }
 
 /// The process can serve: its database answers.
-#[utoipa::path(get, path = "/readyz", tag = "ops",
+#[utoipa::path(get, operation_id = "readyz", path = "/readyz", tag = "ops",
     responses(
         (status = 200, description = "`{\"status\":\"ready\"}`", body = Health),
         (status = 503, description = "The database does not answer", body = Health),

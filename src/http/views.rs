@@ -99,6 +99,28 @@ pub struct LoggedInView {
     pub redirect_to: String,
 }
 
+/// The optional sign-in of an answer that may or may not sign in (a poll, a reset): its
+/// fields when it did, none when it did not (a flattened `Option` would be documented as
+/// an object or `null`, which the answer never is).
+#[derive(Serialize, ToSchema, Default)]
+pub struct MaybeSignedIn {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_to: Option<String>,
+}
+
+impl From<Option<LoggedInView>> for MaybeSignedIn {
+    fn from(v: Option<LoggedInView>) -> Self {
+        match v {
+            Some(v) => Self { user: Some(v.user), session: Some(v.session), redirect_to: Some(v.redirect_to) },
+            None => Self::default(),
+        }
+    }
+}
+
 impl LoggedInView {
     pub fn new(signed_in: &SignedIn) -> Self {
         Self {

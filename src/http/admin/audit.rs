@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     user_id: Option<String>,
@@ -69,7 +70,7 @@ struct AuditPage {
 }
 
 /// The audit trail, newest first, by account, type and time.
-#[utoipa::path(get, path = "/admin/v1/audit", tag = "admin", params(ListQuery), security(("api_key" = [])),
+#[utoipa::path(get, operation_id = "adminListAuditEvents", path = "/admin/v1/audit", tag = "admin", params(ListQuery), security(("api_key" = [])),
     responses(
         (status = 200, description = "One page", body = AuditPage),
         (status = 400, description = "`invalid_request`", body = ErrorBody),

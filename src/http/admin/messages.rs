@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     to: Option<String>,
@@ -71,7 +72,7 @@ struct MessagesPage {
 }
 
 /// Delivery status of messages, newest first: never the link or code.
-#[utoipa::path(get, path = "/admin/v1/messages", tag = "admin", params(ListQuery), security(("api_key" = [])),
+#[utoipa::path(get, operation_id = "adminListMessages", path = "/admin/v1/messages", tag = "admin", params(ListQuery), security(("api_key" = [])),
     responses(
         (status = 200, description = "One page", body = MessagesPage),
         (status = 400, description = "`invalid_request`", body = ErrorBody),

@@ -35,7 +35,7 @@ struct HeadlessSendBody {
 /// Send a sign-in link and code for an app with its own UI (headless): the link lands on
 /// `magic_link_url` (an allow-listed origin) with `?token=`. Limited per address like the
 /// public start.
-#[utoipa::path(post, path = "/admin/v1/passwordless/send", tag = "admin", request_body = HeadlessSendBody, security(("api_key" = [])),
+#[utoipa::path(post, operation_id = "adminSendPasswordless", path = "/admin/v1/passwordless/send", tag = "admin", request_body = HeadlessSendBody, security(("api_key" = [])),
     responses(
         (status = 200, description = "Sent", body = StartedView),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
@@ -81,7 +81,7 @@ struct IdentifiedView {
 /// Verify a headless sign-in by request id and code, or by the link's token (with the
 /// request id the app stored in the browser: the token must be that request's). No
 /// session, no cookie: the app gets the user.
-#[utoipa::path(post, path = "/admin/v1/passwordless/verify", tag = "admin", request_body = HeadlessVerifyBody, security(("api_key" = [])),
+#[utoipa::path(post, operation_id = "adminVerifyPasswordless", path = "/admin/v1/passwordless/verify", tag = "admin", request_body = HeadlessVerifyBody, security(("api_key" = [])),
     responses(
         (status = 200, description = "Verified", body = IdentifiedView),
         (status = 400, description = "`invalid_code`, `expired`, `invalid_request`", body = ErrorBody),
@@ -116,7 +116,7 @@ struct HeadlessResendBody {
 }
 
 /// Send a new link and code for a pending headless request.
-#[utoipa::path(post, path = "/admin/v1/passwordless/resend", tag = "admin", request_body = HeadlessResendBody, security(("api_key" = [])),
+#[utoipa::path(post, operation_id = "adminResendPasswordless", path = "/admin/v1/passwordless/resend", tag = "admin", request_body = HeadlessResendBody, security(("api_key" = [])),
     responses(
         (status = 200, description = "Sent", body = StartedView),
         (status = 400, description = "`expired`, `invalid_request`", body = ErrorBody),

@@ -42,6 +42,7 @@ struct SessionsPage {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     query: Option<String>,
@@ -50,7 +51,7 @@ struct ListQuery {
 }
 
 /// Accounts newest first; `query` is a prefix of the email, phone or name.
-#[utoipa::path(get, path = "/admin/v1/users", tag = "admin", params(ListQuery), security(("api_key" = [])),
+#[utoipa::path(get, operation_id = "adminListUsers", path = "/admin/v1/users", tag = "admin", params(ListQuery), security(("api_key" = [])),
     responses(
         (status = 200, description = "One page", body = UsersPage),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
@@ -83,7 +84,7 @@ struct CreateBody {
 
 /// Create an account, with or without a password, optionally inviting the person (a
 /// sign-in link and code to its preferred address).
-#[utoipa::path(post, path = "/admin/v1/users", tag = "admin", request_body = CreateBody, security(("api_key" = [])),
+#[utoipa::path(post, operation_id = "adminCreateUser", path = "/admin/v1/users", tag = "admin", request_body = CreateBody, security(("api_key" = [])),
     responses(
         (status = 201, description = "Created", body = AccountView),
         (status = 400, description = "`invalid_request`, `weak_password`", body = ErrorBody),
@@ -139,7 +140,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 
 /// Change an account: `null` clears a field, an absent one stays; a changed address is
 /// unverified unless said; `disabled` disables or enables.
-#[utoipa::path(patch, path = "/admin/v1/users/{id}", tag = "admin", request_body = UpdateBody, params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+#[utoipa::path(patch, operation_id = "adminUpdateUser", path = "/admin/v1/users/{id}", tag = "admin", request_body = UpdateBody, params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
         (status = 200, description = "The account", body = AccountView),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
@@ -177,7 +178,7 @@ async fn update(
 }
 
 /// One account, by id, email or phone.
-#[utoipa::path(get, path = "/admin/v1/users/{id}", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+#[utoipa::path(get, operation_id = "adminGetUser", path = "/admin/v1/users/{id}", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
         (status = 200, description = "The account", body = AccountView),
         (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
@@ -190,7 +191,7 @@ async fn show(State(state): State<AppState>, admin: Admin, Path(id): Path<String
 }
 
 /// Disable: every session ends, every outstanding secret dies, every sign-in method refuses.
-#[utoipa::path(post, path = "/admin/v1/users/{id}/disable", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+#[utoipa::path(post, operation_id = "adminDisableUser", path = "/admin/v1/users/{id}/disable", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
         (status = 200, description = "The account", body = AccountView),
         (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
@@ -203,7 +204,7 @@ async fn disable(State(state): State<AppState>, admin: Admin, Path(id): Path<Str
 }
 
 /// Enable a disabled account.
-#[utoipa::path(post, path = "/admin/v1/users/{id}/enable", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+#[utoipa::path(post, operation_id = "adminEnableUser", path = "/admin/v1/users/{id}/enable", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
         (status = 200, description = "The account", body = AccountView),
         (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
@@ -216,7 +217,7 @@ async fn enable(State(state): State<AppState>, admin: Admin, Path(id): Path<Stri
 }
 
 /// Delete the account with its sessions and requests (its audit events stay).
-#[utoipa::path(delete, path = "/admin/v1/users/{id}", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+#[utoipa::path(delete, operation_id = "adminDeleteUser", path = "/admin/v1/users/{id}", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
@@ -230,7 +231,7 @@ async fn remove(State(state): State<AppState>, admin: Admin, Path(id): Path<Stri
 }
 
 /// The account's live sessions.
-#[utoipa::path(get, path = "/admin/v1/users/{id}/sessions", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+#[utoipa::path(get, operation_id = "adminListUserSessions", path = "/admin/v1/users/{id}/sessions", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
         (status = 200, description = "Every live session", body = SessionsPage),
         (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
@@ -250,7 +251,7 @@ async fn sessions(
 }
 
 /// End every session of the account.
-#[utoipa::path(delete, path = "/admin/v1/users/{id}/sessions", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
+#[utoipa::path(delete, operation_id = "adminRevokeUserSessions", path = "/admin/v1/users/{id}/sessions", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
         (status = 204, description = "Ended"),
         (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
@@ -265,7 +266,7 @@ async fn revoke_all(State(state): State<AppState>, admin: Admin, Path(id): Path<
 }
 
 /// End one session of the account.
-#[utoipa::path(delete, path = "/admin/v1/users/{id}/sessions/{sid}", tag = "admin",
+#[utoipa::path(delete, operation_id = "adminRevokeUserSession", path = "/admin/v1/users/{id}/sessions/{sid}", tag = "admin",
     params(("id" = String, Path, description = "The account id"), ("sid" = String, Path, description = "The session id")),
     security(("api_key" = [])),
     responses(

@@ -24,7 +24,7 @@ use crate::http::extract::{
     ApiJson, Authenticated, check_request_id, identifier_from, optional_email, optional_json, optional_phone,
 };
 use crate::http::openapi::ErrorBody;
-use crate::http::views::{AccountView, LoggedInView, StartedView};
+use crate::http::views::{AccountView, LoggedInView, MaybeSignedIn, StartedView};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -56,7 +56,7 @@ struct SignUpBody {
 /// over the preferred channel, completed like a sign-in.
 ///
 /// The answer is the same whether or not the address already has an account.
-#[utoipa::path(post, path = "/v1/signup", tag = "accounts", request_body = SignUpBody,
+#[utoipa::path(post, operation_id = "signUp", path = "/v1/signup", tag = "accounts", request_body = SignUpBody,
     responses(
         (status = 200, description = "Verification sent", body = StartedView),
         (status = 400, description = "`invalid_request`, `weak_password`", body = ErrorBody),
@@ -94,7 +94,7 @@ struct LoginBody {
 }
 
 /// Log in with a password.
-#[utoipa::path(post, path = "/v1/login", tag = "accounts", request_body = LoginBody,
+#[utoipa::path(post, operation_id = "logIn", path = "/v1/login", tag = "accounts", request_body = LoginBody,
     responses(
         (status = 200, description = "Signed in; sets the session cookie", body = LoggedInView),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
@@ -134,7 +134,7 @@ struct ForgotBody {
 /// address: the asked channel, else the preferred one, else email.
 ///
 /// The answer is the same whether or not an account exists.
-#[utoipa::path(post, path = "/v1/password/forgot", tag = "accounts", request_body = ForgotBody,
+#[utoipa::path(post, operation_id = "forgotPassword", path = "/v1/password/forgot", tag = "accounts", request_body = ForgotBody,
     responses(
         (status = 200, description = "Sent when an account exists", body = StartedView),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
@@ -181,12 +181,12 @@ struct ResetView {
     /// `reset`.
     status: &'static str,
     #[serde(flatten)]
-    signed_in: Option<LoggedInView>,
+    signed_in: MaybeSignedIn,
 }
 
 /// Set a new password with the reset's link token, or its request id and code. Every
 /// session of the account ends, every outstanding secret dies.
-#[utoipa::path(post, path = "/v1/password/reset", tag = "accounts", request_body = ResetBody,
+#[utoipa::path(post, operation_id = "resetPassword", path = "/v1/password/reset", tag = "accounts", request_body = ResetBody,
     responses(
         (status = 200, description = "The password is set", body = ResetView),
         (status = 400, description = "`invalid_code`, `expired`, `weak_password`, `invalid_request`", body = ErrorBody),
@@ -202,15 +202,17 @@ async fn reset_password(
     Ok(match reset(&state, secret, &body.new_password, &client).await? {
         Some(issued) => {
             let (jar, Json(view)) = signed_in(&state, jar, issued);
-            (jar, Json(ResetView { status: "reset", signed_in: Some(view) }))
+            (jar, Json(ResetView { status: "reset", signed_in: Some(view).into() }))
         }
         // Every session of the account ended, this browser's too.
-        None => (cookies::signed_out(&state, jar), Json(ResetView { status: "reset", signed_in: None })),
+        None => {
+            (cookies::signed_out(&state, jar), Json(ResetView { status: "reset", signed_in: MaybeSignedIn::default() }))
+        }
     })
 }
 
 /// The signed-in account.
-#[utoipa::path(get, path = "/v1/account", tag = "accounts", security(("session_cookie" = [])),
+#[utoipa::path(get, operation_id = "getAccount", path = "/v1/account", tag = "accounts", security(("session_cookie" = [])),
     responses(
         (status = 200, description = "The account", body = AccountView),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
@@ -229,7 +231,7 @@ struct ProfileBody {
 }
 
 /// Change the profile: name (`""` clears it), preferred channel, language.
-#[utoipa::path(patch, path = "/v1/account", tag = "accounts", request_body = ProfileBody, security(("session_cookie" = [])),
+#[utoipa::path(patch, operation_id = "updateAccount", path = "/v1/account", tag = "accounts", request_body = ProfileBody, security(("session_cookie" = [])),
     responses(
         (status = 200, description = "The account", body = AccountView),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
@@ -256,7 +258,7 @@ struct PasswordBody {
 
 /// Change the password (the current one, or a sign-in younger than
 /// `passwords.recent_sign_in`); every other session ends.
-#[utoipa::path(post, path = "/v1/account/password", tag = "accounts", request_body = PasswordBody, security(("session_cookie" = [])),
+#[utoipa::path(post, operation_id = "changePassword", path = "/v1/account/password", tag = "accounts", request_body = PasswordBody, security(("session_cookie" = [])),
     responses(
         (status = 204, description = "Changed"),
         (status = 400, description = "`weak_password`, `invalid_request`", body = ErrorBody),
@@ -285,7 +287,7 @@ struct IdentifierBody {
 
 /// Send a code and link to a new email address or phone number; the account takes it once
 /// verified.
-#[utoipa::path(post, path = "/v1/account/identifier", tag = "accounts", request_body = IdentifierBody, security(("session_cookie" = [])),
+#[utoipa::path(post, operation_id = "changeIdentifier", path = "/v1/account/identifier", tag = "accounts", request_body = IdentifierBody, security(("session_cookie" = [])),
     responses(
         (status = 200, description = "Sent (nothing to an address another account holds)", body = StartedView),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
@@ -316,7 +318,7 @@ struct ConfirmBody {
 }
 
 /// Confirm the new address with its link token, or its request id and code.
-#[utoipa::path(post, path = "/v1/account/identifier/verify", tag = "accounts", request_body = ConfirmBody, security(("session_cookie" = [])),
+#[utoipa::path(post, operation_id = "confirmIdentifier", path = "/v1/account/identifier/verify", tag = "accounts", request_body = ConfirmBody, security(("session_cookie" = [])),
     responses(
         (status = 200, description = "The account with its new address", body = AccountView),
         (status = 400, description = "`invalid_code`, `expired`, `invalid_request`", body = ErrorBody),
@@ -345,7 +347,7 @@ struct DeleteBody {
 
 /// Delete the account (optional `{"current_password"}`; without it the session must be
 /// younger than `passwords.recent_sign_in`).
-#[utoipa::path(delete, path = "/v1/account", tag = "accounts", request_body(content = Option<DeleteBody>), security(("session_cookie" = [])),
+#[utoipa::path(delete, operation_id = "deleteAccount", path = "/v1/account", tag = "accounts", request_body(content = Option<DeleteBody>), security(("session_cookie" = [])),
     responses(
         (status = 204, description = "Deleted; the cookie is removed"),
         (status = 401, description = "`unauthorized`, `invalid_credentials`", body = ErrorBody),

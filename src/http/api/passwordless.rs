@@ -19,7 +19,7 @@ use crate::flows::verify_code::verify_code;
 use crate::http::cookies;
 use crate::http::extract::{ApiJson, check_request_id, identifier_from};
 use crate::http::openapi::ErrorBody;
-use crate::http::views::{LoggedInView, SignedInView, StartedView};
+use crate::http::views::{LoggedInView, MaybeSignedIn, SignedInView, StartedView};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -41,7 +41,7 @@ struct StartBody {
 ///
 /// The answer is the same whether or not an account exists. Sets the device cookie that
 /// ties the link to this browser.
-#[utoipa::path(post, path = "/v1/passwordless/start", tag = "passwordless", request_body = StartBody,
+#[utoipa::path(post, operation_id = "startPasswordless", path = "/v1/passwordless/start", tag = "passwordless", request_body = StartBody,
     responses(
         (status = 200, description = "Sent (or, for an identifier that may not sign in, nothing sent)", body = StartedView),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
@@ -68,7 +68,7 @@ struct VerifyBody {
 }
 
 /// Sign in with the code typed in any browser.
-#[utoipa::path(post, path = "/v1/passwordless/verify", tag = "passwordless", request_body = VerifyBody,
+#[utoipa::path(post, operation_id = "verifyCode", path = "/v1/passwordless/verify", tag = "passwordless", request_body = VerifyBody,
     responses(
         (status = 200, description = "Signed in; sets the session cookie", body = SignedInView),
         (status = 400, description = "`invalid_code` (with `attempts_remaining`), `expired`, `invalid_request`", body = ErrorBody),
@@ -94,7 +94,7 @@ struct ResendBody {
 }
 
 /// Send a new link and code for a pending request (the old ones stop working).
-#[utoipa::path(post, path = "/v1/passwordless/resend", tag = "passwordless", request_body = ResendBody,
+#[utoipa::path(post, operation_id = "resendPasswordless", path = "/v1/passwordless/resend", tag = "passwordless", request_body = ResendBody,
     responses(
         (status = 200, description = "Sent", body = StartedView),
         (status = 400, description = "`expired`, `invalid_request`", body = ErrorBody),
@@ -113,6 +113,7 @@ async fn resend(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatusQuery {
     auth_request_id: Option<String>,
 }
@@ -125,11 +126,11 @@ struct StatusView {
     #[serde(skip_serializing_if = "Option::is_none")]
     expires_at: Option<String>,
     #[serde(flatten)]
-    signed_in: Option<LoggedInView>,
+    signed_in: MaybeSignedIn,
 }
 
 /// The waiting browser's poll: pending, approved (then the session cookie) or expired.
-#[utoipa::path(get, path = "/v1/passwordless/status", tag = "passwordless", params(StatusQuery),
+#[utoipa::path(get, operation_id = "passwordlessStatus", path = "/v1/passwordless/status", tag = "passwordless", params(StatusQuery),
     responses(
         (status = 200, description = "The request's state; `approved` sets the session cookie", body = StatusView),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
@@ -144,14 +145,14 @@ async fn status(
     let id = q.auth_request_id.ok_or_else(|| AppError::invalid("auth_request_id is required"))?;
     check_request_id(&id)?;
     let device = cookies::existing_device(&state, &jar);
-    let view = |status| StatusView { status, expires_at: None, signed_in: None };
+    let view = |status| StatusView { status, expires_at: None, signed_in: MaybeSignedIn::default() };
     Ok(match poll_status(&state, &id, device, &client).await? {
         Status::Pending { expires_at } => {
             (jar, Json(StatusView { expires_at: Some(rfc3339(expires_at)), ..view("pending") }))
         }
         Status::Expired => (jar, Json(view("expired"))),
         Status::Approved(issued) => {
-            let body = StatusView { signed_in: Some(LoggedInView::new(&issued.signed_in)), ..view("approved") };
+            let body = StatusView { signed_in: Some(LoggedInView::new(&issued.signed_in)).into(), ..view("approved") };
             (cookies::signed_in(&state, jar, issued.token), Json(body))
         }
     })

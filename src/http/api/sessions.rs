@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Who is signed in: the session cookie's user and session.
-#[utoipa::path(get, path = "/v1/session", tag = "sessions", security(("session_cookie" = [])),
+#[utoipa::path(get, operation_id = "getSession", path = "/v1/session", tag = "sessions", security(("session_cookie" = [])),
     responses(
         (status = 200, description = "Signed in", body = SignedInView),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
@@ -47,7 +47,7 @@ struct LogoutBody {
 /// Sign out this session (`current`, the default), every other one, or all. From a
 /// browser the request must prove its origin (`Sec-Fetch-Site: same-origin`, a JSON body,
 /// or the page's form token in `X-CSRF-Token`).
-#[utoipa::path(post, path = "/v1/logout", tag = "sessions", request_body(content = Option<LogoutBody>), security(("session_cookie" = [])),
+#[utoipa::path(post, operation_id = "logOut", path = "/v1/logout", tag = "sessions", request_body(content = Option<LogoutBody>), security(("session_cookie" = [])),
     responses(
         (status = 204, description = "Signed out"),
         (status = 400, description = "`invalid_request` (a foreign origin, a body that is not JSON)", body = ErrorBody),
@@ -78,7 +78,7 @@ struct SessionsView {
 }
 
 /// The signed-in user's live sessions, newest first (`current` marks this one).
-#[utoipa::path(get, path = "/v1/sessions", tag = "sessions", security(("session_cookie" = [])),
+#[utoipa::path(get, operation_id = "listSessions", path = "/v1/sessions", tag = "sessions", security(("session_cookie" = [])),
     responses(
         (status = 200, description = "The sessions", body = SessionsView),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
@@ -89,7 +89,7 @@ async fn sessions(State(state): State<AppState>, auth: Authenticated) -> AppResu
 }
 
 /// Sign out one of the user's sessions.
-#[utoipa::path(delete, path = "/v1/sessions/{id}", tag = "sessions", params(("id" = String, Path, description = "The session id")),
+#[utoipa::path(delete, operation_id = "revokeSession", path = "/v1/sessions/{id}", tag = "sessions", params(("id" = String, Path, description = "The session id")),
     security(("session_cookie" = [])),
     responses(
         (status = 204, description = "Signed out"),

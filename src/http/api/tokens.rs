@@ -26,7 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Turn the live session into a short-lived access token (a JWT signed with EdDSA). A token
 /// is a credential: never cached (RFC 6749 §5.1). An issued token lives until its `exp`.
-#[utoipa::path(post, path = "/v1/session/token", tag = "tokens", security(("session_cookie" = [])),
+#[utoipa::path(post, operation_id = "issueAccessToken", path = "/v1/session/token", tag = "tokens", security(("session_cookie" = [])),
     responses(
         (status = 200, description = "An access token", body = AccessToken),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
@@ -38,7 +38,7 @@ async fn token(State(state): State<AppState>, auth: Authenticated) -> AppResult<
 
 /// The public keys that verify access tokens (RFC 7517). Verifiers may cache them a minute;
 /// one that meets an unknown `kid` fetches again.
-#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "tokens",
+#[utoipa::path(get, operation_id = "getJwks", path = "/.well-known/jwks.json", tag = "tokens",
     responses((status = 200, description = "`{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\",\"x\",\"alg\":\"EdDSA\",\"use\":\"sig\"}]}`",
         content_type = "application/jwk-set+json", body = Object)))]
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
@@ -49,6 +49,7 @@ async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CheckQuery {
     /// `true`: a signed-out browser is sent to `/login` and back (Traefik, Caddy); nginx's
     /// `auth_request` takes only 2xx/401/403, so its config maps the 401 itself.
@@ -66,7 +67,7 @@ const SESSION_ID: HeaderName = HeaderName::from_static("x-postern-session-id");
 /// Forward-auth for reverse proxies: 200 with the user's headers for a live session cookie
 /// or a bearer access token, else 401 (or, with `redirect=true`, a browser is sent to sign
 /// in and back to the page the proxy names in `X-Original-URL` or `X-Forwarded-*`).
-#[utoipa::path(get, path = "/v1/auth/check", tag = "tokens", params(CheckQuery),
+#[utoipa::path(get, operation_id = "authCheck", path = "/v1/auth/check", tag = "tokens", params(CheckQuery),
     security((), ("session_cookie" = []), ("access_token" = [])),
     responses(
         (status = 200, description = "Signed in", headers(
@@ -75,6 +76,7 @@ const SESSION_ID: HeaderName = HeaderName::from_static("x-postern-session-id");
             ("X-Postern-Session-Id" = String, description = "The session id"),
         )),
         (status = 303, description = "To `/login?redirect_to=…` (only with `redirect=true`)"),
+        (status = 400, description = "`invalid_request`: a query that is not `redirect=true|false`", body = ErrorBody),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
     ))]
 async fn check(
