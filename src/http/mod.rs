@@ -36,11 +36,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Every route the server answers and the OpenAPI document built from the same routers
 /// (`openapi.rs`): a documented route exists exactly when it is served.
 pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let mut app = OpenApiRouter::new()
-        .merge(api::router())
-        .merge(admin::router())
-        .merge(OpenApiRouter::from(pages::router()))
-        .merge(ops::router());
+    let mut app =
+        OpenApiRouter::new().merge(api::router()).merge(admin::router()).merge(pages::router()).merge(ops::router());
     if state.settings.dev_inbox_enabled() {
         app = app.merge(dev_inbox::router());
     }

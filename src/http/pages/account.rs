@@ -2,16 +2,17 @@
 //! `account_forms.rs` (profile, password, deletion) and `identifier.rs` (a new email or
 //! phone); each shows this page again with its outcome.
 
-use axum::Router;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::{CsrfForm, PageLocale, error_page, form_page};
+use super::{CsrfForm, GetAnswers, LocaleQuery, PageLocale, PageQuery, PostAnswers, error_page, form_page};
 use crate::clock::rfc3339;
 use crate::error::AppError;
 use crate::flows::Client;
@@ -22,12 +23,12 @@ use crate::http::views::{AccountView, ActivityView, SessionView};
 use crate::state::AppState;
 use crate::store::{Session, User};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/account", get(account))
-        .route("/account/logout", post(logout_submit))
-        .route("/account/sessions/revoke", post(revoke_submit))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(home))
+        .routes(routes!(account))
+        .routes(routes!(logout_submit))
+        .routes(routes!(revoke_submit))
 }
 
 pub(super) async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<Option<(Session, User)>, AppError> {
@@ -67,6 +68,15 @@ pub(super) async fn required_session(
     }
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "pageAccountHome",
+    path = "/",
+    tag = "pages",
+    summary = "The site root: to /account when signed in, else to /login",
+    params(LocaleQuery),
+    responses(GetAnswers)
+)]
 async fn home(State(state): State<AppState>, locale: PageLocale, jar: CookieJar) -> Response {
     match signed_in(&state, &jar).await {
         Ok(Some(_)) => Redirect::to("/account").into_response(),
@@ -75,18 +85,28 @@ async fn home(State(state): State<AppState>, locale: PageLocale, jar: CookieJar)
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AccountQuery {
     /// What was just changed (`profile`, `password`, `identifier`): a notice from a fixed
     /// list (post/redirect/get).
     done: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "pageAccountAccount",
+    path = "/account",
+    tag = "pages",
+    summary = "The account page: profile, addresses, password, devices, recent activity",
+    params(LocaleQuery, AccountQuery),
+    responses(GetAnswers)
+)]
 async fn account(
     State(state): State<AppState>,
     locale: PageLocale,
     jar: CookieJar,
-    Query(q): Query<AccountQuery>,
+    PageQuery(q): PageQuery<AccountQuery>,
 ) -> Response {
     let login = format!("/login?redirect_to=/account{}", locale.query(false));
     let (session, _) = match required_session(&state, locale, &jar, &login).await {
@@ -174,11 +194,13 @@ pub(super) async fn account_page(
     form_page(state, locale, jar, status, "account.html", ctx)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageLogoutForm)]
 struct LogoutForm {
     scope: Option<LogoutScope>,
 }
 
+#[utoipa::path(post, operation_id = "pageAccountLogoutSubmit", path = "/account/logout", tag = "pages", summary = "Sign out (this device, the others, or all)", params(LocaleQuery), request_body(content = LogoutForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn logout_submit(
     State(state): State<AppState>,
     locale: PageLocale,
@@ -199,11 +221,13 @@ async fn logout_submit(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageRevokeForm)]
 struct RevokeForm {
     session_id: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pageAccountRevokeSubmit", path = "/account/sessions/revoke", tag = "pages", summary = "Sign out one device", params(LocaleQuery), request_body(content = RevokeForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn revoke_submit(
     State(state): State<AppState>,
     locale: PageLocale,

@@ -2,16 +2,17 @@
 //! deletion. Success redirects (post/redirect/get); a refusal shows the page again with
 //! the reason beside its form.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::account::{Outcome, PageSession, account_page, recent_sign_in};
-use super::{CsrfForm, PageLocale, args, error_page, filled, locked, with_retry_after};
+use super::{CsrfForm, LocaleQuery, PageLocale, PostAnswers, args, error_page, filled, locked, with_retry_after};
 use crate::domain::Channel;
 use crate::error::AppError;
 use crate::flows::Client;
@@ -20,11 +21,8 @@ use crate::http::cookies;
 use crate::state::AppState;
 use crate::store::Session;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/account/profile", post(profile_submit))
-        .route("/account/password", post(password_submit))
-        .route("/account/delete", post(delete_submit))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(profile_submit)).routes(routes!(password_submit)).routes(routes!(delete_submit))
 }
 
 /// After a change: the account page with its notice.
@@ -59,13 +57,15 @@ pub(super) async fn refused(
     with_retry_after(account_page(state, locale, jar, e.status(), session, outcome).await, &e)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageProfileForm)]
 struct ProfileForm {
     name: Option<String>,
     preferred_channel: Option<Channel>,
     locale: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pageAccountFormsProfileSubmit", path = "/account/profile", tag = "pages", summary = "Save the profile", params(LocaleQuery), request_body(content = ProfileForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn profile_submit(
     State(state): State<AppState>,
     locale: PageLocale,
@@ -84,12 +84,14 @@ async fn profile_submit(
 }
 
 // Holds passwords: no Debug, nothing can log them.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageChangePasswordForm)]
 struct PasswordForm {
     current_password: Option<String>,
     new_password: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pageAccountFormsPasswordSubmit", path = "/account/password", tag = "pages", summary = "Change or set the password", params(LocaleQuery), request_body(content = PasswordForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn password_submit(
     State(state): State<AppState>,
     locale: PageLocale,
@@ -110,12 +112,14 @@ async fn password_submit(
 }
 
 // Holds a password: no Debug, nothing can log it.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageDeleteForm)]
 struct DeleteForm {
     confirm: Option<String>,
     current_password: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pageAccountFormsDeleteSubmit", path = "/account/delete", tag = "pages", summary = "Delete the account", params(LocaleQuery), request_body(content = DeleteForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn delete_submit(
     State(state): State<AppState>,
     locale: PageLocale,

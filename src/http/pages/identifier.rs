@@ -8,18 +8,19 @@
 //! browser without one is asked to sign in and open the link again: the token is never
 //! carried through the sign-in's `redirect_to`, which is stored in the clear.
 
-use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::account::{Outcome, PageSession, account_page, signed_in};
 use super::account_forms::refused;
 use super::proof::Proof;
-use super::{CsrfForm, PageLocale, error_page, filled, notice_of};
+use super::{CsrfForm, GetAnswers, LocaleQuery, PageLocale, PageQuery, PostAnswers, error_page, filled, notice_of};
 use crate::flows::Client;
 use crate::flows::account::{self, ChangeProof};
 use crate::flows::password_reset::ResetSecret;
@@ -28,18 +29,18 @@ use crate::http::extract::identifier_from;
 use crate::state::AppState;
 use crate::store::Session;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/account/identifier", post(change_submit))
-        .route("/account/confirm", get(confirm_form).post(confirm_submit))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(change_submit)).routes(routes!(confirm_form, confirm_submit))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageChangeForm)]
 struct ChangeForm {
     email: Option<String>,
     phone: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pageIdentifierChangeSubmit", path = "/account/identifier", tag = "pages", summary = "Send a code to a new email address or phone number", params(LocaleQuery), request_body(content = ChangeForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn change_submit(
     State(state): State<AppState>,
     locale: PageLocale,
@@ -69,7 +70,8 @@ async fn change_submit(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ConfirmQuery {
     token: Option<String>,
     id: Option<String>,
@@ -93,11 +95,20 @@ async fn signed_in_or_ask(state: &AppState, locale: PageLocale, jar: &CookieJar)
 }
 
 /// Shows the form and nothing else: the token is not looked at, let alone spent.
+#[utoipa::path(
+    get,
+    operation_id = "pageIdentifierConfirmForm",
+    path = "/account/confirm",
+    tag = "pages",
+    summary = "Confirm a new address: the code form, or the link landing (never spends the token)",
+    params(LocaleQuery, ConfirmQuery),
+    responses(GetAnswers)
+)]
 async fn confirm_form(
     State(state): State<AppState>,
     locale: PageLocale,
     jar: CookieJar,
-    Query(q): Query<ConfirmQuery>,
+    PageQuery(q): PageQuery<ConfirmQuery>,
 ) -> Response {
     if let Err(page) = signed_in_or_ask(&state, locale, &jar).await {
         return page;
@@ -109,13 +120,15 @@ async fn confirm_form(
 }
 
 // Holds a secret: no Debug, nothing can log it.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageConfirmForm)]
 struct ConfirmForm {
     token: Option<String>,
     auth_request_id: Option<String>,
     code: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pageIdentifierConfirmSubmit", path = "/account/confirm", tag = "pages", summary = "Confirm a new address with its code or link", params(LocaleQuery), request_body(content = ConfirmForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn confirm_submit(
     State(state): State<AppState>,
     locale: PageLocale,

@@ -1,15 +1,16 @@
 //! `/login/link`: the page a magic link opens (GET never spends the token) and the form
 //! post that spends it.
 
-use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::{CsrfForm, PageLocale, error_page, notice, page};
+use super::{CsrfForm, GetAnswers, LocaleQuery, PageLocale, PageQuery, PostAnswers, error_page, notice, page};
 use crate::clock::rfc3339;
 use crate::error::AppError;
 use crate::flows::Client;
@@ -17,20 +18,30 @@ use crate::flows::redeem_magic_link::{Choice, Redeemed, inspect_link, redeem_lin
 use crate::http::{cookies, csrf};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/login/link", get(show).post(submit))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(show, submit))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LinkQuery {
     token: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "pageLinkShow",
+    path = "/login/link",
+    tag = "pages",
+    summary = "A sign-in link: one click in the browser that asked, else who asked and the approval (never spends the token)",
+    params(LocaleQuery, LinkQuery),
+    responses(GetAnswers)
+)]
 async fn show(
     State(state): State<AppState>,
     locale: PageLocale,
     jar: CookieJar,
-    Query(q): Query<LinkQuery>,
+    PageQuery(q): PageQuery<LinkQuery>,
 ) -> Response {
     let token = q.token.unwrap_or_default();
     let device = cookies::existing_device(&state, &jar);
@@ -59,7 +70,8 @@ async fn show(
     (jar, body).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageLinkForm)]
 struct LinkForm {
     token: Option<String>,
     choice: Option<String>,
@@ -67,6 +79,7 @@ struct LinkForm {
     picked: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pageLinkSubmit", path = "/login/link", tag = "pages", summary = "Use a sign-in link here, or approve the waiting browser", params(LocaleQuery), request_body(content = LinkForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn submit(
     State(state): State<AppState>,
     locale: PageLocale,

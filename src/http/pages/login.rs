@@ -1,15 +1,16 @@
 //! `/login` (ask for a link and code) and `/login/code` (type the code, or wait for
 //! approval from another device).
 
-use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::{CsrfForm, PageLocale, error_page, form_page, href, page};
+use super::{CsrfForm, GetAnswers, LocaleQuery, PageLocale, PageQuery, PostAnswers, error_page, form_page, href, page};
 use crate::domain::{Identifier, OtpCode, RedirectTo};
 use crate::error::AppError;
 use crate::flows::poll_status::{Status, find_request, poll_status};
@@ -22,15 +23,16 @@ use crate::http::{cookies, csrf};
 use crate::state::AppState;
 use crate::store::AuthState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_form).post(login_submit))
-        .route("/login/code", get(code_form).post(code_submit))
-        .route("/login/resend", post(resend_submit))
-        .route("/login/approved", get(approved))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login_form, login_submit))
+        .routes(routes!(code_form, code_submit))
+        .routes(routes!(resend_submit))
+        .routes(routes!(approved))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LoginQuery {
     redirect_to: Option<String>,
     /// What was just done elsewhere (`reset`, `deleted`): a notice from a fixed list.
@@ -76,11 +78,20 @@ pub(super) fn shown_redirect(state: &AppState, redirect_to: Option<String>) -> S
     redirect_to.filter(|r| RedirectTo::parse(r, &state.settings.redirect_allowlist).is_ok()).unwrap_or_default()
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "pageLoginLoginForm",
+    path = "/login",
+    tag = "pages",
+    summary = "The sign-in page: a link and code by email or SMS, or a password",
+    params(LocaleQuery, LoginQuery),
+    responses(GetAnswers)
+)]
 async fn login_form(
     State(state): State<AppState>,
     locale: PageLocale,
     jar: CookieJar,
-    Query(q): Query<LoginQuery>,
+    PageQuery(q): PageQuery<LoginQuery>,
 ) -> Response {
     let redirect_to = shown_redirect(&state, q.redirect_to);
     let notice = match q.done.as_deref() {
@@ -91,12 +102,14 @@ async fn login_form(
     login_page(&state, locale, jar, StatusCode::OK, &redirect_to, LoginView { notice, ..LoginView::default() })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageLoginForm)]
 struct LoginForm {
     identifier: Option<String>,
     redirect_to: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pageLoginLoginSubmit", path = "/login", tag = "pages", summary = "Send a sign-in link and code", params(LocaleQuery), request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn login_submit(
     State(state): State<AppState>,
     locale: PageLocale,
@@ -143,7 +156,8 @@ pub(super) fn identifier_error(locale: PageLocale, reason: &str) -> String {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CodeQuery {
     id: Option<String>,
     sent: Option<String>,
@@ -196,11 +210,20 @@ async fn code_page(
     (jar, body).into_response()
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "pageLoginCodeForm",
+    path = "/login/code",
+    tag = "pages",
+    summary = "Type the code (or wait for the approval from another device)",
+    params(LocaleQuery, CodeQuery),
+    responses(GetAnswers)
+)]
 async fn code_form(
     State(state): State<AppState>,
     locale: PageLocale,
     jar: CookieJar,
-    Query(q): Query<CodeQuery>,
+    PageQuery(q): PageQuery<CodeQuery>,
 ) -> Response {
     let id = match request_id(&state, locale, q.id) {
         Ok(id) => id,
@@ -215,12 +238,14 @@ async fn code_form(
     code_page(&state, locale, jar, StatusCode::OK, &id, notice, None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageCodeForm)]
 struct CodeForm {
     auth_request_id: Option<String>,
     code: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pageLoginCodeSubmit", path = "/login/code", tag = "pages", summary = "Sign in with the code", params(LocaleQuery), request_body(content = CodeForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn code_submit(
     State(state): State<AppState>,
     locale: PageLocale,
@@ -251,11 +276,13 @@ async fn code_submit(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageResendForm)]
 struct ResendForm {
     auth_request_id: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pageLoginResendSubmit", path = "/login/resend", tag = "pages", summary = "Send a new link and code", params(LocaleQuery), request_body(content = ResendForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn resend_submit(
     State(state): State<AppState>,
     locale: PageLocale,
@@ -280,12 +307,21 @@ async fn resend_submit(
 
 /// Without JavaScript the waiting browser cannot poll: the person says they approved, and
 /// this collects the approval exactly as the poll would.
+#[utoipa::path(
+    get,
+    operation_id = "pageLoginApproved",
+    path = "/login/approved",
+    tag = "pages",
+    summary = "The waiting browser takes the approval (without JavaScript)",
+    params(LocaleQuery, CodeQuery),
+    responses(GetAnswers)
+)]
 async fn approved(
     State(state): State<AppState>,
     locale: PageLocale,
     client: Client,
     jar: CookieJar,
-    Query(q): Query<CodeQuery>,
+    PageQuery(q): PageQuery<CodeQuery>,
 ) -> Response {
     let id = match request_id(&state, locale, q.id) {
         Ok(id) => id,

@@ -12,20 +12,20 @@ mod reset;
 mod signup;
 
 use axum::Form;
-use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::de::DeserializeOwned;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::AppError;
 use crate::http::csrf;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(login::router())
         .merge(link::router())
         .merge(account::router())
@@ -34,6 +34,73 @@ pub fn router() -> Router<AppState> {
         .merge(password::router())
         .merge(reset::router())
         .merge(signup::router())
+}
+
+/// `?locale=` on any page: a supported language chosen explicitly (it wins over the
+/// browser's `Accept-Language`).
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct LocaleQuery {
+    /// `en`, `de`, `fr`, `es`, `pt` or `nl`.
+    #[allow(dead_code)]
+    locale: Option<String>,
+}
+
+/// What a hosted page's `GET` answers (HTML, never JSON).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub(super) enum GetAnswers {
+    #[response(status = 200, description = "The page", content_type = "text/html")]
+    Page(String),
+    #[response(status = 303, description = "Elsewhere: signed in or out already, or the flow moved on")]
+    Elsewhere,
+    #[response(
+        status = 400,
+        description = "A page explaining what was wrong with the request",
+        content_type = "text/html"
+    )]
+    Invalid(String),
+    #[response(status = 401, description = "A page: sign in first", content_type = "text/html")]
+    SignedOut(String),
+    #[response(status = 403, description = "A page: this is not the browser that asked", content_type = "text/html")]
+    WrongBrowser(String),
+    #[response(status = 404, description = "A page: nothing here", content_type = "text/html")]
+    NotFound(String),
+}
+
+/// What a hosted form's `POST` answers: on to the next page, or the form again with what
+/// was wrong.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub(super) enum PostAnswers {
+    #[response(status = 200, description = "The next page", content_type = "text/html")]
+    Page(String),
+    #[response(status = 303, description = "On to the next page")]
+    Next,
+    #[response(status = 400, description = "The form again, with what was wrong", content_type = "text/html")]
+    Invalid(String),
+    #[response(status = 401, description = "A page: sign in first", content_type = "text/html")]
+    SignedOut(String),
+    #[response(
+        status = 403,
+        description = "A page: the form's `csrf` token or origin was not right, or the wrong browser",
+        content_type = "text/html"
+    )]
+    Forbidden(String),
+    #[response(status = 404, description = "A page: nothing here", content_type = "text/html")]
+    NotFound(String),
+    #[response(status = 413, description = "A page: the form is too large", content_type = "text/html")]
+    TooLarge(String),
+    #[response(status = 415, description = "A page: not a form", content_type = "text/html")]
+    NotAForm(String),
+    #[response(status = 422, description = "A page: the form could not be read", content_type = "text/html")]
+    Unreadable(String),
+    #[response(
+        status = 429,
+        description = "The form again: too many attempts or requests (`Retry-After`)",
+        content_type = "text/html"
+    )]
+    TooMany(String),
 }
 
 /// The language of a page: `?locale=` when it names a supported locale, else the
@@ -229,6 +296,31 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
                 "notice-form-message",
                 Some(("/login", "notice-back-to-sign-in")),
             )),
+        }
+    }
+}
+
+/// The query string of a hosted page; a malformed one gets a page, not JSON (schemathesis
+/// found `/login/code?wait=-1` answered with a JSON error).
+pub struct PageQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for PageQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(PageQuery(v)),
+            Err(rejection) => {
+                let locale = PageLocale::resolve(parts.uri.query(), &parts.headers, state);
+                Err(notice_of(
+                    state,
+                    locale,
+                    rejection.status(),
+                    "notice-form-title",
+                    "notice-form-message",
+                    Some(("/login", "notice-back-to-sign-in")),
+                ))
+            }
         }
     }
 }

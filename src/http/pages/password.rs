@@ -1,15 +1,16 @@
 //! `POST /login/password`: the password option of `/login` (`flows::password_login`).
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::login::{LoginView, identifier_error, login_page};
-use super::{CsrfForm, PageLocale, error_page, filled, locked, with_retry_after};
+use super::{CsrfForm, LocaleQuery, PageLocale, PostAnswers, error_page, filled, locked, with_retry_after};
 use crate::domain::{Identifier, RedirectTo};
 use crate::error::AppError;
 use crate::flows::Client;
@@ -17,18 +18,20 @@ use crate::flows::password_login::password_login;
 use crate::http::cookies;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/login/password", post(submit))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(submit))
 }
 
 // Holds a password: no Debug, nothing can log it.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageLoginPasswordForm)]
 struct PasswordForm {
     identifier: Option<String>,
     password: Option<String>,
     redirect_to: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pagePasswordSubmit", path = "/login/password", tag = "pages", summary = "Log in with a password", params(LocaleQuery), request_body(content = PasswordForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn submit(
     State(state): State<AppState>,
     locale: PageLocale,

@@ -7,17 +7,21 @@
 //! `Referrer-Policy: no-referrer` (`headers::security_headers`), so the token in its URL
 //! never leaks to another site.
 
-use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::login::identifier_error;
 use super::proof::Proof;
-use super::{CsrfForm, PageLocale, error_page, form_page, notice_of, with_retry_after};
+use super::{
+    CsrfForm, GetAnswers, LocaleQuery, PageLocale, PageQuery, PostAnswers, error_page, form_page, notice_of,
+    with_retry_after,
+};
 use crate::domain::Identifier;
 use crate::error::AppError;
 use crate::flows::Client;
@@ -25,10 +29,8 @@ use crate::flows::password_reset::{ForgotInput, forgot, reset};
 use crate::http::cookies;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/forgot-password", get(forgot_form).post(forgot_submit))
-        .route("/reset-password", get(reset_form).post(reset_submit))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(forgot_form, forgot_submit)).routes(routes!(reset_form, reset_submit))
 }
 
 fn forgot_page(
@@ -42,15 +44,26 @@ fn forgot_page(
     form_page(state, locale, jar, status, "forgot.html", minijinja::context! { identifier, error })
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "pageResetForgotForm",
+    path = "/forgot-password",
+    tag = "pages",
+    summary = "Ask for a password reset",
+    params(LocaleQuery),
+    responses(GetAnswers)
+)]
 async fn forgot_form(State(state): State<AppState>, locale: PageLocale, jar: CookieJar) -> Response {
     forgot_page(&state, locale, jar, StatusCode::OK, "", None)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageForgotForm)]
 struct ForgotForm {
     identifier: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pageResetForgotSubmit", path = "/forgot-password", tag = "pages", summary = "Send a password reset", params(LocaleQuery), request_body(content = ForgotForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn forgot_submit(
     State(state): State<AppState>,
     locale: PageLocale,
@@ -83,18 +96,28 @@ async fn forgot_submit(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ResetQuery {
     token: Option<String>,
     auth_request_id: Option<String>,
 }
 
 /// Shows the form and nothing else: the token is not looked at, let alone spent.
+#[utoipa::path(
+    get,
+    operation_id = "pageResetResetForm",
+    path = "/reset-password",
+    tag = "pages",
+    summary = "Choose a new password (a link never spent by opening it)",
+    params(LocaleQuery, ResetQuery),
+    responses(GetAnswers)
+)]
 async fn reset_form(
     State(state): State<AppState>,
     locale: PageLocale,
     jar: CookieJar,
-    Query(q): Query<ResetQuery>,
+    PageQuery(q): PageQuery<ResetQuery>,
 ) -> Response {
     match Proof::of(&q.token, &q.auth_request_id) {
         Some(proof) => proof.page(&state, locale, jar, StatusCode::OK, "reset.html", None),
@@ -103,7 +126,8 @@ async fn reset_form(
 }
 
 // Holds a password and a secret: no Debug, nothing can log them.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageResetForm)]
 struct ResetForm {
     token: Option<String>,
     auth_request_id: Option<String>,
@@ -111,6 +135,7 @@ struct ResetForm {
     new_password: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pageResetResetSubmit", path = "/reset-password", tag = "pages", summary = "Set the new password with the reset code or link", params(LocaleQuery), request_body(content = ResetForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn reset_submit(
     State(state): State<AppState>,
     locale: PageLocale,

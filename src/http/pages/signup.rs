@@ -1,16 +1,20 @@
 //! `/signup`: an account with a password (`flows::signup`), verified like a sign-in: the
 //! form leads to the code page (`/login/code`), the emailed link to `/login/link`.
 
-use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::login::{identifier_error, shown_redirect};
-use super::{CsrfForm, PageLocale, error_page, filled, form_page, href, notice_of, with_retry_after};
+use super::{
+    CsrfForm, GetAnswers, LocaleQuery, PageLocale, PageQuery, PostAnswers, error_page, filled, form_page, href,
+    notice_of, with_retry_after,
+};
 use crate::domain::{Channel, EmailAddress, PhoneNumber};
 use crate::error::AppError;
 use crate::flows::Client;
@@ -18,8 +22,8 @@ use crate::flows::signup::{SignUpInput, sign_up};
 use crate::http::cookies;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/signup", get(show).post(submit))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(show, submit))
 }
 
 /// The fields of the form as typed, shown again after an error. Never the password
@@ -46,16 +50,26 @@ fn signup_page(
     form_page(state, locale, jar, status, "signup.html", ctx)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SignUpQuery {
     redirect_to: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "pageSignupShow",
+    path = "/signup",
+    tag = "pages",
+    summary = "The sign-up page",
+    params(LocaleQuery, SignUpQuery),
+    responses(GetAnswers)
+)]
 async fn show(
     State(state): State<AppState>,
     locale: PageLocale,
     jar: CookieJar,
-    Query(q): Query<SignUpQuery>,
+    PageQuery(q): PageQuery<SignUpQuery>,
 ) -> Response {
     // Whether sign-up is open is a fact about the server, not about an address.
     if !crate::flows::signup_open(&state) {
@@ -75,7 +89,8 @@ async fn show(
 }
 
 // Holds a password: no Debug, nothing can log it.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PageSignUpForm)]
 struct SignUpForm {
     email: Option<String>,
     phone: Option<String>,
@@ -85,6 +100,7 @@ struct SignUpForm {
     redirect_to: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "pageSignupSubmit", path = "/signup", tag = "pages", summary = "Sign up with a password", params(LocaleQuery), request_body(content = SignUpForm, content_type = "application/x-www-form-urlencoded", description = "The form, with the page's `csrf` field"), responses(PostAnswers))]
 async fn submit(
     State(state): State<AppState>,
     locale: PageLocale,
