@@ -31,6 +31,18 @@ pub struct ErrorBody {
     pub attempts_remaining: Option<u32>,
 }
 
+/// What every `/admin/v1` operation may answer before it runs.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum AdminDenied {
+    /// `unauthorized`: no live API key.
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// `forbidden`: the key lacks the operation's scope.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+}
+
 /// The document's frame: title, description, the security schemes and shared schemas.
 #[derive(utoipa::OpenApi)]
 #[openapi(

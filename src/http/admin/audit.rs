@@ -13,7 +13,7 @@ use crate::domain::scope::Scope;
 use crate::error::AppResult;
 use crate::flows::audit;
 use crate::http::extract::Admin;
-use crate::http::openapi::ErrorBody;
+use crate::http::openapi::{AdminDenied, ErrorBody};
 use crate::state::AppState;
 use crate::store::AuditEvent;
 
@@ -72,10 +72,9 @@ struct AuditPage {
 /// The audit trail, newest first, by account, type and time.
 #[utoipa::path(get, operation_id = "adminListAuditEvents", path = "/admin/v1/audit", tag = "admin", params(ListQuery), security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 200, description = "One page", body = AuditPage),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
     ))]
 async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<ListQuery>) -> AppResult<Json<AuditPage>> {
     admin.require(Scope::AuditRead)?;

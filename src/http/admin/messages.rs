@@ -12,7 +12,7 @@ use crate::domain::scope::Scope;
 use crate::error::AppResult;
 use crate::flows::messages;
 use crate::http::extract::Admin;
-use crate::http::openapi::ErrorBody;
+use crate::http::openapi::{AdminDenied, ErrorBody};
 use crate::state::AppState;
 use crate::store::MessageStatus;
 
@@ -74,10 +74,9 @@ struct MessagesPage {
 /// Delivery status of messages, newest first: never the link or code.
 #[utoipa::path(get, operation_id = "adminListMessages", path = "/admin/v1/messages", tag = "admin", params(ListQuery), security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 200, description = "One page", body = MessagesPage),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
     ))]
 async fn list(
     State(state): State<AppState>,

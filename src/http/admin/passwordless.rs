@@ -12,7 +12,7 @@ use crate::domain::{Channel, OtpCode};
 use crate::error::{AppError, AppResult};
 use crate::flows::headless::{self, Proof, SendInput};
 use crate::http::extract::{Admin, ApiJson, check_request_id, identifier_from};
-use crate::http::openapi::ErrorBody;
+use crate::http::openapi::{AdminDenied, ErrorBody};
 use crate::http::views::{StartedView, UserView};
 use crate::state::AppState;
 
@@ -37,10 +37,9 @@ struct HeadlessSendBody {
 /// public start.
 #[utoipa::path(post, operation_id = "adminSendPasswordless", path = "/admin/v1/passwordless/send", tag = "admin", request_body = HeadlessSendBody, security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 200, description = "Sent", body = StartedView),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody),
     ))]
 async fn send(
@@ -83,10 +82,9 @@ struct IdentifiedView {
 /// session, no cookie: the app gets the user.
 #[utoipa::path(post, operation_id = "adminVerifyPasswordless", path = "/admin/v1/passwordless/verify", tag = "admin", request_body = HeadlessVerifyBody, security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 200, description = "Verified", body = IdentifiedView),
         (status = 400, description = "`invalid_code`, `expired`, `invalid_request`", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
         (status = 429, description = "`too_many_attempts`", body = ErrorBody),
     ))]
 async fn verify(
@@ -118,10 +116,9 @@ struct HeadlessResendBody {
 /// Send a new link and code for a pending headless request.
 #[utoipa::path(post, operation_id = "adminResendPasswordless", path = "/admin/v1/passwordless/resend", tag = "admin", request_body = HeadlessResendBody, security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 200, description = "Sent", body = StartedView),
         (status = 400, description = "`expired`, `invalid_request`", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody),
     ))]
 async fn resend(

@@ -13,7 +13,7 @@ use crate::domain::scope::Scope;
 use crate::error::AppResult;
 use crate::flows::users;
 use crate::http::extract::{Admin, ApiJson, optional_email, optional_phone};
-use crate::http::openapi::ErrorBody;
+use crate::http::openapi::{AdminDenied, ErrorBody};
 use crate::http::views::{AccountView, SessionView};
 use crate::state::AppState;
 use crate::store::AccountChange;
@@ -53,10 +53,9 @@ struct ListQuery {
 /// Accounts newest first; `query` is a prefix of the email, phone or name.
 #[utoipa::path(get, operation_id = "adminListUsers", path = "/admin/v1/users", tag = "admin", params(ListQuery), security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 200, description = "One page", body = UsersPage),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
     ))]
 async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<ListQuery>) -> AppResult<Json<UsersPage>> {
     admin.require(Scope::UsersRead)?;
@@ -86,10 +85,9 @@ struct CreateBody {
 /// sign-in link and code to its preferred address).
 #[utoipa::path(post, operation_id = "adminCreateUser", path = "/admin/v1/users", tag = "admin", request_body = CreateBody, security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 201, description = "Created", body = AccountView),
         (status = 400, description = "`invalid_request`, `weak_password`", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
         (status = 409, description = "`conflict`: another account holds the address", body = ErrorBody),
     ))]
 async fn create(
@@ -142,10 +140,9 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 /// unverified unless said; `disabled` disables or enables.
 #[utoipa::path(patch, operation_id = "adminUpdateUser", path = "/admin/v1/users/{id}", tag = "admin", request_body = UpdateBody, params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 200, description = "The account", body = AccountView),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`conflict`: another account holds the address", body = ErrorBody),
     ))]
@@ -180,9 +177,8 @@ async fn update(
 /// One account, by id, email or phone.
 #[utoipa::path(get, operation_id = "adminGetUser", path = "/admin/v1/users/{id}", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 200, description = "The account", body = AccountView),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
     ))]
 async fn show(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
@@ -193,9 +189,8 @@ async fn show(State(state): State<AppState>, admin: Admin, Path(id): Path<String
 /// Disable: every session ends, every outstanding secret dies, every sign-in method refuses.
 #[utoipa::path(post, operation_id = "adminDisableUser", path = "/admin/v1/users/{id}/disable", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 200, description = "The account", body = AccountView),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
     ))]
 async fn disable(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
@@ -206,9 +201,8 @@ async fn disable(State(state): State<AppState>, admin: Admin, Path(id): Path<Str
 /// Enable a disabled account.
 #[utoipa::path(post, operation_id = "adminEnableUser", path = "/admin/v1/users/{id}/enable", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 200, description = "The account", body = AccountView),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
     ))]
 async fn enable(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
@@ -219,9 +213,8 @@ async fn enable(State(state): State<AppState>, admin: Admin, Path(id): Path<Stri
 /// Delete the account with its sessions and requests (its audit events stay).
 #[utoipa::path(delete, operation_id = "adminDeleteUser", path = "/admin/v1/users/{id}", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 204, description = "Deleted"),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
     ))]
 async fn remove(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<StatusCode> {
@@ -233,9 +226,8 @@ async fn remove(State(state): State<AppState>, admin: Admin, Path(id): Path<Stri
 /// The account's live sessions.
 #[utoipa::path(get, operation_id = "adminListUserSessions", path = "/admin/v1/users/{id}/sessions", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 200, description = "Every live session", body = SessionsPage),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
     ))]
 async fn sessions(
@@ -253,9 +245,8 @@ async fn sessions(
 /// End every session of the account.
 #[utoipa::path(delete, operation_id = "adminRevokeUserSessions", path = "/admin/v1/users/{id}/sessions", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 204, description = "Ended"),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
     ))]
 async fn revoke_all(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> AppResult<StatusCode> {
@@ -270,9 +261,8 @@ async fn revoke_all(State(state): State<AppState>, admin: Admin, Path(id): Path<
     params(("id" = String, Path, description = "The account id"), ("sid" = String, Path, description = "The session id")),
     security(("api_key" = [])),
     responses(
+        AdminDenied,
         (status = 204, description = "Ended"),
-        (status = 401, description = "`unauthorized`: no live API key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the key lacks the scope", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
     ))]
 async fn revoke_one(
