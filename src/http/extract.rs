@@ -46,14 +46,58 @@ impl FromRequestParts<AppState> for Client {
             .and_then(crate::i18n::from_accept_language);
         let jar = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers);
         let prior_session = cookies::get(state, &jar, cookies::SESSION).and_then(|t| PriorSession::from_cookie(&t));
-        Ok(Client {
+        let mut client = Client {
             ip: client_ip(peer, &parts.headers, &state.trusted_proxies),
             user_agent,
             accept_locale,
             prior_session,
             api_key: None,
-        })
+        };
+        speaking_for(state, &parts.headers, &mut client).await;
+        Ok(client)
     }
+}
+
+/// The end user an app's server speaks for (issue 14: the Next.js package proxies its
+/// users' requests): with an API key that has the `proxy` scope (`Authorization: Bearer
+/// pst_…`), these headers name the end user's address and browser, which then count for
+/// rate limits, the audit trail and the approval page.
+pub const END_USER_IP: &str = "x-postern-client-ip";
+pub const END_USER_AGENT: &str = "x-postern-client-user-agent";
+
+/// From anyone else the headers are ignored: a header any client can send must not choose
+/// its own rate-limit bucket or what the audit trail records (OWASP: do not trust
+/// client-supplied forwarding headers). The key is looked up only when a header is there.
+async fn speaking_for(state: &AppState, headers: &HeaderMap, client: &mut Client) {
+    let named = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let (ip, agent) = (named(END_USER_IP), named(END_USER_AGENT));
+    if ip.is_none() && agent.is_none() {
+        return;
+    }
+    let Some(key) = api_key_of(headers) else { return };
+    match crate::flows::api_keys::authenticate(state.store.as_ref(), key, state.now()).await {
+        Ok(key) if key.scopes.contains(&crate::domain::scope::Scope::Proxy) => {
+            if let Some(ip) = ip.and_then(|ip| ip.parse::<IpAddr>().ok()) {
+                client.ip = ip;
+            }
+            if let Some(agent) = agent {
+                client.user_agent = agent.chars().take(512).collect();
+            }
+            client.api_key = Some(key.name);
+        }
+        Ok(_) | Err(_) => {}
+    }
+}
+
+/// The API key of `Authorization: Bearer pst_…`, if that is what the header holds.
+pub fn api_key_of(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|k| k.starts_with("pst_"))
 }
 
 /// The client's address: the TCP peer, unless the peer is a configured trusted proxy, in
@@ -195,13 +239,8 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(AppError::Unauthorized)?;
-        let key = crate::flows::api_keys::authenticate(state.store.as_ref(), bearer.trim(), state.now()).await?;
+        let bearer = api_key_of(&parts.headers).ok_or(AppError::Unauthorized)?;
+        let key = crate::flows::api_keys::authenticate(state.store.as_ref(), bearer, state.now()).await?;
         let Ok(mut client) = Client::from_request_parts(parts, state).await;
         client.api_key = Some(key.name.clone());
         Ok(Admin { key, client })

@@ -21,6 +21,7 @@ mod i18n;
 mod links;
 mod ops;
 mod passwordless;
+mod proxy;
 mod rate_limits;
 mod security;
 mod sessions;

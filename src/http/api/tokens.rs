@@ -113,8 +113,11 @@ async fn check(
     response
 }
 
+/// A bearer access token; an app's API key in the same header (a proxied request) is not
+/// one, and the check then goes by the cookie.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    let token = headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)?;
+    crate::http::extract::api_key_of(headers).is_none().then_some(token)
 }
 
 /// `/login?redirect_to=<the page the browser asked for>` when the proxy named that page
