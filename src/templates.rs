@@ -111,6 +111,8 @@ pub struct Templates {
     /// The template of each (kind, locale, part), after the override lookup.
     messages: HashMap<(&'static str, &'static str, Part), Arc<str>>,
     theme_css: String,
+    /// `delivery.sms.include_link`: texts carry the link too.
+    sms_links: bool,
 }
 
 impl Templates {
@@ -143,8 +145,13 @@ impl Templates {
                 }
             }
         }
-        let templates =
-            Self { env, app_name: settings.app_name.clone(), messages, theme_css: theme_css(&settings.theme) };
+        let templates = Self {
+            env,
+            app_name: settings.app_name.clone(),
+            messages,
+            theme_css: theme_css(&settings.theme),
+            sms_links: settings.delivery.sms.include_link,
+        };
         for o in &found {
             templates.check_override(o)?;
         }
@@ -154,6 +161,11 @@ impl Templates {
     /// The built-in templates with the default settings.
     pub fn built_in() -> anyhow::Result<Self> {
         Self::load(&Settings::default())
+    }
+
+    /// Whether text messages carry the link (`delivery.sms.include_link`).
+    pub fn sms_links(&self) -> bool {
+        self.sms_links
     }
 
     pub fn app_name(&self) -> &str {
@@ -189,6 +201,7 @@ impl Templates {
             Some(locale) => vec![locale],
             None => LOCALES.to_vec(),
         };
+        let mut warned = false;
         for locale in locales {
             for payload in messages::samples(o.kind) {
                 let ctx = messages::context(o.kind, locale, &payload, "Sample subject");
@@ -199,7 +212,18 @@ impl Templates {
                         .and_then(|source| source.render(ctx.clone()))
                         .map_err(|e| located(&o.path, &e, false))?;
                 }
-                template.render(ctx).map_err(|e| located(&o.path, &e, o.mjml))?;
+                let rendered = template.render(ctx).map_err(|e| located(&o.path, &e, o.mjml))?;
+                // Issue 15: a text that takes two segments is billed twice; said once.
+                let segments = crate::delivery::sms::segments::segments(rendered.trim());
+                if o.part == Part::Sms && segments > 1 && !warned {
+                    warned = true;
+                    tracing::warn!(
+                        template = %o.path.display(),
+                        locale,
+                        segments,
+                        "this text message takes more than one SMS segment (each is billed)"
+                    );
+                }
             }
         }
         Ok(())

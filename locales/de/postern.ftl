@@ -23,6 +23,7 @@ duration-days = { $days ->
 
 email-code-label = Ihr Code
 email-code-line = Ihr Code: { $code }
+sms-code-or = Oder diesen Code eingeben:
 email-code-or = Oder geben Sie diesen Code ein:
 email-link-fallback = Oder fügen Sie diesen Link in Ihren Browser ein:
 email-footer = Dies ist eine automatische Nachricht von { $app }.
@@ -40,7 +41,7 @@ sign-in-intro-plain = Jemand möchte sich mit dieser E-Mail-Adresse bei { $app }
 sign-in-button = Bei { $app } anmelden
 sign-in-text-link = Oder öffnen Sie diesen Link, um sich anzumelden:
 sign-in-ignore = Waren Sie das nicht? Dann ignorieren Sie diese E-Mail: Ohne den Code oder den Link kann sich niemand anmelden. Geben Sie den Code niemals weiter, auch nicht an Personen, die behaupten, für { $app } zu arbeiten.
-sign-in-sms = { $code } ist Ihr Anmeldecode für { $app }. Er läuft in { $minutes } Min. ab. Nicht angefordert? Ignorieren. Niemals weitergeben.
+sign-in-sms = { $code } ist Ihr Anmeldecode für { $app }. Gültig für { $minutes } Min. Nicht angefordert? Ignorieren. Niemals weitergeben.
 
 ## Message: verification
 
@@ -65,8 +66,8 @@ reset-intro-plain = Jemand möchte das Passwort Ihres Kontos bei { $app } zurüc
 reset-button = Neues Passwort festlegen
 reset-text-link = Öffnen Sie diesen Link, um ein neues Passwort festzulegen:
 reset-ignore = Waren Sie das nicht? Dann ignorieren Sie diese E-Mail: Ihr Passwort bleibt unverändert. Geben Sie den Code und den Link niemals weiter.
-reset-sms-link = Setzen Sie Ihr Passwort für { $app } zurück (der Link läuft in { $lifetime } ab). Nicht angefordert? Ignorieren.
-reset-sms-code = { $code } ist Ihr Code zum Zurücksetzen des Passworts für { $app }. Er läuft in { $lifetime } ab. Nicht angefordert? Ignorieren. Niemals weitergeben.
+reset-sms-link = Passwort für { $app } zurücksetzen (Link gültig für { $lifetime }). Nicht angefordert? Ignorieren.
+reset-sms-code = { $code } ist Ihr Code zum Zurücksetzen des Passworts für { $app }. Gültig für { $lifetime }. Nicht angefordert? Ignorieren.
 
 ## Message: password_changed
 
@@ -76,7 +77,7 @@ password-changed-intro = Das Passwort Ihres Kontos bei { $app } wurde gerade ge�
 password-changed-from = Die Änderung erfolgte über { $from }.
 password-changed-advice = Wenn Sie das waren, müssen Sie nichts weiter tun. Wenn nicht, setzen Sie Ihr Passwort sofort zurück.
 password-changed-button = Bei { $app } anmelden
-password-changed-sms = Ihr Passwort für { $app } wurde gerade geändert und alle Geräte wurden abgemeldet. Nicht Sie? Setzen Sie Ihr Passwort jetzt zurück.
+password-changed-sms = Ihr Passwort für { $app } wurde geändert und alle Geräte wurden abgemeldet. Nicht Sie? Setzen Sie es jetzt zurück.
 
 ## Message: account_exists
 

@@ -25,6 +25,10 @@ duration-days = { $days ->
 
 email-code-label = Your code
 email-code-line = Your code: { $code }
+# Text messages stay in one segment (issue 15): at most 160 GSM-7 characters with the
+# WebOTP line; a character outside GSM-7 (á, ã, ç, ’…) would make it 70. See the test
+# every_text_message_fits_one_segment_in_every_locale.
+sms-code-or = Or enter this code:
 email-code-or = Or enter this code:
 email-link-fallback = Or paste this link into your browser:
 email-footer = This is an automated message from { $app }.

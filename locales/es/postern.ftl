@@ -23,6 +23,7 @@ duration-days = { $days ->
 
 email-code-label = Tu código
 email-code-line = Tu código: { $code }
+sms-code-or = O introduce este codigo:
 email-code-or = O introduce este código:
 email-link-fallback = O pega este enlace en tu navegador:
 email-footer = Este es un mensaje automático de { $app }.
@@ -40,7 +41,7 @@ sign-in-intro-plain = Alguien ha pedido iniciar sesión en { $app } con esta dir
 sign-in-button = Iniciar sesión en { $app }
 sign-in-text-link = O abre este enlace para iniciar sesión:
 sign-in-ignore = Si no has sido tú, ignora este correo: nadie puede iniciar sesión sin el código o el enlace. No compartas nunca el código con nadie, ni siquiera con quien diga trabajar para { $app }.
-sign-in-sms = { $code } es tu código para iniciar sesión en { $app }. Caduca en { $minutes } min. ¿No lo has pedido? Ignóralo. No lo compartas nunca.
+sign-in-sms = { $code } es tu codigo para iniciar sesion en { $app }. Caduca en { $minutes } min. ¿No lo pediste? Ignoralo. No lo compartas.
 
 ## Message: verification
 
@@ -52,7 +53,7 @@ verification-text-link = Abre este enlace para confirmar:
 verification-ignore = Si no has creado una cuenta en { $app }, ignora este correo: no se crea ninguna cuenta sin esta confirmación.
 verification-change-intro = Alguien quiere usar esta dirección de correo para una cuenta de { $app }. Confirma que es tuya para terminar el cambio.
 verification-change-ignore = Si no lo pediste, ignora este correo: nada cambia sin esta confirmación.
-verification-sms = { $code } es tu código de verificación de { $app }. Caduca en { $lifetime }.
+verification-sms = { $code } es tu codigo de verificacion de { $app }. Caduca en { $lifetime }.
 verification-sms-link = Confirma tu cuenta de { $app } (el enlace caduca en { $lifetime }):
 
 ## Message: reset_link and reset_code
@@ -65,8 +66,8 @@ reset-intro-plain = Alguien ha pedido restablecer la contraseña de tu cuenta de
 reset-button = Elegir una contraseña nueva
 reset-text-link = Abre este enlace para elegir una contraseña nueva:
 reset-ignore = Si no has sido tú, ignora este correo: tu contraseña sigue siendo la misma. No compartas nunca el código ni el enlace.
-reset-sms-link = Restablece tu contraseña de { $app } (el enlace caduca en { $lifetime }). ¿No lo has pedido? Ignóralo.
-reset-sms-code = { $code } es tu código para restablecer la contraseña de { $app }. Caduca en { $lifetime }. ¿No lo has pedido? Ignóralo. No lo compartas nunca.
+reset-sms-link = Restablece tu contraseña de { $app } (el enlace caduca en { $lifetime }). ¿No lo pediste? Ignoralo.
+reset-sms-code = { $code } es tu codigo para restablecer la contraseña de { $app }. Caduca en { $lifetime }. ¿No lo pediste? Ignoralo.
 
 ## Message: password_changed
 
@@ -76,7 +77,7 @@ password-changed-intro = Se acaba de cambiar la contraseña de tu cuenta de { $a
 password-changed-from = El cambio se hizo desde { $from }.
 password-changed-advice = Si has sido tú, no tienes que hacer nada más. Si no, restablece tu contraseña ahora mismo.
 password-changed-button = Iniciar sesión en { $app }
-password-changed-sms = Se acaba de cambiar tu contraseña de { $app } y se ha cerrado la sesión en todos los dispositivos. ¿No has sido tú? Restablece tu contraseña ahora.
+password-changed-sms = Se ha cambiado tu contraseña de { $app } y se cerro la sesion en todos tus dispositivos. ¿No fuiste tu? Restablecela ahora.
 
 ## Message: account_exists
 
@@ -87,7 +88,7 @@ account-exists-intro-plain = Alguien ha intentado crear una cuenta de { $app } c
 account-exists-button = Iniciar sesión en { $app }
 account-exists-text-link = Abre este enlace para iniciar sesión:
 account-exists-ignore = Si no has sido tú, ignora este correo: tu cuenta está a salvo.
-account-exists-sms = Alguien ha intentado registrarse en { $app } con este número, pero ya tienes una cuenta. No se ha cambiado nada.
+account-exists-sms = Alguien intento registrarse en { $app } con este numero, pero ya tienes una cuenta. No se ha cambiado nada.
 
 ## Message: identifier_changed
 
@@ -97,7 +98,7 @@ identifier-changed-intro = Esta dirección acaba de ser sustituida en tu cuenta 
 identifier-changed-from = El cambio se hizo desde { $from }.
 identifier-changed-advice = Si fuiste tú, no tienes que hacer nada más. Si no, inicia sesión y restablece tu contraseña de inmediato, o contacta con soporte.
 identifier-changed-button = Iniciar sesión en { $app }
-identifier-changed-sms = Este número acaba de ser sustituido en tu cuenta de { $app }. ¿No fuiste tú? Inicia sesión y restablece tu contraseña.
+identifier-changed-sms = Este numero se ha sustituido en tu cuenta de { $app }. ¿No fuiste tu? Inicia sesion y restablece tu contraseña.
 
 ## Page: /login
 

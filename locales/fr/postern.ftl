@@ -23,6 +23,7 @@ duration-days = { $days ->
 
 email-code-label = Votre code
 email-code-line = Votre code : { $code }
+sms-code-or = Ou saisissez ce code :
 email-code-or = Ou saisissez ce code :
 email-link-fallback = Ou collez ce lien dans votre navigateur :
 email-footer = Ceci est un message automatique de { $app }.
@@ -65,8 +66,8 @@ reset-intro-plain = Quelqu’un a demandé à réinitialiser le mot de passe de 
 reset-button = Choisir un nouveau mot de passe
 reset-text-link = Ouvrez ce lien pour choisir un nouveau mot de passe :
 reset-ignore = Si ce n’était pas vous, ignorez cet e-mail : votre mot de passe reste inchangé. Ne communiquez jamais le code ni le lien.
-reset-sms-link = Réinitialisez votre mot de passe { $app } (le lien expire dans { $lifetime }). Pas vous ? Ignorez ce message.
-reset-sms-code = { $code } est votre code de réinitialisation du mot de passe { $app }. Il expire dans { $lifetime }. Pas vous ? Ignorez ce message. Ne le partagez jamais.
+reset-sms-link = Réinitialisez le mot de passe { $app } (lien valable { $lifetime }). Pas vous ? Ignorez ce message.
+reset-sms-code = { $code } est votre code pour réinitialiser le mot de passe { $app }. Valable { $lifetime }. Pas vous ? Ignorez-le.
 
 ## Message: password_changed
 
@@ -76,7 +77,7 @@ password-changed-intro = Le mot de passe de votre compte { $app } vient d’êtr
 password-changed-from = La modification a été faite depuis { $from }.
 password-changed-advice = Si c’était vous, vous n’avez rien d’autre à faire. Sinon, réinitialisez votre mot de passe immédiatement.
 password-changed-button = Se connecter à { $app }
-password-changed-sms = Votre mot de passe { $app } vient d’être modifié et tous les appareils ont été déconnectés. Pas vous ? Réinitialisez votre mot de passe maintenant.
+password-changed-sms = Le mot de passe { $app } a été modifié et tous vos appareils ont été déconnectés. Pas vous ? Réinitialisez-le maintenant.
 
 ## Message: account_exists
 
@@ -87,7 +88,7 @@ account-exists-intro-plain = Quelqu’un a essayé de créer un compte { $app } 
 account-exists-button = Se connecter à { $app }
 account-exists-text-link = Ouvrez ce lien pour vous connecter :
 account-exists-ignore = Si ce n’était pas vous, ignorez cet e-mail : votre compte est en sécurité.
-account-exists-sms = Quelqu’un a essayé de s’inscrire sur { $app } avec ce numéro, mais vous avez déjà un compte. Rien n’a été modifié.
+account-exists-sms = Quelqu'un a tenté de s'inscrire sur { $app } avec ce numéro, mais vous avez déjà un compte. Rien n'a été modifié.
 
 ## Message: identifier_changed
 
@@ -97,7 +98,7 @@ identifier-changed-intro = Cette adresse vient d’être remplacée sur votre co
 identifier-changed-from = La modification a été faite depuis { $from }.
 identifier-changed-advice = Si c’était vous, il n’y a rien d’autre à faire. Sinon, connectez-vous et réinitialisez votre mot de passe immédiatement, ou contactez le support.
 identifier-changed-button = Se connecter à { $app }
-identifier-changed-sms = Ce numéro vient d’être remplacé sur votre compte { $app }. Ce n’était pas vous ? Connectez-vous et réinitialisez votre mot de passe.
+identifier-changed-sms = Ce numéro a été remplacé sur votre compte { $app }. Pas vous ? Connectez-vous et réinitialisez votre mot de passe.
 
 ## Page: /login
 

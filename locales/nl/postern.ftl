@@ -23,6 +23,7 @@ duration-days = { $days ->
 
 email-code-label = Je code
 email-code-line = Je code: { $code }
+sms-code-or = Of voer deze code in:
 email-code-or = Of voer deze code in:
 email-link-fallback = Of plak deze link in je browser:
 email-footer = Dit is een automatisch bericht van { $app }.
@@ -65,8 +66,8 @@ reset-intro-plain = Iemand wil het wachtwoord van je account bij { $app } opnieu
 reset-button = Nieuw wachtwoord kiezen
 reset-text-link = Open deze link om een nieuw wachtwoord te kiezen:
 reset-ignore = Was jij dit niet? Negeer dan deze e-mail: je wachtwoord blijft ongewijzigd. Deel de code en de link nooit met iemand.
-reset-sms-link = Stel je wachtwoord voor { $app } opnieuw in (de link verloopt over { $lifetime }). Niet aangevraagd? Negeer dit.
-reset-sms-code = { $code } is je code om je wachtwoord voor { $app } opnieuw in te stellen. Hij verloopt over { $lifetime }. Niet aangevraagd? Negeer dit. Deel hem nooit.
+reset-sms-link = Herstel je wachtwoord voor { $app } (de link is { $lifetime } geldig). Niet aangevraagd? Negeer dit.
+reset-sms-code = { $code } is je code om je wachtwoord voor { $app } te herstellen. Geldig: { $lifetime }. Niet aangevraagd? Negeer dit.
 
 ## Message: password_changed
 

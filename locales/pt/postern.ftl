@@ -23,6 +23,7 @@ duration-days = { $days ->
 
 email-code-label = Seu código
 email-code-line = Seu código: { $code }
+sms-code-or = Ou digite este codigo:
 email-code-or = Ou digite este código:
 email-link-fallback = Ou cole este link no seu navegador:
 email-footer = Esta é uma mensagem automática de { $app }.
@@ -40,7 +41,7 @@ sign-in-intro-plain = Alguém pediu para entrar no { $app } com este endereço d
 sign-in-button = Entrar no { $app }
 sign-in-text-link = Ou abra este link para entrar:
 sign-in-ignore = Se não foi você, ignore este e-mail: ninguém consegue entrar sem o código ou o link. Nunca compartilhe o código com ninguém, nem com quem diga trabalhar para o { $app }.
-sign-in-sms = { $code } é seu código de acesso ao { $app }. Expira em { $minutes } min. Não pediu? Ignore. Nunca compartilhe.
+sign-in-sms = { $code } é seu codigo de acesso ao { $app }. Expira em { $minutes } min. Nao pediu? Ignore. Nunca compartilhe.
 
 ## Message: verification
 
@@ -52,7 +53,7 @@ verification-text-link = Abra este link para confirmar:
 verification-ignore = Se você não criou uma conta no { $app }, ignore este e-mail: nenhuma conta é criada sem esta confirmação.
 verification-change-intro = Alguém pediu para usar este endereço de e-mail numa conta { $app }. Confirme que é seu para concluir a alteração.
 verification-change-ignore = Se não foi você, ignore este e-mail: nada muda sem esta confirmação.
-verification-sms = { $code } é seu código de verificação do { $app }. Expira em { $lifetime }.
+verification-sms = { $code } é seu codigo de verificacao do { $app }. Expira em { $lifetime }.
 verification-sms-link = Confirme sua conta no { $app } (o link expira em { $lifetime }):
 
 ## Message: reset_link and reset_code
@@ -65,8 +66,8 @@ reset-intro-plain = Alguém pediu para redefinir a senha da sua conta no { $app 
 reset-button = Escolher uma nova senha
 reset-text-link = Abra este link para escolher uma nova senha:
 reset-ignore = Se não foi você, ignore este e-mail: sua senha continua a mesma. Nunca compartilhe o código nem o link.
-reset-sms-link = Redefina sua senha do { $app } (o link expira em { $lifetime }). Não pediu? Ignore.
-reset-sms-code = { $code } é seu código para redefinir a senha do { $app }. Expira em { $lifetime }. Não pediu? Ignore. Nunca compartilhe.
+reset-sms-link = Redefina sua senha do { $app } (o link expira em { $lifetime }). Nao pediu? Ignore.
+reset-sms-code = { $code } é seu codigo para redefinir a senha do { $app }. Expira em { $lifetime }. Nao pediu? Ignore. Nunca compartilhe.
 
 ## Message: password_changed
 
@@ -76,7 +77,7 @@ password-changed-intro = A senha da sua conta no { $app } acabou de ser alterada
 password-changed-from = A alteração foi feita a partir de { $from }.
 password-changed-advice = Se foi você, não precisa fazer mais nada. Se não foi, redefina sua senha imediatamente.
 password-changed-button = Entrar no { $app }
-password-changed-sms = Sua senha do { $app } acabou de ser alterada e todos os dispositivos foram desconectados. Não foi você? Redefina sua senha agora.
+password-changed-sms = Sua senha do { $app } foi alterada e todos os dispositivos foram desconectados. Nao foi voce? Redefina sua senha agora.
 
 ## Message: account_exists
 
@@ -87,7 +88,7 @@ account-exists-intro-plain = Alguém tentou criar uma conta no { $app } com este
 account-exists-button = Entrar no { $app }
 account-exists-text-link = Abra este link para entrar:
 account-exists-ignore = Se não foi você, ignore este e-mail: sua conta está segura.
-account-exists-sms = Alguém tentou se cadastrar no { $app } com este número, mas você já tem uma conta. Nada foi alterado.
+account-exists-sms = Alguém tentou se cadastrar no { $app } com este numero, mas voce ja tem uma conta. Nada foi alterado.
 
 ## Message: identifier_changed
 
@@ -97,7 +98,7 @@ identifier-changed-intro = Este endereço acabou de ser substituído na sua cont
 identifier-changed-from = A alteração foi feita a partir de { $from }.
 identifier-changed-advice = Se foi você, não há mais nada a fazer. Se não foi, inicie sessão e redefina a palavra-passe de imediato, ou contacte o suporte.
 identifier-changed-button = Entrar em { $app }
-identifier-changed-sms = Este número acabou de ser substituído na sua conta { $app }. Não foi você? Inicie sessão e redefina a palavra-passe.
+identifier-changed-sms = Este numero foi substituido na sua conta { $app }. Nao foi voce? Entre e redefina sua senha.
 
 ## Page: /login
 

@@ -240,6 +240,9 @@ pub struct SmsDelivery {
     /// `premium_rate`). The default refuses every type a sender can be charged for or that
     /// cannot receive a text (OWASP SMS pumping / toll fraud).
     pub refused_number_types: Vec<phonenumber::Type>,
+    /// Put the link in text messages too. Off by default: the code, a short sentence and
+    /// the WebOTP line fit one segment; a link makes most texts two (billed twice).
+    pub include_link: bool,
 }
 
 /// Number types that cost the sender (premium-rate, shared-cost, personal and universal
@@ -271,6 +274,7 @@ impl Default for SmsDelivery {
             per_country_per_hour: 500,
             hourly_budget: 1000,
             refused_number_types: DEFAULT_REFUSED_NUMBER_TYPES.to_vec(),
+            include_link: false,
         }
     }
 }

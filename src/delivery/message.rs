@@ -24,7 +24,12 @@ pub fn render(
     payload: &str,
 ) -> anyhow::Result<Rendered> {
     anyhow::ensure!(KINDS.contains(&kind), "unknown message kind {kind}");
-    let p: Payload = serde_json::from_str(payload)?;
+    let mut p: Payload = serde_json::from_str(payload)?;
+    // One segment by default (issue 15): a text carries the code and the WebOTP line, the
+    // link only when `delivery.sms.include_link` asks for it.
+    if channel == Channel::Sms && !templates.sms_links() {
+        p.link = None;
+    }
     let ctx = context(kind, locale, &p, "");
     // One line whatever the template does: a subject is a mail header.
     let subject = templates.render_message(kind, locale, Part::Subject, ctx)?;

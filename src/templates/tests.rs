@@ -33,6 +33,36 @@ fn every_built_in_template_compiles() {
     Templates::built_in().unwrap();
 }
 
+/// Issue 15: a text message costs one segment — 160 GSM-7 characters, or 70 UTF-16 units
+/// when a character needs UCS-2 — for every kind, in every locale, by default; with
+/// `delivery.sms.include_link` it carries the link (and may take more).
+#[test]
+fn every_text_message_fits_one_segment_in_every_locale() {
+    use crate::delivery::sms::segments::{measure, segments};
+    let templates = Templates::built_in().unwrap();
+    let with_links = with(|s| s.delivery.sms.include_link = true).unwrap();
+    let mut report = Vec::new();
+    let mut failures = Vec::new();
+    for kind in KINDS {
+        for locale in LOCALES {
+            for p in samples(kind) {
+                let sms = render(&templates, Channel::Sms, kind, locale, &payload_json(&p)).unwrap().text;
+                let (encoding, len) = measure(&sms);
+                report.push(format!("{kind:>18} {locale} {encoding:?} {len:>3}"));
+                if segments(&sms) != 1 {
+                    failures.push(format!("{kind} in {locale} ({encoding:?}, {len}): {sms}"));
+                }
+                if let Some(link) = &p.link {
+                    let linked = render(&with_links, Channel::Sms, kind, locale, &payload_json(&p)).unwrap().text;
+                    assert!(linked.contains(link.as_str()), "{kind} in {locale}: include_link puts the link in");
+                }
+            }
+        }
+    }
+    println!("{}", report.join("\n"));
+    assert!(failures.is_empty(), "more than one segment:\n{}", failures.join("\n"));
+}
+
 #[test]
 fn every_kind_renders_in_every_locale_by_email_and_sms_with_the_same_link_and_code() {
     let templates = Templates::built_in().unwrap();
@@ -59,7 +89,7 @@ fn every_kind_renders_in_every_locale_by_email_and_sms_with_the_same_link_and_co
                 if let Some(link) = &p.link {
                     assert!(email.text.split_whitespace().any(|w| w == link), "{at}: the text has the link");
                     assert!(html.contains(&format!("href=\"{link}\"")), "{at}: the HTML links it");
-                    assert!(sms.text.contains(link.as_str()), "{at}: the SMS has the link");
+                    assert!(!sms.text.contains(link.as_str()), "{at}: no link in a text by default");
                 }
                 if let Some(code) = &p.code {
                     assert!(email.text.contains(code.as_str()), "{at}: the text has the code");

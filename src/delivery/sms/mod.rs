@@ -1,5 +1,6 @@
 //! SMS providers, one file each, chosen by `delivery.sms.provider` / `fallback`.
 
+pub mod segments;
 pub mod twilio;
 pub mod vonage;
 
