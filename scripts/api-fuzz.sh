@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 EXAMPLES="${FUZZ_EXAMPLES:-30}"
 MAX_TIME="${FUZZ_MAX_TIME:-180}"
 SEED="${FUZZ_SEED:-7}"
-VENV=target/py-api
+VENV="$PWD/target/py-api"
 PINS=(schemathesis==4.32.5 openapi-spec-validator==0.9.0)
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -30,7 +30,7 @@ if ! "$VENV/bin/python" -c 'import schemathesis, openapi_spec_validator' >/dev/n
 fi
 
 cargo build --quiet
-BIN=target/debug/postern
+BIN="$PWD/target/debug/postern"
 WORK="$(mktemp -d)"
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 BASE="http://127.0.0.1:$PORT"
@@ -75,6 +75,8 @@ COOKIE="$(curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' \
 log "schemathesis: $EXAMPLES examples per operation, at most ${MAX_TIME}s, seed $SEED"
 # Signing out and deleting the account would end the session the other operations use:
 # they are covered by the integration tests.
+# From the temporary directory: schemathesis keeps its cache in `./.schemathesis`.
+cd "$WORK"
 "$VENV/bin/schemathesis" run "$BASE/openapi.json" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
   --max-examples "$EXAMPLES" --max-time "$MAX_TIME" --seed "$SEED" --workers 2 --request-timeout 15 \
