@@ -75,11 +75,14 @@ COOKIE="$(curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' \
 log "schemathesis: $EXAMPLES examples per operation, at most ${MAX_TIME}s, seed $SEED"
 # Signing out and deleting the account would end the session the other operations use:
 # they are covered by the integration tests.
+# One worker: with two threads, CPython 3.11 can fail compiling in schemathesis
+# ("SystemError: AST constructor recursion depth mismatch", fixed in 3.12) and the run
+# reports a runtime error that is not the API's.
 # From the temporary directory: schemathesis keeps its cache in `./.schemathesis`.
 cd "$WORK"
 "$VENV/bin/schemathesis" run "$BASE/openapi.json" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
-  --max-examples "$EXAMPLES" --max-time "$MAX_TIME" --seed "$SEED" --workers 2 --request-timeout 15 \
+  --max-examples "$EXAMPLES" --max-time "$MAX_TIME" --seed "$SEED" --workers 1 --request-timeout 15 \
   --exclude-operation-id logOut --exclude-operation-id deleteAccount \
   -H "Authorization: Bearer $KEY" -H "Cookie: $COOKIE" \
   --report-dir "$WORK/report" --warnings off
