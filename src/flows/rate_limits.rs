@@ -117,14 +117,11 @@ pub async fn audited<T>(state: &AppState, client: &Client, result: Result<T, Sto
     if let Err(e) = state.store.record_events(vec![event], &client.actor(), state.now()).await {
         tracing::warn!(error = %e, "a rate limit's refusal could not be written to the audit trail");
     }
-    {
-        let retry_after_ms = *retry_after_ms;
-        if key == SMS_BUDGET_KEY {
-            metrics::sms_budget_exhausted();
-            tracing::error!(retry_after_ms, "the hourly SMS budget is spent: SMS sending is paused (circuit open)");
-        } else if key.starts_with("sms:country:") {
-            tracing::warn!(limit = %key, "the SMS limit of a country calling code was reached");
-        }
+    if key == SMS_BUDGET_KEY {
+        metrics::sms_budget_exhausted();
+        tracing::error!(retry_after_ms, "the hourly SMS budget is spent: SMS sending is paused (circuit open)");
+    } else if key.starts_with("sms:country:") {
+        tracing::warn!(limit = %key, "the SMS limit of a country calling code was reached");
     }
     result
 }

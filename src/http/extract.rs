@@ -26,35 +26,37 @@ impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        let user_agent = parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .chars()
-            .take(512)
-            .collect();
-        let accept_locale = parts
-            .headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(crate::i18n::from_accept_language);
-        let jar = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers);
-        let prior_session = cookies::get(state, &jar, cookies::SESSION).and_then(|t| PriorSession::from_cookie(&t));
-        let mut client = Client {
-            ip: client_ip(peer, &parts.headers, &state.trusted_proxies),
-            user_agent,
-            accept_locale,
-            prior_session,
-            api_key: None,
-        };
-        speaking_for(state, &parts.headers, &mut client).await;
+        let mut client = network_client(parts, state);
+        // The key is looked up only when an end-user header is there.
+        if names_end_user(&parts.headers)
+            && let Some(key) = api_key_of(&parts.headers)
+            && let Ok(key) = crate::flows::api_keys::authenticate(state.store.as_ref(), key, state.now()).await
+        {
+            speaking_for(&parts.headers, &key, &mut client);
+        }
         Ok(client)
+    }
+}
+
+/// The client as the connection and its headers tell it.
+fn network_client(parts: &Parts, state: &AppState) -> Client {
+    let peer =
+        parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let user_agent =
+        parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(512).collect();
+    let accept_locale = parts
+        .headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::i18n::from_accept_language);
+    let jar = axum_extra::extract::cookie::CookieJar::from_headers(&parts.headers);
+    let prior_session = cookies::get(state, &jar, cookies::SESSION).and_then(|t| PriorSession::from_cookie(&t));
+    Client {
+        ip: client_ip(peer, &parts.headers, &state.trusted_proxies),
+        user_agent,
+        accept_locale,
+        prior_session,
+        api_key: None,
     }
 }
 
@@ -65,28 +67,29 @@ impl FromRequestParts<AppState> for Client {
 pub const END_USER_IP: &str = "x-postern-client-ip";
 pub const END_USER_AGENT: &str = "x-postern-client-user-agent";
 
-/// From anyone else the headers are ignored: a header any client can send must not choose
-/// its own rate-limit bucket or what the audit trail records (OWASP: do not trust
-/// client-supplied forwarding headers). The key is looked up only when a header is there.
-async fn speaking_for(state: &AppState, headers: &HeaderMap, client: &mut Client) {
-    let named = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    let (ip, agent) = (named(END_USER_IP), named(END_USER_AGENT));
-    if ip.is_none() && agent.is_none() {
+fn end_user_header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+}
+
+fn names_end_user(headers: &HeaderMap) -> bool {
+    headers.contains_key(END_USER_IP) || headers.contains_key(END_USER_AGENT)
+}
+
+/// Applies the end-user headers for a live `key` with the `proxy` scope. From anyone else
+/// they are ignored: a header any client can send must not choose its own rate-limit
+/// bucket or what the audit trail records (OWASP: do not trust client-supplied forwarding
+/// headers).
+fn speaking_for(headers: &HeaderMap, key: &AdminKey, client: &mut Client) {
+    if !key.scopes.contains(&crate::domain::scope::Scope::Proxy) {
         return;
     }
-    let Some(key) = api_key_of(headers) else { return };
-    match crate::flows::api_keys::authenticate(state.store.as_ref(), key, state.now()).await {
-        Ok(key) if key.scopes.contains(&crate::domain::scope::Scope::Proxy) => {
-            if let Some(ip) = ip.and_then(|ip| ip.parse::<IpAddr>().ok()) {
-                client.ip = ip;
-            }
-            if let Some(agent) = agent {
-                client.user_agent = agent.chars().take(512).collect();
-            }
-            client.api_key = Some(key.name);
-        }
-        Ok(_) | Err(_) => {}
+    if let Some(ip) = end_user_header(headers, END_USER_IP).and_then(|ip| ip.parse::<IpAddr>().ok()) {
+        client.ip = ip;
     }
+    if let Some(agent) = end_user_header(headers, END_USER_AGENT) {
+        client.user_agent = agent.chars().take(512).collect();
+    }
+    client.api_key = Some(key.name.clone());
 }
 
 /// The API key of `Authorization: Bearer pst_…`, if that is what the header holds.
@@ -241,7 +244,8 @@ impl FromRequestParts<AppState> for Admin {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let bearer = api_key_of(&parts.headers).ok_or(AppError::Unauthorized)?;
         let key = crate::flows::api_keys::authenticate(state.store.as_ref(), bearer, state.now()).await?;
-        let Ok(mut client) = Client::from_request_parts(parts, state).await;
+        let mut client = network_client(parts, state);
+        speaking_for(&parts.headers, &key, &mut client);
         client.api_key = Some(key.name.clone());
         Ok(Admin { key, client })
     }

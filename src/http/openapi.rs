@@ -5,10 +5,9 @@
 //! reference is rendered here from the document, with nothing loaded from the internet.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::http::header;
-use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use serde::Serialize;
 use serde_json::Value;
@@ -103,23 +102,12 @@ pub fn document(routes: OpenApi, public_url: &str) -> OpenApi {
 
 /// `/openapi.json` and `/docs`, serving the document made once at start.
 pub fn router(doc: &OpenApi) -> axum::Router<AppState> {
-    let json: Arc<str> = doc.to_json().unwrap_or_else(|_| "{}".to_owned()).into();
-    let html: Arc<str> = reference(doc).into();
+    // Made once; each answer shares the bytes (no copy per request).
+    let json = Bytes::from(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));
+    let html = Bytes::from(reference(doc));
     axum::Router::new()
-        .route(
-            "/openapi.json",
-            get(move || {
-                let json = json.clone();
-                async move { ([(header::CONTENT_TYPE, "application/json")], json.to_string()).into_response() }
-            }),
-        )
-        .route(
-            "/docs",
-            get(move || {
-                let html = html.clone();
-                async move { Html(html.to_string()) }
-            }),
-        )
+        .route("/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json) }))
+        .route("/docs", get(move || async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html) }))
         .route("/docs.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS) }))
 }
 

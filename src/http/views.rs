@@ -99,6 +99,20 @@ pub struct LoggedInView {
     pub redirect_to: String,
 }
 
+/// One page of an admin list (`{"items","next_cursor"}`, DESIGN.md).
+#[derive(Serialize, ToSchema)]
+pub struct PageView<T> {
+    pub items: Vec<T>,
+    /// The `cursor` of the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> PageView<T> {
+    pub fn of<S>(page: crate::flows::paging::Page<S>, view: impl FnMut(S) -> T) -> Self {
+        Self { items: page.items.into_iter().map(view).collect(), next_cursor: page.next_cursor }
+    }
+}
+
 /// The optional sign-in of an answer that may or may not sign in (a poll, a reset): its
 /// fields when it did, none when it did not (a flattened `Option` would be documented as
 /// an object or `null`, which the answer never is).

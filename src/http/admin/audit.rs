@@ -14,6 +14,7 @@ use crate::error::AppResult;
 use crate::flows::audit;
 use crate::http::extract::Admin;
 use crate::http::openapi::{AdminDenied, ErrorBody};
+use crate::http::views::PageView;
 use crate::state::AppState;
 use crate::store::AuditEvent;
 
@@ -63,20 +64,18 @@ impl From<AuditEvent> for AuditEventView {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-struct AuditPage {
-    items: Vec<AuditEventView>,
-    next_cursor: Option<String>,
-}
-
 /// The audit trail, newest first, by account, type and time.
 #[utoipa::path(get, operation_id = "adminListAuditEvents", path = "/admin/v1/audit", tag = "admin", params(ListQuery), security(("api_key" = [])),
     responses(
         AdminDenied,
-        (status = 200, description = "One page", body = AuditPage),
+        (status = 200, description = "One page", body = PageView<AuditEventView>),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
     ))]
-async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<ListQuery>) -> AppResult<Json<AuditPage>> {
+async fn list(
+    State(state): State<AppState>,
+    admin: Admin,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<PageView<AuditEventView>>> {
     admin.require(Scope::AuditRead)?;
     let query = audit::Query {
         user_id: q.user_id.as_deref(),
@@ -86,6 +85,5 @@ async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<ListQ
         limit: q.limit,
     };
     let page = audit::list(state.store.as_ref(), query).await?;
-    let items: Vec<AuditEventView> = page.items.into_iter().map(AuditEventView::from).collect();
-    Ok(Json(AuditPage { items, next_cursor: page.next_cursor }))
+    Ok(Json(PageView::of(page, AuditEventView::from)))
 }

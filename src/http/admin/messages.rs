@@ -13,6 +13,7 @@ use crate::error::AppResult;
 use crate::flows::messages;
 use crate::http::extract::Admin;
 use crate::http::openapi::{AdminDenied, ErrorBody};
+use crate::http::views::PageView;
 use crate::state::AppState;
 use crate::store::MessageStatus;
 
@@ -65,24 +66,18 @@ impl From<MessageStatus> for MessageView {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-struct MessagesPage {
-    items: Vec<MessageView>,
-    next_cursor: Option<String>,
-}
-
 /// Delivery status of messages, newest first: never the link or code.
 #[utoipa::path(get, operation_id = "adminListMessages", path = "/admin/v1/messages", tag = "admin", params(ListQuery), security(("api_key" = [])),
     responses(
         AdminDenied,
-        (status = 200, description = "One page", body = MessagesPage),
+        (status = 200, description = "One page", body = PageView<MessageView>),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
     ))]
 async fn list(
     State(state): State<AppState>,
     admin: Admin,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<MessagesPage>> {
+) -> AppResult<Json<PageView<MessageView>>> {
     admin.require(Scope::MessagesRead)?;
     let query = messages::Query {
         to: q.to.as_deref(),
@@ -93,6 +88,5 @@ async fn list(
         limit: q.limit,
     };
     let page = messages::list(state.store.as_ref(), query).await?;
-    let items: Vec<MessageView> = page.items.into_iter().map(MessageView::from).collect();
-    Ok(Json(MessagesPage { items, next_cursor: page.next_cursor }))
+    Ok(Json(PageView::of(page, MessageView::from)))
 }

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -14,7 +14,7 @@ use crate::error::AppResult;
 use crate::flows::users;
 use crate::http::extract::{Admin, ApiJson, optional_email, optional_phone};
 use crate::http::openapi::{AdminDenied, ErrorBody};
-use crate::http::views::{AccountView, SessionView};
+use crate::http::views::{AccountView, PageView, SessionView};
 use crate::state::AppState;
 use crate::store::AccountChange;
 
@@ -26,19 +26,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(enable))
         .routes(routes!(sessions, revoke_all))
         .routes(routes!(revoke_one))
-}
-
-#[derive(Serialize, ToSchema)]
-struct UsersPage {
-    items: Vec<AccountView>,
-    next_cursor: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-struct SessionsPage {
-    items: Vec<SessionView>,
-    /// Always `null`: every live session is in one page.
-    next_cursor: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -54,14 +41,17 @@ struct ListQuery {
 #[utoipa::path(get, operation_id = "adminListUsers", path = "/admin/v1/users", tag = "admin", params(ListQuery), security(("api_key" = [])),
     responses(
         AdminDenied,
-        (status = 200, description = "One page", body = UsersPage),
+        (status = 200, description = "One page", body = PageView<AccountView>),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
     ))]
-async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<ListQuery>) -> AppResult<Json<UsersPage>> {
+async fn list(
+    State(state): State<AppState>,
+    admin: Admin,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<PageView<AccountView>>> {
     admin.require(Scope::UsersRead)?;
     let page = users::list(state.store.as_ref(), q.query.as_deref(), q.cursor.as_deref(), q.limit).await?;
-    let items: Vec<AccountView> = page.items.into_iter().map(AccountView::from).collect();
-    Ok(Json(UsersPage { items, next_cursor: page.next_cursor }))
+    Ok(Json(PageView::of(page, AccountView::from)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -227,19 +217,19 @@ async fn remove(State(state): State<AppState>, admin: Admin, Path(id): Path<Stri
 #[utoipa::path(get, operation_id = "adminListUserSessions", path = "/admin/v1/users/{id}/sessions", tag = "admin", params(("id" = String, Path, description = "The account id (or, for GET, its email or phone)")), security(("api_key" = [])),
     responses(
         AdminDenied,
-        (status = 200, description = "Every live session", body = SessionsPage),
+        (status = 200, description = "Every live session, in one page", body = PageView<SessionView>),
         (status = 404, description = "`not_found`", body = ErrorBody),
     ))]
 async fn sessions(
     State(state): State<AppState>,
     admin: Admin,
     Path(id): Path<String>,
-) -> AppResult<Json<SessionsPage>> {
+) -> AppResult<Json<PageView<SessionView>>> {
     admin.require(Scope::UsersRead)?;
     let account = users::find(state.store.as_ref(), &id).await?;
     let list = crate::flows::sessions::list_sessions(&state, &account.id).await?;
     let items: Vec<SessionView> = list.iter().map(|s| SessionView::new(s, "")).collect();
-    Ok(Json(SessionsPage { items, next_cursor: None }))
+    Ok(Json(PageView { items, next_cursor: None }))
 }
 
 /// End every session of the account.

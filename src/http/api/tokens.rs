@@ -138,16 +138,8 @@ fn sign_in_redirect(state: &AppState, headers: &HeaderMap) -> Option<String> {
         ),
     };
     let mut allowed = state.settings.redirect_allowlist.clone();
-    allowed.push(origin_of(&state.public_url));
+    allowed.push(crate::http::csrf::public_origin(&state.public_url).to_owned());
     // Only an absolute URL names the app's page; a path would be read as Postern's.
     let target = RedirectTo::parse(&original, &allowed).ok().filter(|t| !t.as_str().starts_with('/'))?;
     Some(format!("{}/login?redirect_to={}", state.public_url, crate::http::query_escape(target.as_str())))
-}
-
-fn origin_of(url: &str) -> String {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    match url[after_scheme..].find('/') {
-        Some(slash) => url[..after_scheme + slash].to_owned(),
-        None => url.to_owned(),
-    }
 }
