@@ -135,6 +135,12 @@ impl Application {
         if settings.dev_inbox_enabled() {
             tracing::warn!("the dev provider is active: every code and link shows on /dev/inbox (development only)");
         }
+        if settings.is_https() && settings.tokens.encryption_key.is_none() {
+            tracing::warn!(
+                "tokens.encryption_key is not set: the access-token signing keys are sealed with a key derived \
+                 from the server key, which lives in the same database (docs/forward-auth.md)"
+            );
+        }
         if !settings.rate_limits.enabled {
             tracing::warn!("rate limits are OFF (rate_limits.enabled = false): use this for benchmarks only");
         }
