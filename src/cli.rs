@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use std::io::Write as _;
+
 use clap::{Parser, Subcommand};
 
 use crate::clock::{Clock as _, rfc3339};
@@ -38,6 +40,9 @@ enum Command {
         #[arg(long)]
         fallback: bool,
     },
+    /// Print the OpenAPI document of this configuration (what `/openapi.json` serves) as
+    /// JSON; `clients/js` generates its types from it.
+    Openapi,
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -133,6 +138,12 @@ pub fn run() -> anyhow::Result<()> {
             runtime.block_on(async { crate::delivery::Senders::from_settings(&settings.delivery).map(drop) })?;
             print!("{}", settings.redacted_summary());
             println!("configuration OK");
+            Ok(())
+        }
+        Command::Openapi => {
+            let (_, doc) = crate::http::routes(&settings);
+            // An error, not a panic, when the reader goes away (`postern openapi | head`).
+            writeln!(std::io::stdout().lock(), "{}", doc.to_pretty_json()?)?;
             Ok(())
         }
         Command::SendTest { to, fallback } => {

@@ -38,6 +38,18 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The path Postern is served under (`Settings::base_path`), `""` at the root.
+    pub fn base_path(&self) -> &str {
+        let origin = crate::http::csrf::public_origin(&self.public_url).len();
+        &self.public_url[origin..]
+    }
+
+    /// One of Postern's own paths under `base_path`: what every page link, form and
+    /// redirect uses, so Postern works mounted under a prefix.
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.base_path())
+    }
+
     pub fn now(&self) -> i64 {
         self.clock.now_ms()
     }

@@ -119,7 +119,7 @@ impl Templates {
     /// The built-in templates with the operator's overrides, theme and app name. Fails
     /// with the file and line of an override that does not compile or render.
     pub fn load(settings: &Settings) -> anyhow::Result<Self> {
-        let mut env = base_env(&settings.app_name, &settings.theme);
+        let mut env = base_env(&settings.app_name, &settings.theme, &settings.base_path());
         for (name, source) in PAGES.iter().chain(MESSAGES) {
             env.add_template(name, source).map_err(|e| anyhow!("built-in template {name} is broken: {e:#}"))?;
         }
@@ -233,7 +233,7 @@ impl Templates {
 /// Minijinja with Postern's settings: strict undefined (a misspelt variable is an error,
 /// not an empty string), HTML escaping for `.html`/`.mjml`, block tags that take their
 /// line with them (text templates read as they are written), and `t()`.
-fn base_env(app_name: &str, theme: &ThemeSettings) -> Environment<'static> {
+fn base_env(app_name: &str, theme: &ThemeSettings, base: &str) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") || name.ends_with(".mjml") { AutoEscape::Html } else { AutoEscape::None }
@@ -244,6 +244,8 @@ fn base_env(app_name: &str, theme: &ThemeSettings) -> Environment<'static> {
         env.set_syntax(syntax);
     }
     env.add_global("app_name", app_name.to_owned());
+    // The path Postern is served under (`Settings::base_path`): pages link to `{{ base }}/login`.
+    env.add_global("base", base.to_owned());
     env.add_global("theme", Value::from(minijinja::value::Serde(theme.clone())));
     env.add_global("locales", Value::from(minijinja::value::Serde(LOCALES)));
     env.add_function("t", t);

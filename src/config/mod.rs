@@ -364,6 +364,9 @@ impl Settings {
         if public.ends_with('/') {
             bail!("public_url must not end with /");
         }
+        if public.contains(['?', '#']) {
+            bail!("public_url must not carry a query or a fragment");
+        }
         for origin in &self.redirect_allowlist {
             let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");
             let host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
@@ -425,6 +428,16 @@ impl Settings {
             Some(url) => url.clone(),
             None => format!("http://{}", self.listen),
         }
+    }
+
+    /// The path `public_url` puts Postern under: `""`, or `/auth` when a proxy serves
+    /// Postern at `https://app.example.com/auth` (stripping the prefix, as an app's
+    /// route handler does for `@postern/next`). Every page link, form and redirect of
+    /// Postern's own starts with it.
+    pub fn base_path(&self) -> String {
+        let url = self.public_url();
+        let origin = crate::http::csrf::public_origin(&url);
+        url[origin.len()..].trim_end_matches('/').to_owned()
     }
 
     pub fn is_https(&self) -> bool {

@@ -10,8 +10,9 @@ const MAX_LEN: usize = 2048;
 pub struct RedirectTo(String);
 
 impl RedirectTo {
-    pub fn default_target() -> Self {
-        Self("/account".to_owned())
+    /// Postern's account page under the path Postern is served from (`AppState::at`).
+    pub fn default_target(base_path: &str) -> Self {
+        Self(format!("{base_path}/account"))
     }
 
     pub fn parse(input: &str, allowed_origins: &[String]) -> Result<Self, &'static str> {

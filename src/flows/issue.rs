@@ -191,7 +191,7 @@ pub async fn issue(state: &AppState, issue: Issue, device: DeviceBinding, client
     rate_limits::check_sms_destination(state, &issue.to)?;
     let redirect_to = match issue.redirect_to.as_deref() {
         Some(r) => RedirectTo::parse(r, &state.settings.redirect_allowlist).map_err(AppError::invalid)?,
-        None => RedirectTo::default_target(),
+        None => RedirectTo::default_target(state.base_path()),
     };
     let locale = parse_locale(issue.locale)?;
     let now = state.now();

@@ -28,6 +28,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::config::Settings;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -35,18 +36,18 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route the server answers and the OpenAPI document built from the same routers
 /// (`openapi.rs`): a documented route exists exactly when it is served.
-pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+pub fn routes(settings: &Settings) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let mut app =
         OpenApiRouter::new().merge(api::router()).merge(admin::router()).merge(pages::router()).merge(ops::router());
-    if state.settings.dev_inbox_enabled() {
+    if settings.dev_inbox_enabled() {
         app = app.merge(dev_inbox::router());
     }
     let (app, paths) = app.split_for_parts();
-    (app, openapi::document(paths, &state.public_url))
+    (app, openapi::document(paths, &settings.public_url()))
 }
 
 pub fn router(state: AppState) -> Router {
-    let (app, doc) = routes(&state);
+    let (app, doc) = routes(&state.settings);
     let app = app.merge(openapi::router(&doc));
     let timeout = state.settings.http.request_timeout;
     let body_limit = state.settings.http.body_limit;

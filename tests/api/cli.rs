@@ -122,3 +122,21 @@ async fn config_check_never_prints_a_password_given_as_a_url_parameter() {
     assert!(stdout.contains("password=***"), "{stdout}");
     assert!(stdout.contains("sslmode=require"), "the rest of the URL stays readable: {stdout}");
 }
+
+backend_test! {
+async fn openapi_prints_the_document_the_server_serves() {
+    // `clients/js` generates its types from this output: it must be what /openapi.json is.
+    let app = crate::helpers::spawn_app_with(|s| s.public_url = Some("http://127.0.0.1:8080".to_owned())).await;
+    let served: Value = app.browser.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let out = tokio::process::Command::new(BIN)
+        .arg("openapi")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(printed, served);
+    assert!(printed["paths"]["/admin/v1/users"]["get"]["operationId"] == "adminListUsers");
+}}

@@ -394,3 +394,56 @@ async fn every_link_of_one_request_offers_the_same_three_numbers() {
     assert!(offered.iter().all(|o| *o == offered[0]), "{offered:?}");
     assert!(offered[0].contains(&real));
 }}
+
+/// Every root-relative URL (`href`, `action`, `src`, `data-poll`) in a page.
+fn page_urls(html: &str) -> Vec<String> {
+    let mut urls = Vec::new();
+    for attr in ["href=\"/", "action=\"/", "src=\"/", "data-poll=\"/"] {
+        for (i, m) in html.match_indices(attr) {
+            let rest = &html[i + m.len() - 1..];
+            urls.push(rest[..rest.find('"').unwrap()].to_owned());
+        }
+    }
+    urls
+}
+
+backend_test! {
+async fn mounted_under_a_path_every_link_form_and_redirect_stays_under_it() {
+    // A proxy (an app's route handler, nginx `location /auth/`) serves Postern at
+    // `<origin>/auth` and strips the prefix: the pages must point back under it.
+    let app = spawn_app_with(|s| s.public_url = Some("http://127.0.0.1:9/auth".to_owned())).await;
+    for path in ["/login", "/signup", "/forgot-password", "/dev/inbox"] {
+        let (status, html) = app.page(&app.browser, path).await;
+        assert_eq!(status, 200, "{path}");
+        let urls = page_urls(&html);
+        assert!(!urls.is_empty(), "{path} has links");
+        for url in urls {
+            assert!(url.starts_with("/auth/"), "{path} links to {url} outside the mount");
+        }
+    }
+    let (_, html) = app.page(&app.browser, "/login").await;
+    let r = app
+        .browser
+        .post(app.url("/login"))
+        .form(&[("csrf", csrf_of(&html).as_str()), ("identifier", "ada@example.com"), ("redirect_to", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let code_page = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(code_page.starts_with("/auth/login/code?id="), "{code_page}");
+    let m = app.latest_message("ada@example.com").await;
+    assert!(m.link().starts_with("http://127.0.0.1:9/auth/login/link?token="), "{}", m.link());
+    let (_, html) = open_link(&app, &app.browser, &m.token()).await;
+    assert!(page_urls(&html).iter().all(|u| u.starts_with("/auth/")));
+    let (status, html) = app.page(&app.browser, code_page.strip_prefix("/auth").unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-poll=\"/auth/v1/passwordless/status?"), "the waiting page polls under the mount");
+    let r = post_link(&app, &app.browser, &[("csrf", &csrf_of(&html)), ("token", &m.token()), ("choice", "continue")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/auth/account", "the default target is Postern's account page");
+    let (status, html) = app.page(&app.browser, "/account").await;
+    assert_eq!(status, 200);
+    assert!(page_urls(&html).iter().all(|u| u.starts_with("/auth/")));
+}}

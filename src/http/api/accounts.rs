@@ -110,7 +110,7 @@ async fn login(
     let identifier = identifier_from(body.email.as_deref(), body.phone.as_deref())?;
     let redirect_to = match body.redirect_to.as_deref() {
         Some(r) => RedirectTo::parse(r, &state.settings.redirect_allowlist).map_err(AppError::invalid)?,
-        None => RedirectTo::default_target(),
+        None => RedirectTo::default_target(state.base_path()),
     };
     let issued = password_login(&state, identifier, &body.password, redirect_to.as_str().to_owned(), &client).await?;
     Ok(signed_in(&state, jar, issued))

@@ -50,7 +50,7 @@ impl FromRequestParts<AppState> for PageSession {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let locale = PageLocale::resolve(parts.uri.query(), &parts.headers, state);
         let jar = CookieJar::from_headers(&parts.headers);
-        required_session(state, locale, &jar, "/login").await.map(|(session, _)| PageSession(session))
+        required_session(state, locale, &jar, &state.at("/login")).await.map(|(session, _)| PageSession(session))
     }
 }
 
@@ -79,8 +79,8 @@ pub(super) async fn required_session(
 )]
 async fn home(State(state): State<AppState>, locale: PageLocale, jar: CookieJar) -> Response {
     match signed_in(&state, &jar).await {
-        Ok(Some(_)) => Redirect::to("/account").into_response(),
-        Ok(None) => Redirect::to("/login").into_response(),
+        Ok(Some(_)) => Redirect::to(&state.at("/account")).into_response(),
+        Ok(None) => Redirect::to(&state.at("/login")).into_response(),
         Err(e) => error_page(&state, locale, e),
     }
 }
@@ -108,7 +108,7 @@ async fn account(
     jar: CookieJar,
     PageQuery(q): PageQuery<AccountQuery>,
 ) -> Response {
-    let login = format!("/login?redirect_to=/account{}", locale.query(false));
+    let login = format!("{base}/login?redirect_to={base}/account{}", locale.query(false), base = state.base_path());
     let (session, _) = match required_session(&state, locale, &jar, &login).await {
         Ok(found) => found,
         Err(page) => return page,
@@ -214,9 +214,9 @@ async fn logout_submit(
         return error_page(&state, locale, e);
     }
     match scope {
-        LogoutScope::Others => Redirect::to("/account").into_response(),
+        LogoutScope::Others => Redirect::to(&state.at("/account")).into_response(),
         LogoutScope::Current | LogoutScope::All => {
-            (cookies::signed_out(&state, jar), Redirect::to("/login")).into_response()
+            (cookies::signed_out(&state, jar), Redirect::to(&state.at("/login"))).into_response()
         }
     }
 }
@@ -236,7 +236,7 @@ async fn revoke_submit(
     CsrfForm(form): CsrfForm<RevokeForm>,
 ) -> Response {
     match revoke_session(&state, &session.user_id, form.session_id.as_deref().unwrap_or(""), &client).await {
-        Ok(()) | Err(AppError::NotFound) => Redirect::to("/account").into_response(),
+        Ok(()) | Err(AppError::NotFound) => Redirect::to(&state.at("/account")).into_response(),
         Err(e) => error_page(&state, locale, e),
     }
 }

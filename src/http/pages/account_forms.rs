@@ -26,8 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// After a change: the account page with its notice.
-fn done(locale: PageLocale, what: &str) -> Response {
-    Redirect::to(&format!("/account?done={what}{}", locale.query(false))).into_response()
+fn done(state: &AppState, locale: PageLocale, what: &str) -> Response {
+    Redirect::to(&format!("{}/account?done={what}{}", state.base_path(), locale.query(false))).into_response()
 }
 
 /// A refusal the person can fix shows the account page again, the reason beside the form
@@ -78,7 +78,7 @@ async fn profile_submit(
     let input =
         ProfileInput { name: Some(form.name), preferred_channel: form.preferred_channel, locale: filled(form.locale) };
     match account::update_profile(&state, &session.user_id, input, &client).await {
-        Ok(_) => done(locale, "profile"),
+        Ok(_) => done(&state, locale, "profile"),
         Err(e) => refused(&state, locale, jar, &session, "profile", e).await,
     }
 }
@@ -106,7 +106,7 @@ async fn password_submit(
     let new_password = form.new_password.unwrap_or_default();
     match account::change_password(&state, &session, current.as_deref(), &new_password, &client).await {
         // The other sessions ended; this one stays (flows::account::change_password).
-        Ok(()) => done(locale, "password"),
+        Ok(()) => done(&state, locale, "password"),
         Err(e) => refused(&state, locale, jar, &session, "password", e).await,
     }
 }
@@ -137,7 +137,7 @@ async fn delete_submit(
     let current = filled(form.current_password);
     match account::delete_account(&state, &session, current.as_deref(), &client).await {
         Ok(()) => {
-            let to = format!("/login?done=deleted{}", locale.query(false));
+            let to = format!("{}/login?done=deleted{}", state.base_path(), locale.query(false));
             (cookies::signed_out(&state, jar), Redirect::to(&to)).into_response()
         }
         Err(e) => refused(&state, locale, jar, &session, "delete", e).await,

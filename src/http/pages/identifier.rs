@@ -63,7 +63,8 @@ async fn change_submit(
         // The same answer whether or not another account holds the address
         // (flows::account): the code page.
         Ok(started) => {
-            let to = format!("/account/confirm?id={}{}", started.auth_request_id, locale.query(false));
+            let to =
+                format!("{}/account/confirm?id={}{}", state.base_path(), started.auth_request_id, locale.query(false));
             (jar, Redirect::to(&to)).into_response()
         }
         Err(e) => refused(&state, locale, jar, &session, "identifier", e).await,
@@ -79,7 +80,7 @@ struct ConfirmQuery {
 
 /// The signed-in session, or a page asking to sign in first (without the token).
 async fn signed_in_or_ask(state: &AppState, locale: PageLocale, jar: &CookieJar) -> Result<Session, Response> {
-    let login = format!("/login?redirect_to=/account{}", locale.query(false));
+    let login = format!("{base}/login?redirect_to={base}/account{}", locale.query(false), base = state.base_path());
     match signed_in(state, jar).await {
         Ok(Some((session, _))) => Ok(session),
         Err(e) => Err(error_page(state, locale, e)),
@@ -150,7 +151,8 @@ async fn confirm_submit(
         }
     };
     match account::confirm_identifier_change(&state, &session, change, &client).await {
-        Ok(_) => Redirect::to(&format!("/account?done=identifier{}", locale.query(false))).into_response(),
+        Ok(_) => Redirect::to(&format!("{}/account?done=identifier{}", state.base_path(), locale.query(false)))
+            .into_response(),
         Err(e) => proof.refused(&state, locale, jar, "confirm.html", e, || unusable(&state, locale)),
     }
 }
@@ -158,7 +160,7 @@ async fn confirm_submit(
 /// A change whose link or code cannot be used (spent, replaced, expired, stopped, another
 /// account's, or malformed): one page for all, leading back to the account.
 fn unusable(state: &AppState, locale: PageLocale) -> Response {
-    let back = format!("/account{}", locale.query(true));
+    let back = format!("{}/account{}", state.base_path(), locale.query(true));
     let action = Some((back.as_str(), "page-confirm-back"));
     notice_of(
         state,

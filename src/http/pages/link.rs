@@ -112,7 +112,7 @@ async fn submit(
             StatusCode::FORBIDDEN,
             &locale.t("notice-cancelled-title"),
             &locale.t("notice-cancelled-message"),
-            Some((&format!("/login{}", locale.query(true)), "notice-back-to-sign-in")),
+            Some((&format!("{}/login{}", state.base_path(), locale.query(true)), "notice-back-to-sign-in")),
         ),
         Err(e) => error_page(&state, locale, e),
     }

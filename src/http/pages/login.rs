@@ -66,7 +66,7 @@ pub(super) fn login_page(
         password_identifier => view.password_identifier,
         password_error => view.password_error,
         notice => view.notice,
-        signup_href => href("/signup", redirect_to, locale),
+        signup_href => href(&state.at("/signup"), redirect_to, locale),
         signup_open => crate::flows::signup_open(state),
     };
     form_page(state, locale, jar, status, "login.html", ctx)
@@ -133,7 +133,7 @@ async fn login_submit(
         StartInput { identifier, channel: None, redirect_to: redirect_to.clone(), locale: locale.for_message() };
     match start_passwordless(&state, input, device, &client).await {
         Ok(started) => {
-            let to = format!("/login/code?id={}{}", started.auth_request_id, locale.query(false));
+            let to = format!("{}/login/code?id={}{}", state.base_path(), started.auth_request_id, locale.query(false));
             (jar, Redirect::to(&to)).into_response()
         }
         Err(e @ (AppError::RateLimited { .. } | AppError::InvalidRequest(_))) => {
@@ -180,7 +180,8 @@ async fn code_page(
     };
     if request.state == AuthState::Approved {
         // Approved on another device while this page was away: collect it now.
-        return Redirect::to(&format!("/login/approved?id={}{}", request.id, locale.query(false))).into_response();
+        return Redirect::to(&format!("{}/login/approved?id={}{}", state.base_path(), request.id, locale.query(false)))
+            .into_response();
     }
     // Only the browser that asked sees the number to match (issue 10, finding 6): the
     // request id is the first half of the emailed link, so knowing it proves nothing.
@@ -296,11 +297,15 @@ async fn resend_submit(
     };
     let device = cookies::existing_device(&state, &jar);
     match resend_passwordless(&state, &id, device, &client).await {
-        Ok(_) => Redirect::to(&format!("/login/code?id={id}&sent=1{}", locale.query(false))).into_response(),
+        Ok(_) => Redirect::to(&format!("{}/login/code?id={id}&sent=1{}", state.base_path(), locale.query(false)))
+            .into_response(),
         // Post/redirect/get: a reload must not send the form again.
-        Err(AppError::RateLimited { retry_after_secs }) => {
-            Redirect::to(&format!("/login/code?id={id}&wait={retry_after_secs}{}", locale.query(false))).into_response()
-        }
+        Err(AppError::RateLimited { retry_after_secs }) => Redirect::to(&format!(
+            "{}/login/code?id={id}&wait={retry_after_secs}{}",
+            state.base_path(),
+            locale.query(false)
+        ))
+        .into_response(),
         Err(e) => error_page(&state, locale, e),
     }
 }

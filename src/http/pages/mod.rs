@@ -263,7 +263,7 @@ pub fn error_page(state: &AppState, locale: PageLocale, err: AppError) -> Respon
     err.log();
     let status = err.status();
     let (title, message) = err.page_text(locale.locale);
-    let back = format!("/login{}", locale.query(true));
+    let back = format!("{}/login{}", state.base_path(), locale.query(true));
     let response = notice(state, locale, status, &title, &message, Some((&back, "notice-back-to-sign-in")));
     with_retry_after(response, &err)
 }
@@ -294,7 +294,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
                 rejection.status(),
                 "notice-form-title",
                 "notice-form-message",
-                Some(("/login", "notice-back-to-sign-in")),
+                Some((&state.at("/login"), "notice-back-to-sign-in")),
             )),
         }
     }
@@ -318,7 +318,7 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for PageQuery<T> {
                     rejection.status(),
                     "notice-form-title",
                     "notice-form-message",
-                    Some(("/login", "notice-back-to-sign-in")),
+                    Some((&state.at("/login"), "notice-back-to-sign-in")),
                 ))
             }
         }
@@ -367,6 +367,6 @@ fn check_csrf(
         StatusCode::FORBIDDEN,
         "notice-csrf-title",
         "notice-csrf-message",
-        Some(("/login", "notice-back-to-sign-in")),
+        Some((&state.at("/login"), "notice-back-to-sign-in")),
     ))
 }

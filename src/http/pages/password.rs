@@ -53,7 +53,7 @@ async fn submit(
         Err(e) => return again(jar, StatusCode::BAD_REQUEST, identifier_error(locale, &e)),
     };
     let target = if redirect_to.is_empty() {
-        RedirectTo::default_target()
+        RedirectTo::default_target(state.base_path())
     } else {
         match RedirectTo::parse(&redirect_to, &state.settings.redirect_allowlist) {
             Ok(target) => target,

@@ -85,7 +85,12 @@ async fn forgot_submit(
         // The same next page for every address, with or without an account (no
         // enumeration, DESIGN.md).
         Ok(started) => {
-            let to = format!("/reset-password?auth_request_id={}{}", started.auth_request_id, locale.query(false));
+            let to = format!(
+                "{}/reset-password?auth_request_id={}{}",
+                state.base_path(),
+                started.auth_request_id,
+                locale.query(false)
+            );
             (jar, Redirect::to(&to)).into_response()
         }
         Err(e @ (AppError::RateLimited { .. } | AppError::InvalidRequest(_))) => {
@@ -153,7 +158,7 @@ async fn reset_submit(
         // Every session of the account ended, this browser's too: its cookie goes, and
         // the person logs in with the new password (which a password manager can save).
         Ok(None) => {
-            let to = format!("/login?done=reset{}", locale.query(false));
+            let to = format!("{}/login?done=reset{}", state.base_path(), locale.query(false));
             (cookies::signed_out(&state, jar), Redirect::to(&to)).into_response()
         }
         Ok(Some(issued)) => {
@@ -167,7 +172,7 @@ async fn reset_submit(
 /// A reset whose link or code cannot be used (spent, replaced, expired, stopped or
 /// malformed): one page for all of them, leading to a new request.
 fn unusable(state: &AppState, locale: PageLocale) -> Response {
-    let again = format!("/forgot-password{}", locale.query(true));
+    let again = format!("{}/forgot-password{}", state.base_path(), locale.query(true));
     let action = Some((again.as_str(), "page-reset-start-again"));
     notice_of(
         state,

@@ -45,7 +45,7 @@ fn signup_page(
     typed: Typed,
     error: Option<String>,
 ) -> Response {
-    let login_href = href("/login", &typed.redirect_to, locale);
+    let login_href = href(&state.at("/login"), &typed.redirect_to, locale);
     let ctx = minijinja::context! { typed => minijinja::value::Serde(typed), error, login_href };
     form_page(state, locale, jar, status, "signup.html", ctx)
 }
@@ -73,7 +73,7 @@ async fn show(
 ) -> Response {
     // Whether sign-up is open is a fact about the server, not about an address.
     if !crate::flows::signup_open(&state) {
-        let back = href("/login", &shown_redirect(&state, q.redirect_to), locale);
+        let back = href(&state.at("/login"), &shown_redirect(&state, q.redirect_to), locale);
         let action = Some((back.as_str(), "notice-back-to-sign-in"));
         return notice_of(
             &state,
@@ -124,7 +124,7 @@ async fn submit(
         // The same answer for a new and an existing address (DESIGN.md, no enumeration):
         // the code page, where the verification code is typed.
         Ok(started) => {
-            let to = format!("/login/code?id={}{}", started.auth_request_id, locale.query(false));
+            let to = format!("{}/login/code?id={}{}", state.base_path(), started.auth_request_id, locale.query(false));
             (jar, Redirect::to(&to)).into_response()
         }
         Err(e @ (AppError::WeakPassword(_) | AppError::InvalidRequest(_) | AppError::RateLimited { .. })) => {
