@@ -35,6 +35,7 @@ const PAGES: &[(&str, &str)] = &[
     ("reset.html", include_str!("templates/pages/reset.html")),
     ("confirm.html", include_str!("templates/pages/confirm.html")),
     ("dev_inbox.html", include_str!("templates/pages/dev_inbox.html")),
+    ("dev_inbox_message.html", include_str!("templates/pages/dev_inbox_message.html")),
 ];
 
 /// The message templates: subject, text and SMS per kind, and the partials they include.

@@ -255,7 +255,18 @@ page-inbox-title = Entwickler-Postfach
 page-inbox-intro = Jede E-Mail und SMS, die { $app } sendet, solange der Anbieter { $provider } aktiv ist, landet hier, die neueste zuerst. Als JSON:
 page-inbox-empty = Noch keine Nachrichten.
 page-inbox-sign-in = Melden Sie sich an, um eine zu senden.
-page-inbox-to = an { $to }
+page-inbox-filter = Empfänger
+page-inbox-filter-button = Filtern
+page-inbox-all = Alle Nachrichten
+page-inbox-live = Neue Nachrichten erscheinen hier, sobald sie eintreffen.
+page-inbox-col-to = An
+page-inbox-col-kind = Art
+page-inbox-col-message = Nachricht
+page-inbox-col-time = Empfangen
+page-inbox-sms = SMS
+page-inbox-back = Alle Nachrichten
+page-inbox-html = HTML
+page-inbox-text = Nur Text
 
 ## Notices and errors shown on pages
 

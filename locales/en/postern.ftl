@@ -260,7 +260,18 @@ page-inbox-title = Dev inbox
 page-inbox-intro = Every email and SMS { $app } sends while the { $provider } provider is active lands here, newest first. As JSON:
 page-inbox-empty = No messages yet.
 page-inbox-sign-in = Sign in to send one.
-page-inbox-to = to { $to }
+page-inbox-filter = Recipient
+page-inbox-filter-button = Filter
+page-inbox-all = All messages
+page-inbox-live = New messages appear here as they arrive.
+page-inbox-col-to = To
+page-inbox-col-kind = Kind
+page-inbox-col-message = Message
+page-inbox-col-time = Received
+page-inbox-sms = Text message
+page-inbox-back = All messages
+page-inbox-html = HTML
+page-inbox-text = Plain text
 
 ## Notices and errors shown on pages
 

@@ -255,7 +255,18 @@ page-inbox-title = Bandeja de desarrollo
 page-inbox-intro = Cada correo y SMS que envía { $app } mientras el proveedor { $provider } está activo llega aquí, del más reciente al más antiguo. En JSON:
 page-inbox-empty = Todavía no hay mensajes.
 page-inbox-sign-in = Inicia sesión para enviar uno.
-page-inbox-to = para { $to }
+page-inbox-filter = Destinatario
+page-inbox-filter-button = Filtrar
+page-inbox-all = Todos los mensajes
+page-inbox-live = Los mensajes nuevos aparecen aquí en cuanto llegan.
+page-inbox-col-to = Para
+page-inbox-col-kind = Tipo
+page-inbox-col-message = Mensaje
+page-inbox-col-time = Recibido
+page-inbox-sms = Mensaje de texto
+page-inbox-back = Todos los mensajes
+page-inbox-html = HTML
+page-inbox-text = Texto sin formato
 
 ## Notices and errors shown on pages
 

@@ -255,7 +255,18 @@ page-inbox-title = Boîte de réception de développement
 page-inbox-intro = Chaque e-mail et SMS envoyé par { $app } tant que le fournisseur { $provider } est actif arrive ici, du plus récent au plus ancien. En JSON :
 page-inbox-empty = Aucun message pour l’instant.
 page-inbox-sign-in = Connectez-vous pour en envoyer un.
-page-inbox-to = à { $to }
+page-inbox-filter = Destinataire
+page-inbox-filter-button = Filtrer
+page-inbox-all = Tous les messages
+page-inbox-live = Les nouveaux messages apparaissent ici dès leur arrivée.
+page-inbox-col-to = À
+page-inbox-col-kind = Type
+page-inbox-col-message = Message
+page-inbox-col-time = Reçu
+page-inbox-sms = SMS
+page-inbox-back = Tous les messages
+page-inbox-html = HTML
+page-inbox-text = Texte brut
 
 ## Notices and errors shown on pages
 

@@ -255,7 +255,18 @@ page-inbox-title = Ontwikkelaarsinbox
 page-inbox-intro = Elke e-mail en sms die { $app } verstuurt terwijl de provider { $provider } actief is, komt hier terecht, nieuwste eerst. Als JSON:
 page-inbox-empty = Nog geen berichten.
 page-inbox-sign-in = Log in om er een te versturen.
-page-inbox-to = aan { $to }
+page-inbox-filter = Ontvanger
+page-inbox-filter-button = Filteren
+page-inbox-all = Alle berichten
+page-inbox-live = Nieuwe berichten verschijnen hier zodra ze binnenkomen.
+page-inbox-col-to = Aan
+page-inbox-col-kind = Soort
+page-inbox-col-message = Bericht
+page-inbox-col-time = Ontvangen
+page-inbox-sms = Sms
+page-inbox-back = Alle berichten
+page-inbox-html = HTML
+page-inbox-text = Platte tekst
 
 ## Notices and errors shown on pages
 

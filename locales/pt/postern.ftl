@@ -255,7 +255,18 @@ page-inbox-title = Caixa de desenvolvimento
 page-inbox-intro = Todo e-mail e SMS que o { $app } envia enquanto o provedor { $provider } está ativo chega aqui, do mais recente ao mais antigo. Em JSON:
 page-inbox-empty = Nenhuma mensagem ainda.
 page-inbox-sign-in = Entre para enviar uma.
-page-inbox-to = para { $to }
+page-inbox-filter = Destinatário
+page-inbox-filter-button = Filtrar
+page-inbox-all = Todas as mensagens
+page-inbox-live = As mensagens novas aparecem aqui assim que chegam.
+page-inbox-col-to = Para
+page-inbox-col-kind = Tipo
+page-inbox-col-message = Mensagem
+page-inbox-col-time = Recebida
+page-inbox-sms = SMS
+page-inbox-back = Todas as mensagens
+page-inbox-html = HTML
+page-inbox-text = Texto simples
 
 ## Notices and errors shown on pages
 

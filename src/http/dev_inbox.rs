@@ -1,12 +1,15 @@
 //! The dev inbox (only while the dev provider is active): every message the dev provider
-//! delivered, rendered with the real templates, newest first.
+//! delivered, rendered with the real templates, newest first — a mail catcher in the
+//! binary (Mailpit is the yardstick): a list that refreshes itself, each message on its
+//! own page with its headers, its text with clickable links, its HTML part in a sandboxed
+//! frame, and texts shown as a phone shows them.
 
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -15,8 +18,10 @@ use utoipa_axum::routes;
 
 use crate::clock::rfc3339;
 use crate::delivery::message::render;
+use crate::domain::Channel;
 use crate::domain::Identifier;
 use crate::error::{AppError, AppResult};
+use crate::http::headers::page_csp;
 use crate::http::openapi::ErrorBody;
 use crate::http::pages::{PageLocale, page};
 use crate::state::AppState;
@@ -25,7 +30,11 @@ use crate::store::OutboxMessage;
 const LIMIT: usize = 100;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().route("/dev/inbox", get(html)).routes(routes!(json))
+    OpenApiRouter::new()
+        .route("/dev/inbox", get(list_page))
+        .route("/dev/inbox/{id}", get(message_page))
+        .route("/dev/inbox/{id}/html", get(html_part))
+        .routes(routes!(json))
 }
 
 /// Longest `wait` accepted, in seconds.
@@ -38,12 +47,17 @@ struct InboxQuery {
     /// Seconds to wait for a first message when there is none yet (tests and scripts:
     /// no polling loop needed). Capped at 10.
     wait: Option<u64>,
+    /// Only messages newer than this id; with `wait`, waits for the next one (the inbox
+    /// page refreshes itself this way).
+    after: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
 struct InboxMessage {
     id: String,
     channel: &'static str,
+    /// `sign_in`, `verification`, `reset_link`, `reset_code`, …
+    kind: String,
     to: String,
     subject: String,
     text: String,
@@ -51,16 +65,22 @@ struct InboxMessage {
     created_at: String,
 }
 
-async fn messages(state: &AppState, to: Option<String>) -> AppResult<Vec<InboxMessage>> {
+fn recipient(to: Option<&str>) -> AppResult<Option<String>> {
     // `to` is canonicalised like any identifier, so `Alice@Example.com` finds the mail
     // sent to `alice@example.com`.
-    let recipient = match to.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    match to.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => {
-            Some(Identifier::parse_any(t).map_err(|e| AppError::invalid(format!("to: {e}")))?.as_str().to_owned())
+            Ok(Some(Identifier::parse_any(t).map_err(|e| AppError::invalid(format!("to: {e}")))?.as_str().to_owned()))
         }
-        None => None,
-    };
-    let rows = state.store.dev_inbox(recipient, LIMIT).await?;
+        None => Ok(None),
+    }
+}
+
+async fn messages(state: &AppState, to: Option<&str>, after: Option<i64>) -> AppResult<Vec<InboxMessage>> {
+    let mut rows = state.store.dev_inbox(recipient(to)?, LIMIT).await?;
+    if let Some(after) = after {
+        rows.retain(|m| m.seq > after);
+    }
     rows.iter().map(|m| view(state, m)).collect()
 }
 
@@ -70,6 +90,7 @@ fn view(state: &AppState, m: &OutboxMessage) -> AppResult<InboxMessage> {
     Ok(InboxMessage {
         id: m.seq.to_string(),
         channel: m.channel.as_str(),
+        kind: m.kind.clone(),
         to: m.recipient.clone(),
         subject: rendered.subject,
         text: rendered.text,
@@ -99,7 +120,7 @@ async fn json(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> App
     loop {
         // Listen before looking, so a delivery between the two is not missed.
         let delivered = state.delivered.notified();
-        let messages = messages(&state, q.to.clone()).await?;
+        let messages = messages(&state, q.to.as_deref(), q.after).await?;
         if !messages.is_empty() || tokio::time::Instant::now() >= deadline {
             return Ok(Json(Inbox { messages }));
         }
@@ -112,15 +133,172 @@ async fn json(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> App
     }
 }
 
-async fn html(State(state): State<AppState>, locale: PageLocale, Query(q): Query<InboxQuery>) -> Response {
-    match messages(&state, q.to).await {
-        Ok(messages) => page(
-            &state,
-            locale,
-            StatusCode::OK,
-            "dev_inbox.html",
-            minijinja::context! { messages => minijinja::value::Serde(messages) },
+/// A row of the list: who, what, when, and the first line.
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    channel: &'static str,
+    kind: String,
+    to: String,
+    subject: String,
+    preview: String,
+    created_at: String,
+}
+
+async fn list_page(State(state): State<AppState>, locale: PageLocale, Query(q): Query<InboxQuery>) -> Response {
+    let found = match messages(&state, q.to.as_deref(), None).await {
+        Ok(found) => found,
+        Err(e) => return crate::http::pages::error_page(&state, locale, e),
+    };
+    let latest = found.first().map_or_else(|| "0".to_owned(), |m| m.id.clone());
+    let to = q.to.unwrap_or_default();
+    // The page waits for the next message and reloads when one arrives (app.js).
+    let mut refresh = format!("{}/dev/inbox.json?wait={MAX_WAIT_SECS}&after={latest}", state.base_path());
+    if !to.trim().is_empty() {
+        refresh.push_str("&to=");
+        refresh.push_str(&crate::http::query_escape(to.trim()));
+    }
+    let rows: Vec<Row> = found
+        .into_iter()
+        .map(|m| {
+            let first_line = m.text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+            Row {
+                preview: first_line.chars().take(90).collect(),
+                subject: if m.channel == Channel::Sms.as_str() { String::new() } else { m.subject },
+                id: m.id,
+                channel: m.channel,
+                kind: m.kind,
+                to: m.to,
+                created_at: m.created_at,
+            }
+        })
+        .collect();
+    page(
+        &state,
+        locale,
+        StatusCode::OK,
+        "dev_inbox.html",
+        minijinja::context! { messages => minijinja::value::Serde(rows), to, refresh },
+    )
+}
+
+/// One delivered message by id, or 404.
+async fn one(state: &AppState, id: &str) -> AppResult<(OutboxMessage, InboxMessage)> {
+    let seq: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let stored = state.store.dev_inbox_message(seq).await?.ok_or(AppError::NotFound)?;
+    let shown = view(state, &stored)?;
+    Ok((stored, shown))
+}
+
+async fn message_page(State(state): State<AppState>, locale: PageLocale, Path(id): Path<String>) -> Response {
+    let (stored, m) = match one(&state, &id).await {
+        Ok(found) => found,
+        Err(e) => return crate::http::pages::error_page(&state, locale, e),
+    };
+    let sms = stored.channel == Channel::Sms;
+    // What the message would carry on the wire (the dev provider builds no MIME message).
+    let mut headers = vec![
+        ("From", if sms { state.settings.app_name.clone() } else { state.settings.delivery.email.from.clone() }),
+        ("To", m.to.clone()),
+    ];
+    if !sms {
+        headers.push(("Subject", m.subject.clone()));
+    }
+    headers.extend([
+        ("Date", m.created_at.clone()),
+        ("Content-Language", stored.locale.clone().unwrap_or_else(|| state.default_locale().to_owned())),
+        ("X-Postern-Kind", m.kind.clone()),
+        ("X-Postern-Message-Id", m.id.clone()),
+    ]);
+    let text = minijinja::Value::from_safe_string(linkify(&m.text));
+    let html_src = m.html.as_ref().map(|_| format!("{}/dev/inbox/{}/html", state.base_path(), m.id));
+    let json_href = format!("{}/dev/inbox.json?to={}", state.base_path(), crate::http::query_escape(&m.to));
+    let mut response = page(
+        &state,
+        locale,
+        StatusCode::OK,
+        "dev_inbox_message.html",
+        minijinja::context! { m => minijinja::value::Serde(&m), headers, text, html_src, json_href, sms },
+    );
+    // The page frames the HTML part (served by this origin, see `html_part`).
+    if let Ok(v) = HeaderValue::from_str(&format!("{}; frame-src 'self'", page_csp(&state))) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    response
+}
+
+/// The HTML part alone, for the message page's frame. The email is untrusted markup as
+/// far as this origin goes: the CSP `sandbox` makes it an opaque origin with no script
+/// (and the frame is sandboxed too); inline styles and images, as mail clients show
+/// them; links open in a new tab.
+async fn html_part(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
+    let (_, m) = one(&state, &id).await?;
+    let html = m.html.ok_or(AppError::NotFound)?;
+    let html = match html.find("<head>") {
+        Some(i) => format!("{}<head><base target=\"_blank\">{}", &html[..i], &html[i + "<head>".len()..]),
+        None => format!("<base target=\"_blank\">{html}"),
+    };
+    let mut response = Html(html).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; style-src 'unsafe-inline'; \
+             img-src data: http: https:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'",
         ),
-        Err(e) => crate::http::pages::error_page(&state, locale, e),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    Ok(response)
+}
+
+/// Plain text as HTML, every `http(s)://` URL a link.
+fn linkify(text: &str) -> String {
+    let escape = |s: &str| {
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+        out
+    };
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(start) = ["https://", "http://"].iter().filter_map(|p| rest.find(p)).min() {
+        out.push_str(&escape(&rest[..start]));
+        let url_len = rest[start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\''))
+            .unwrap_or(rest.len() - start);
+        let url = rest[start..start + url_len].trim_end_matches(['.', ',', ')', ';', ':']);
+        let url = escape(url);
+        out.push_str(&format!("<a href=\"{url}\" target=\"_blank\" rel=\"noopener noreferrer\">{url}</a>"));
+        rest = &rest[start + rest[start..start + url_len].trim_end_matches(['.', ',', ')', ';', ':']).len()..];
+    }
+    out.push_str(&escape(rest));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::linkify;
+
+    #[test]
+    fn links_become_anchors_and_the_rest_is_escaped() {
+        let html = linkify("Open http://127.0.0.1:8080/login/link?token=a&b=c. <b>Code</b>: 123456");
+        assert_eq!(
+            html,
+            "Open <a href=\"http://127.0.0.1:8080/login/link?token=a&amp;b=c\" target=\"_blank\" \
+             rel=\"noopener noreferrer\">http://127.0.0.1:8080/login/link?token=a&amp;b=c</a>. &lt;b&gt;Code&lt;/b&gt;: 123456"
+        );
+        assert_eq!(linkify("no links \"here\""), "no links &quot;here&quot;");
+        assert_eq!(
+            linkify("javascript:alert(1) https://x.example/a"),
+            "javascript:alert(1) <a href=\"https://x.example/a\" target=\"_blank\" rel=\"noopener noreferrer\">https://x.example/a</a>"
+        );
     }
 }

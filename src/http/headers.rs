@@ -9,6 +9,27 @@ use axum::response::{IntoResponse, Response};
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// The CSP of every page: this origin's script and style only.
+pub fn page_csp(state: &AppState) -> String {
+    // form-action must list the allowed redirect origins: browsers apply it to the
+    // redirect that follows a form post.
+    let mut form_action = String::from("'self'");
+    for origin in &state.settings.redirect_allowlist {
+        form_action.push(' ');
+        form_action.push_str(origin);
+    }
+    // Images: this origin, and the origin of the configured logo (theme.logo_url).
+    let mut img_src = String::from("'self' data:");
+    if let Some(origin) = state.settings.theme.logo_origin() {
+        img_src.push(' ');
+        img_src.push_str(&origin);
+    }
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src {img_src}; \
+         connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
 /// OWASP Secure Headers: no sniffing, no framing (clickjacking on the approval page would
 /// be an approval), no referrer (link tokens live in URLs), no caching of anything that
 /// may hold a secret, and a CSP that admits only this origin's script and style.
@@ -21,35 +42,21 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         .is_some_and(|v| v.starts_with("text/html"));
     let h = response.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    let csp = if is_html {
-        // form-action must list the allowed redirect origins: browsers apply it to the
-        // redirect that follows a form post.
-        let mut form_action = String::from("'self'");
-        for origin in &state.settings.redirect_allowlist {
-            form_action.push(' ');
-            form_action.push_str(origin);
+    // A handler may set a CSP and frame rule of its own (the dev inbox frames a message's
+    // HTML part); everything else gets the strict ones.
+    if !h.contains_key(header::X_FRAME_OPTIONS) {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let csp = if is_html { page_csp(&state) } else { "default-src 'none'; frame-ancestors 'none'".to_owned() };
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            h.insert(header::CONTENT_SECURITY_POLICY, v);
         }
-        // Images: this origin, and the origin of the configured logo (theme.logo_url).
-        let mut img_src = String::from("'self' data:");
-        if let Some(origin) = state.settings.theme.logo_origin() {
-            img_src.push(' ');
-            img_src.push_str(&origin);
-        }
-        format!(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src {img_src}; \
-             connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
-        )
-    } else {
-        "default-src 'none'; frame-ancestors 'none'".to_owned()
-    };
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     if state.settings.is_https() {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));

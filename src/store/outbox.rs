@@ -19,6 +19,9 @@ pub trait OutboxStore: Send + Sync {
     /// Messages delivered by the dev provider, newest first.
     async fn dev_inbox(&self, recipient: Option<String>, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
 
+    /// One message the dev provider delivered, by id (the dev inbox's message page).
+    async fn dev_inbox_message(&self, seq: i64) -> Result<Option<OutboxMessage>, StoreError>;
+
     /// Delivery status of messages, newest first, for operators: never the payload.
     async fn list_messages(&self, filter: MessageFilter, limit: usize) -> Result<Vec<MessageStatus>, StoreError>;
 }

@@ -13,6 +13,7 @@ mod admin;
 mod audit;
 mod cli;
 mod delivery;
+mod dev_inbox;
 mod dev_provider;
 mod enumeration;
 mod errors;

@@ -191,6 +191,18 @@ impl OutboxStore for PgStore {
         Ok(())
     }
 
+    async fn dev_inbox_message(&self, seq: i64) -> Result<Option<OutboxMessage>, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            " FROM outbox WHERE seq = $1 AND status = 'sent' AND provider = 'dev'"
+        ))
+        .bind(seq)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(outbox_from_row).transpose()?)
+    }
+
     async fn dev_inbox(&self, recipient: Option<String>, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
         // Two statements rather than `($1 IS NULL OR recipient = $1)`: a prepared statement
         // gets a generic plan, and for that OR the generic plan scans the whole outbox.

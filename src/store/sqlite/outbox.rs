@@ -2,7 +2,7 @@
 //! message inside the unit of work that needs it.
 
 use async_trait::async_trait;
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, OptionalExtension as _, Row, params};
 
 use super::{Filtered, SqliteStore};
 use crate::domain::Channel;
@@ -150,6 +150,18 @@ impl OutboxStore for SqliteStore {
                     }
                 }
                 Ok(())
+            })
+            .await
+    }
+
+    async fn dev_inbox_message(&self, seq: i64) -> Result<Option<OutboxMessage>, StoreError> {
+        self.db
+            .read(move |c| {
+                c.prepare_cached(&format!(
+                    "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE seq = ?1 AND status = 'sent' AND provider = 'dev'"
+                ))?
+                .query_row(params![seq], outbox_from_row)
+                .optional()
             })
             .await
     }

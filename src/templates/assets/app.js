@@ -24,6 +24,22 @@
     setTimeout(poll, 2000);
   }
 
+  // The dev inbox waits for the next message (a long poll on /dev/inbox.json) and
+  // reloads when one arrives.
+  var inbox = document.querySelector("main[data-refresh]");
+  if (inbox) {
+    var waitFor = function () {
+      fetch(inbox.getAttribute("data-refresh"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
+        .then(function (body) {
+          if (body.messages && body.messages.length > 0) { window.location.reload(); return; }
+          setTimeout(waitFor, 250);
+        })
+        .catch(function () { setTimeout(waitFor, 3000); });
+    };
+    waitFor();
+  }
+
   // Codes pasted or autofilled with spaces still fit the field.
   var code = document.getElementById("code");
   if (code) {
