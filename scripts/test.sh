@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, unit + property tests, the
 # integration suite (real server, real port, real SQLite) and, when present, the
-# browser tests (real Chromium on the hosted pages), and the API against its OpenAPI
-# document (scripts/api-fuzz.sh: openapi-spec-validator, schemathesis).
+# browser tests (real Chromium on the hosted pages), the API against its OpenAPI
+# document (scripts/api-fuzz.sh: openapi-spec-validator, schemathesis), and the Next.js
+# package with its example app end to end (scripts/nextjs-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,7 @@ bash scripts/ensure-python-deps.sh >/dev/null
 cargo test --all-targets
 # The API against its OpenAPI document: validated, then fuzzed by schemathesis (bounded).
 bash scripts/api-fuzz.sh
-if [ -x scripts/browser-test.sh ] || [ -f scripts/browser-test.sh ]; then
-  bash scripts/browser-test.sh
-fi
+bash scripts/browser-test.sh
+# @postern/next (unit tests, generated types current, npm pack) and the Next.js example
+# app built and driven end to end in Chromium.
+bash scripts/nextjs-test.sh

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The Next.js integration, as CI runs it:
+#   1. clients/js (@postern/next): install exactly as locked, check the types generated
+#      from Postern's OpenAPI document are current, build, unit tests, `npm pack`;
+#   2. examples/nextjs: install as locked plus the packed package (as a fresh app would
+#      install it), `next build`;
+#   3. the end-to-end tests in Chromium (tests/browser/nextjs) against `next start` and a
+#      real Postern.
+# Idempotent; needs node >= 20 and npm (Chromium is installed by browser-test.sh).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+export NEXT_TELEMETRY_DISABLED=1
+
+cargo build
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in
+  /*) ;;
+  *) target_dir="$repo/$target_dir" ;;
+esac
+export POSTERN_BIN="$target_dir/debug/postern"
+
+echo "== @postern/next: install, generated types current, build, unit tests, pack" >&2
+(
+  cd clients/js
+  npm ci --no-audit --no-fund --loglevel=error
+  npm run --silent check-types
+  npm test
+  rm -f postern-next-*.tgz
+  npm pack --silent >/dev/null
+)
+tarball="$(ls "$repo"/clients/js/postern-next-*.tgz)"
+
+echo "== examples/nextjs: install (with the packed package), next build" >&2
+(
+  cd examples/nextjs
+  npm ci --no-audit --no-fund --loglevel=error
+  # The package as npm pack made it just now, like a fresh app installing it.
+  npm install --no-save --no-audit --no-fund --loglevel=error "$tarball"
+  npx --no-install next build
+)
+
+echo "== end to end in Chromium" >&2
+bash scripts/browser-test.sh nextjs/e2e.test.js
