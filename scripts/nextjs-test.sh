@@ -2,8 +2,8 @@
 # The Next.js integration, as CI runs it:
 #   1. clients/js (@postern/next): install exactly as locked, check the types generated
 #      from Postern's OpenAPI document are current, build, unit tests, `npm pack`;
-#   2. examples/nextjs: install as locked plus the packed package (as a fresh app would
-#      install it), `next build`;
+#   2. examples/nextjs: `npm ci` (the lockfile takes the packed tarball, as a fresh app
+#      installs it), checked to be the package just built, `next build`;
 #   3. the end-to-end tests in Chromium (tests/browser/nextjs) against `next start` and a
 #      real Postern.
 # Idempotent; needs node >= 20 and npm (Chromium is installed by browser-test.sh).
@@ -36,9 +36,13 @@ tarball="$(ls "$repo"/clients/js/postern-next-*.tgz)"
 echo "== examples/nextjs: install (with the packed package), next build" >&2
 (
   cd examples/nextjs
+  # Exactly what docs/nextjs.md says. The lockfile names the tarball without an
+  # integrity hash, so npm reads the file just packed (never an older one from its cache).
   npm ci --no-audit --no-fund --loglevel=error
-  # The package as npm pack made it just now, like a fresh app installing it.
-  npm install --no-save --no-audit --no-fund --loglevel=error "$tarball"
+  if ! diff -r -q node_modules/@postern/next/dist "$repo/clients/js/dist"; then
+    echo "nextjs-test: examples/nextjs installed another @postern/next than $tarball" >&2
+    exit 1
+  fi
   npx --no-install next build
 )
 

@@ -301,7 +301,8 @@ fn every_page_renders_in_every_locale() {
         created_at => "2026-01-01T00:00:00Z", last_seen_at => "2026-01-02T00:00:00Z",
     };
     let message = minijinja::context! {
-        channel => "email", to => "ada@example.com", subject => "Hi", text => "Body", created_at => "2026-01-01T00:00:00Z",
+        id => "7", channel => "email", kind => "sign_in", to => "ada@example.com", subject => "Hi", preview => "Body",
+        created_at => "2026-01-01T00:00:00Z",
     };
     let pages = [
         ("login.html", minijinja::context! { csrf => "c", ..login_ctx("", "", Some("Bad")) }),
@@ -362,7 +363,17 @@ fn every_page_renders_in_every_locale() {
                 section => "password", error => "Wrong", password_min => 8,
             },
         ),
-        ("dev_inbox.html", minijinja::context! { messages => vec![message] }),
+        (
+            "dev_inbox.html",
+            minijinja::context! { messages => vec![message.clone()], to => "", refresh => "/dev/inbox.json?wait=10&after=7" },
+        ),
+        (
+            "dev_inbox_message.html",
+            minijinja::context! {
+                m => message, headers => vec![("To", "ada@example.com")], text => "Body", html_src => "/dev/inbox/7/html",
+                json_href => "/dev/inbox.json?to=ada%40example.com", sms => false,
+            },
+        ),
     ];
     for locale in LOCALES {
         for (page, ctx) in &pages {

@@ -273,6 +273,11 @@ describe('the Next.js example app on Postern', { timeout: 180_000 }, () => {
       }]);
       await assertSentToSignIn(page);
       await screenshot(page, 'refused');
+      // getSession (the home page) answers too: a signed-out answer from Postern once
+      // hung every page that asked (a tee'd fetch body cancelled).
+      const home = await page.goto('/');
+      assert.equal(home.status(), 200);
+      await page.getByRole('link', { name: 'Sign in' }).waitFor();
     } finally {
       await context.close();
     }
