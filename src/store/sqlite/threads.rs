@@ -48,7 +48,7 @@ pub fn open(path: &Path, readonly: bool) -> anyhow::Result<Connection> {
          PRAGMA foreign_keys = ON;
          PRAGMA synchronous = NORMAL;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -8000;",
+         PRAGMA cache_size = -2000;",
     )
     .context("failed to configure the SQLite connection")?;
     if !readonly {
