@@ -5,7 +5,9 @@
 #   2. examples/nextjs: `npm ci` (the lockfile takes the packed tarball, as a fresh app
 #      installs it), checked to be the package just built, `next build`;
 #   3. the end-to-end tests in Chromium (tests/browser/nextjs) against `next start` and a
-#      real Postern.
+#      real Postern;
+#   4. the same app on Next 15 (its `middleware.ts` made from `proxy.ts` as docs/nextjs.md
+#      says; installed without a lockfile, Next pinned): built and driven end to end too.
 # Idempotent; needs node >= 20 and npm (Chromium is installed by browser-test.sh).
 set -euo pipefail
 
@@ -48,3 +50,30 @@ echo "== examples/nextjs: install (with the packed package), next build" >&2
 
 echo "== end to end in Chromium" >&2
 bash scripts/browser-test.sh nextjs/e2e.test.js
+
+echo "== the same app on Next 15 (middleware.ts instead of proxy.ts): build, end to end" >&2
+next15="${target_dir}/nextjs15"
+rm -rf "$next15"
+mkdir -p "$next15"
+(
+  cd examples/nextjs
+  tar --exclude=node_modules --exclude=.next --exclude=next-env.d.ts -cf - .
+) | (cd "$next15" && tar xf -)
+(
+  cd "$next15"
+  # What docs/nextjs.md tells a Next 15 app: the file is middleware.ts, the export middleware.
+  sed 's/^export const proxy = /export const middleware = /' proxy.ts > middleware.ts
+  rm proxy.ts
+  node -e '
+    const fs = require("fs");
+    const p = JSON.parse(fs.readFileSync("package.json", "utf8"));
+    p.dependencies.next = "15.5.29";
+    p.dependencies["@postern/next"] = "file:" + process.argv[1];
+    fs.writeFileSync("package.json", JSON.stringify(p, null, 2));
+  ' "$tarball"
+  rm -f package-lock.json
+  npm install --no-package-lock --no-audit --no-fund --loglevel=error
+  npx --no-install next build
+)
+# Browsed as localhost: Next 15's middleware rewrites 127.0.0.1 in a redirect to localhost.
+NEXTJS_APP_DIR="$next15" NEXTJS_APP_HOST=localhost bash scripts/browser-test.sh nextjs/e2e.test.js

@@ -120,6 +120,15 @@ export function posternProxy(options: PosternProxyOptions): PosternProxy {
     }
 
     const target = `${signInPath}${signInPath.includes("?") ? "&" : "?"}redirect_to=${encodeURIComponent(path + url.search)}`;
-    return Response.redirect(new URL(target, request.url), 307);
+    // The app's own origin when `postern` is given (its publicUrl's, configured, never a
+    // request header): Next 15 hands middleware a `request.url` whose host is
+    // `localhost` for an app listening on 127.0.0.1, and a redirect built from it moved
+    // the browser to another origin, where it has none of its cookies. Next refuses a
+    // relative Location here.
+    const origin = postern?.publicOrigin ?? url.origin;
+    return new Response(null, {
+      status: 307,
+      headers: { location: new URL(target, origin).toString(), "cache-control": "private, no-store" },
+    });
   };
 }

@@ -88,6 +88,7 @@ test("a protected path without a session redirects to sign in with the path and 
     res.headers.get("location"),
     `${APP}/sign-in?redirect_to=%2Fdashboard%2Freports%3Fyear%3D2026%26q%3Da%2520b%26x%3D%252F`,
   );
+  assert.equal(res.headers.get("cache-control"), "private, no-store");
 });
 
 test("nextUrl is preferred when Next gives it", async () => {
@@ -173,4 +174,12 @@ test("verifyAccessToken returns the claims and refuses what is not Postern's", a
   assert.equal((await verifyAccessToken(custom, await token({ aud: "my-app" }))).aud, "my-app");
   // The key set is fetched once per Postern, not per token.
   assert.equal(jwksFetches, 1);
+});
+
+test("with postern given, the redirect goes to its configured origin, not the host Next reports", async () => {
+  // Next 15 gives middleware http://localhost:PORT/... for an app on 127.0.0.1:PORT.
+  const postern = createPostern({ baseUrl: "http://127.0.0.1:8080", publicUrl: "http://127.0.0.1:3000/api/postern" });
+  const proxy = posternProxy({ postern, protect: ["/dashboard"] });
+  const res = await proxy(new Request("http://localhost:3000/dashboard"));
+  assert.equal(res.headers.get("location"), "http://127.0.0.1:3000/sign-in?redirect_to=%2Fdashboard");
 });

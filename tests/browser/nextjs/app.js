@@ -8,7 +8,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer, serverBinary, repoRoot } from '../lib/harness.js';
 
-export const exampleDir = path.join(repoRoot, 'examples', 'nextjs');
+// NEXTJS_APP_DIR: another build of the app (scripts/nextjs-test.sh builds it on Next 15 too).
+export const exampleDir = process.env.NEXTJS_APP_DIR || path.join(repoRoot, 'examples', 'nextjs');
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -38,7 +39,9 @@ function createProxyKey(server) {
  */
 export async function startApp(posternEnv = {}) {
   const appPort = await freePort();
-  const appURL = `http://127.0.0.1:${appPort}`;
+  // NEXTJS_APP_HOST=localhost for Next 15, whose middleware rewrites a 127.0.0.1 in a
+  // redirect's Location to `localhost` (NextURL), moving the browser to another origin.
+  const appURL = `http://${process.env.NEXTJS_APP_HOST || '127.0.0.1'}:${appPort}`;
   const postern = await startServer({ POSTERN_PUBLIC_URL: `${appURL}/api/postern`, ...posternEnv });
   const apiKey = createProxyKey(postern);
   const env = {

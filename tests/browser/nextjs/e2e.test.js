@@ -118,9 +118,11 @@ describe('the Next.js example app on Postern', { timeout: 180_000 }, () => {
       await screenshot(page, 'dashboard');
       // The session Postern made records the browser, not the app server: the app's
       // proxy key named the end user's user agent.
-      const sessions = await page.request.get('/api/postern/v1/sessions');
-      assert.equal(sessions.status(), 200);
-      const listed = await sessions.json();
+      const { status, listed } = await page.evaluate(async () => {
+        const res = await fetch('/api/postern/v1/sessions');
+        return { status: res.status, listed: await res.json() };
+      });
+      assert.equal(status, 200, JSON.stringify(listed));
       assert.match(JSON.stringify(listed), /HeadlessChrome|Chrome/);
       assert.deepEqual(problems, []);
     } finally {
