@@ -271,13 +271,14 @@ fn linkify(text: &str) -> String {
     let mut rest = text;
     while let Some(start) = ["https://", "http://"].iter().filter_map(|p| rest.find(p)).min() {
         out.push_str(&escape(&rest[..start]));
-        let url_len = rest[start..]
+        let end = rest[start..]
             .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\''))
-            .unwrap_or(rest.len() - start);
-        let url = rest[start..start + url_len].trim_end_matches(['.', ',', ')', ';', ':']);
-        let url = escape(url);
-        out.push_str(&format!("<a href=\"{url}\" target=\"_blank\" rel=\"noopener noreferrer\">{url}</a>"));
-        rest = &rest[start + rest[start..start + url_len].trim_end_matches(['.', ',', ')', ';', ':']).len()..];
+            .map_or(rest.len(), |len| start + len);
+        // A sentence's full stop or comma after a URL is not part of it.
+        let url = rest[start..end].trim_end_matches(['.', ',', ')', ';', ':']);
+        let shown = escape(url);
+        out.push_str(&format!("<a href=\"{shown}\" target=\"_blank\" rel=\"noopener noreferrer\">{shown}</a>"));
+        rest = &rest[start + url.len()..];
     }
     out.push_str(&escape(rest));
     out
