@@ -40,8 +40,7 @@ pub struct AppState {
 impl AppState {
     /// The path Postern is served under (`Settings::base_path`), `""` at the root.
     pub fn base_path(&self) -> &str {
-        let origin = crate::http::csrf::public_origin(&self.public_url).len();
-        &self.public_url[origin..]
+        crate::http::csrf::base_path(&self.public_url)
     }
 
     /// One of Postern's own paths under `base_path`: what every page link, form and

@@ -435,9 +435,7 @@ impl Settings {
     /// route handler does for `@postern/next`). Every page link, form and redirect of
     /// Postern's own starts with it.
     pub fn base_path(&self) -> String {
-        let url = self.public_url();
-        let origin = crate::http::csrf::public_origin(&url);
-        url[origin.len()..].trim_end_matches('/').to_owned()
+        crate::http::csrf::base_path(&self.public_url()).to_owned()
     }
 
     pub fn is_https(&self) -> bool {

@@ -118,6 +118,12 @@ pub fn public_origin(public_url: &str) -> &str {
     }
 }
 
+/// `/base` of `https://auth.example.com/base` (`""` at the root): the path a proxy serves
+/// Postern under (`public_url` never ends in `/`).
+pub fn base_path(public_url: &str) -> &str {
+    &public_url[public_origin(public_url).len()..]
+}
+
 /// `Sec-Fetch-Site: cross-site` marks a request another site's page made this browser send.
 pub fn is_cross_site(headers: &HeaderMap) -> bool {
     headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site")

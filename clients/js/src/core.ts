@@ -123,16 +123,30 @@ async function readJson(res: Response): Promise<Json> {
   throw new PosternError("invalid_response", `Postern answered ${res.status} with a body that is not JSON`, 502);
 }
 
-/** Who is signed in, or `null`. Read-only: never sets a cookie. */
-export async function getSession(postern: Postern, ctx: Pick<RequestContext, "headers" | "getCookie">): Promise<SessionInfo | null> {
+/**
+ * A request that needs the browser's session: `null` without a session cookie (no request
+ * made) or on Postern's 401; the JSON of a 200; a `PosternError` otherwise.
+ */
+async function withSession(
+  postern: Postern,
+  ctx: Pick<RequestContext, "headers" | "getCookie">,
+  method: "GET" | "POST",
+  path: string,
+): Promise<Json | null> {
   if (!ctx.getCookie(postern.cookies.session)) return null;
-  const res = await callPostern(postern, ctx, "GET", "/v1/session");
+  const res = await callPostern(postern, ctx, method, path);
   if (res.status === 401) {
     await discard(res);
     return null;
   }
   if (res.status !== 200) throw await errorOf(res);
-  const body = await readJson(res);
+  return readJson(res);
+}
+
+/** Who is signed in, or `null`. Read-only: never sets a cookie. */
+export async function getSession(postern: Postern, ctx: Pick<RequestContext, "headers" | "getCookie">): Promise<SessionInfo | null> {
+  const body = await withSession(postern, ctx, "GET", "/v1/session");
+  if (body === null) return null;
   if (!body.user || !body.session) {
     throw new PosternError("invalid_response", "Postern's session answer lacks user or session", 502);
   }
@@ -141,14 +155,8 @@ export async function getSession(postern: Postern, ctx: Pick<RequestContext, "he
 
 /** A short-lived access token (JWT) for the signed-in session, or `null`. */
 export async function getAccessToken(postern: Postern, ctx: Pick<RequestContext, "headers" | "getCookie">): Promise<string | null> {
-  if (!ctx.getCookie(postern.cookies.session)) return null;
-  const res = await callPostern(postern, ctx, "POST", "/v1/session/token");
-  if (res.status === 401) {
-    await discard(res);
-    return null;
-  }
-  if (res.status !== 200) throw await errorOf(res);
-  const body = await readJson(res);
+  const body = await withSession(postern, ctx, "POST", "/v1/session/token");
+  if (body === null) return null;
   if (typeof body.access_token !== "string") {
     throw new PosternError("invalid_response", "Postern's token answer lacks access_token", 502);
   }

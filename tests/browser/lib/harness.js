@@ -37,7 +37,8 @@ export function serverBinary() {
   return path.join(targetDir, 'debug', 'postern');
 }
 
-function freePort() {
+/** A port nobody listens on now. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -56,6 +57,11 @@ process.on('exit', () => {
     try { child.kill('SIGKILL'); } catch { /* already gone */ }
   }
 });
+
+/** This process's environment without its POSTERN_* variables (Postern refuses unknown ones). */
+export function envWithoutPostern() {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('POSTERN_')));
+}
 
 /**
  * Starts `postern serve` on a free port with a fresh temp database and waits until it
@@ -82,7 +88,7 @@ async function startOnce(bin, extraEnv) {
   const dir = mkdtempSync(path.join(tmpdir(), 'postern-browser-'));
   const baseURL = `http://127.0.0.1:${port}`;
   // Only the settings this test chooses: inherited POSTERN_* variables must not leak in.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('POSTERN_')));
+  const env = envWithoutPostern();
   Object.assign(env, {
     POSTERN_LISTEN: `127.0.0.1:${port}`,
     POSTERN_DATABASE_URL: `sqlite://${path.join(dir, 'x.db')}`,

@@ -3,29 +3,17 @@
 // /api/postern, with an API key of the `proxy` scope made by the CLI.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startServer, serverBinary, repoRoot } from '../lib/harness.js';
+import { before, after } from 'node:test';
+import { startServer, serverBinary, repoRoot, freePort, envWithoutPostern, launchBrowser } from '../lib/harness.js';
 
 // NEXTJS_APP_DIR: another build of the app (scripts/nextjs-test.sh builds it on Next 15 too).
 export const exampleDir = process.env.NEXTJS_APP_DIR || path.join(repoRoot, 'examples', 'nextjs');
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** `postern api-keys create` on the server's database; returns the key. */
 function createProxyKey(server) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('POSTERN_')));
+  const env = envWithoutPostern();
   env.POSTERN_DATABASE_URL = `sqlite://${path.join(server.dir, 'x.db')}`;
   const out = spawnSync(serverBinary(), ['api-keys', 'create', '--name', 'nextjs', '--scopes', 'proxy'], { env, encoding: 'utf8' });
   const key = /pst_[A-Za-z0-9_-]+/.exec(out.stdout)?.[0];
@@ -45,7 +33,7 @@ export async function startApp(posternEnv = {}) {
   const postern = await startServer({ POSTERN_PUBLIC_URL: `${appURL}/api/postern`, ...posternEnv });
   const apiKey = createProxyKey(postern);
   const env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('POSTERN_'))),
+    ...envWithoutPostern(),
     NEXT_TELEMETRY_DISABLED: '1',
     NODE_ENV: 'production',
     POSTERN_URL: postern.baseURL,
@@ -89,4 +77,21 @@ export async function startApp(posternEnv = {}) {
     await sleep(100);
   }
   return { postern, appURL, apiKey, output: () => output, stop };
+}
+
+/**
+ * The hooks of a describe block that runs the app (Postern settings `posternEnv`) and a
+ * Chromium: the returned object has `app` and `browser` once its tests run.
+ */
+export function useAppAndBrowser(posternEnv = {}) {
+  const ctx = {};
+  before(async () => {
+    ctx.app = await startApp(posternEnv);
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.app?.stop();
+  });
+  return ctx;
 }

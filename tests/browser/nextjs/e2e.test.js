@@ -6,14 +6,14 @@
 //
 // Run by scripts/nextjs-test.sh, which builds the package and the app first.
 
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { launchBrowser, uniqueAddress } from '../lib/harness.js';
-import { startApp } from './app.js';
+import { uniqueAddress } from '../lib/harness.js';
+import { useAppAndBrowser } from './app.js';
 
 const artifacts = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 const PASSWORD = 'quartz-lantern-orchard-5150';
@@ -85,29 +85,20 @@ async function sessionCookie(context) {
 }
 
 describe('the Next.js example app on Postern', { timeout: 180_000 }, () => {
-  let app;
-  let browser;
-  before(async () => {
-    // One message per address per second instead of per minute: the reset test asks for
-    // a reset right after the sign-up's verification message.
-    app = await startApp({ POSTERN_RATE_LIMITS__PER_IDENTIFIER_INTERVAL: '1s' });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  // One message per address per second instead of per minute: the reset test asks for a
+  // reset right after the sign-up's verification message.
+  const ctx = useAppAndBrowser({ POSTERN_RATE_LIMITS__PER_IDENTIFIER_INTERVAL: '1s' });
 
   it('signs in with the code from the inbox, and the proxy sends visitors to sign in first', async () => {
-    const { context, page, problems } = await device(browser, app);
+    const { context, page, problems } = await device(ctx.browser, ctx.app);
     try {
       const address = uniqueAddress('next-code');
-      const before = await startSignIn(page, app.postern, address);
+      const before = await startSignIn(page, ctx.app.postern, address);
       const url = new URL(page.url());
       assert.match(url.searchParams.get('id'), /\S{8,}/);
       assert.match(url.searchParams.get('match') ?? '', /^\d{2}$/);
       await screenshot(page, 'code');
-      const { code } = await nextMessage(app.postern, address, before);
+      const { code } = await nextMessage(ctx.app.postern, address, before);
       await page.getByLabel('Code').fill(code);
       await page.getByRole('button', { name: 'Continue' }).click();
       await assertOnDashboard(page, address);
@@ -131,11 +122,11 @@ describe('the Next.js example app on Postern', { timeout: 180_000 }, () => {
   });
 
   it('a wrong code is told in place, and the right one still works', async () => {
-    const { context, page } = await device(browser, app);
+    const { context, page } = await device(ctx.browser, ctx.app);
     try {
       const address = uniqueAddress('next-wrong');
-      const before = await startSignIn(page, app.postern, address);
-      const { code } = await nextMessage(app.postern, address, before);
+      const before = await startSignIn(page, ctx.app.postern, address);
+      const { code } = await nextMessage(ctx.app.postern, address, before);
       const wrong = code === '000000' ? '111111' : '000000';
       await page.getByLabel('Code').fill(wrong);
       await page.getByRole('button', { name: 'Continue' }).click();
@@ -153,12 +144,12 @@ describe('the Next.js example app on Postern', { timeout: 180_000 }, () => {
   });
 
   it('signs in with the magic link, which lands on the app and never signs in a scanner', async () => {
-    const { context, page, problems } = await device(browser, app);
+    const { context, page, problems } = await device(ctx.browser, ctx.app);
     try {
       const address = uniqueAddress('next-link');
-      const before = await startSignIn(page, app.postern, address);
-      const { link } = await nextMessage(app.postern, address, before);
-      assert.ok(link.startsWith(`${app.appURL}/api/postern/login/link?token=`), link);
+      const before = await startSignIn(page, ctx.app.postern, address);
+      const { link } = await nextMessage(ctx.app.postern, address, before);
+      assert.ok(link.startsWith(`${ctx.app.appURL}/api/postern/login/link?token=`), link);
       // A mail scanner fetching the link gets a page and consumes nothing.
       const scanned = await fetch(link, { redirect: 'manual' });
       assert.equal(scanned.status, 200);
@@ -172,7 +163,7 @@ describe('the Next.js example app on Postern', { timeout: 180_000 }, () => {
   });
 
   it('signs up, verifies with the code and lands on the dashboard', async () => {
-    const { context, page } = await device(browser, app);
+    const { context, page } = await device(ctx.browser, ctx.app);
     try {
       const address = uniqueAddress('next-signup');
       await page.goto('/sign-up');
@@ -182,7 +173,7 @@ describe('the Next.js example app on Postern', { timeout: 180_000 }, () => {
       await screenshot(page, 'sign-up');
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.waitForURL((u) => u.pathname === '/sign-in/code');
-      const { code } = await nextMessage(app.postern, address, 0);
+      const { code } = await nextMessage(ctx.app.postern, address, 0);
       await page.getByLabel('Code').fill(code);
       await page.getByRole('button', { name: 'Continue' }).click();
       await assertOnDashboard(page, address);
@@ -195,29 +186,29 @@ describe('the Next.js example app on Postern', { timeout: 180_000 }, () => {
     const address = uniqueAddress('next-reset');
     // An account with a password first.
     {
-      const { context, page } = await device(browser, app);
+      const { context, page } = await device(ctx.browser, ctx.app);
       await page.goto('/sign-up');
       await page.getByLabel('Email').fill(address);
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.waitForURL((u) => u.pathname === '/sign-in/code');
-      const { code } = await nextMessage(app.postern, address, 0);
+      const { code } = await nextMessage(ctx.app.postern, address, 0);
       await page.getByLabel('Code').fill(code);
       await page.getByRole('button', { name: 'Continue' }).click();
       await assertOnDashboard(page, address);
       await context.close();
     }
     await sleep(1_100);
-    const { context, page } = await device(browser, app);
+    const { context, page } = await device(ctx.browser, ctx.app);
     try {
-      const before = (await app.postern.inbox(address)).length;
+      const before = (await ctx.app.postern.inbox(address)).length;
       await page.goto('/sign-in');
       await page.getByRole('link', { name: 'Forgot your password?' }).click();
       await page.waitForURL((u) => u.pathname === '/forgot-password');
       await page.getByLabel('Email').fill(address);
       await page.getByRole('button', { name: 'Send me a code' }).click();
       await page.waitForURL((u) => u.pathname === '/reset-password');
-      const { code } = await nextMessage(app.postern, address, before, /reset/i);
+      const { code } = await nextMessage(ctx.app.postern, address, before, /reset/i);
       await page.getByLabel('Code').fill(code);
       await page.getByLabel('New password').fill(NEW_PASSWORD);
       await screenshot(page, 'reset');
@@ -244,11 +235,11 @@ describe('the Next.js example app on Postern', { timeout: 180_000 }, () => {
   });
 
   it('after sign-out the dashboard is refused, even to the old cookie replayed', async () => {
-    const { context, page } = await device(browser, app);
+    const { context, page } = await device(ctx.browser, ctx.app);
     try {
       const address = uniqueAddress('next-out');
-      const before = await startSignIn(page, app.postern, address);
-      const { code } = await nextMessage(app.postern, address, before);
+      const before = await startSignIn(page, ctx.app.postern, address);
+      const { code } = await nextMessage(ctx.app.postern, address, before);
       await page.getByLabel('Code').fill(code);
       await page.getByRole('button', { name: 'Continue' }).click();
       await assertOnDashboard(page, address);
@@ -266,9 +257,9 @@ describe('the Next.js example app on Postern', { timeout: 180_000 }, () => {
   });
 
   it('a forged session cookie is refused by the data-access layer', async () => {
-    const { context, page } = await device(browser, app);
+    const { context, page } = await device(ctx.browser, ctx.app);
     try {
-      const url = new URL(app.appURL);
+      const url = new URL(ctx.app.appURL);
       await context.addCookies([{
         name: 'postern_session', value: 'AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB',
         domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax',
@@ -287,12 +278,12 @@ describe('the Next.js example app on Postern', { timeout: 180_000 }, () => {
 
   it('the route handler never serves the admin API, even with the app key behind it', async () => {
     for (const p of ['/api/postern/admin/v1/users', '/api/postern/admin%2Fv1/users', '/api/postern/metrics', '/api/postern/dev/inbox.json']) {
-      const res = await fetch(`${app.appURL}${p}`);
+      const res = await fetch(`${ctx.app.appURL}${p}`);
       assert.equal(res.status, 404, p);
       assert.ok(!(await res.text()).includes('"items"'), p);
     }
     // A cross-site form post through the handler is refused before Postern sees it.
-    const res = await fetch(`${app.appURL}/api/postern/v1/logout`, {
+    const res = await fetch(`${ctx.app.appURL}/api/postern/v1/logout`, {
       method: 'POST', headers: { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
     });
     assert.equal(res.status, 403);
@@ -300,24 +291,15 @@ describe('the Next.js example app on Postern', { timeout: 180_000 }, () => {
 });
 
 describe('an expired session on the Next.js example app', { timeout: 120_000 }, () => {
-  let app;
-  let browser;
-  before(async () => {
-    // Sessions idle out after 4 s on this Postern.
-    app = await startApp({ POSTERN_SESSIONS__IDLE_LIFETIME: '4s' });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  // Sessions idle out after 4 s on this Postern.
+  const ctx = useAppAndBrowser({ POSTERN_SESSIONS__IDLE_LIFETIME: '4s' });
 
   it('the browser still holds the cookie; the dashboard refuses it', async () => {
-    const { context, page } = await device(browser, app);
+    const { context, page } = await device(ctx.browser, ctx.app);
     try {
       const address = uniqueAddress('next-expired');
-      const before = await startSignIn(page, app.postern, address);
-      const { code } = await nextMessage(app.postern, address, before);
+      const before = await startSignIn(page, ctx.app.postern, address);
+      const { code } = await nextMessage(ctx.app.postern, address, before);
       await page.getByLabel('Code').fill(code);
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.waitForURL((u) => u.pathname === '/dashboard');
