@@ -53,6 +53,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
                 url,
                 max_connections: settings.postgres.max_connections,
                 acquire_timeout: settings.postgres.acquire_timeout,
+                session_cache: settings.postgres.session_cache,
             })?;
             if settings.migrate_on_start {
                 postgres::run_migrations(store.pool()).await?;
@@ -70,7 +71,12 @@ pub async fn migrate(settings: &Settings, check_only: bool) -> anyhow::Result<Ve
         }
         Database::Postgres(url) => {
             let store =
-                PgStore::connect(&PgSettings { url, max_connections: 1, acquire_timeout: Duration::from_secs(10) })?;
+                PgStore::connect(&PgSettings {
+                url,
+                max_connections: 1,
+                acquire_timeout: Duration::from_secs(10),
+                session_cache: 0,
+            })?;
             if check_only {
                 postgres::pending_migrations(store.pool()).await
             } else {

@@ -95,11 +95,15 @@ pub struct PostgresSettings {
     /// Longest wait for a connection; past it a request is answered 503 `unavailable`.
     #[serde(with = "humantime_serde")]
     pub acquire_timeout: Duration,
+    /// Live sessions each instance keeps in memory (0: none). A revocation reaches every
+    /// instance's cache within 100 ms, or the cache stops answering
+    /// (store/postgres/session_cache.rs).
+    pub session_cache: usize,
 }
 
 impl Default for PostgresSettings {
     fn default() -> Self {
-        Self { max_connections: 16, acquire_timeout: Duration::from_secs(3) }
+        Self { max_connections: 16, acquire_timeout: Duration::from_secs(3), session_cache: 10_000 }
     }
 }
 

@@ -30,7 +30,8 @@ async fn a_sign_in_started_on_one_instance_completes_on_another() {
         assert_eq!(body["user"]["email"], "ada@example.com");
     }
 
-    // Signed out on C, it is gone on A and B too (no instance caches sessions).
+    // Signed out on C, it is gone on A and B too: the logout answers once every instance's
+    // session cache has been told (tests/cluster/session_cache.rs).
     let r =
         person.post(format!("{c}/v1/logout")).header("content-type", "application/json").send().await.expect("logout");
     assert_eq!(r.status(), StatusCode::NO_CONTENT);

@@ -24,4 +24,5 @@ mod delivery_crash;
 mod forward_auth;
 mod migrations;
 mod outage;
+mod session_cache;
 mod tokens;

@@ -59,6 +59,9 @@ pub(crate) async fn store() -> Fixture {
                 url: db.url.clone(),
                 max_connections: 16,
                 acquire_timeout: Duration::from_secs(5),
+                // The conformance tests run through the session cache: a revocation must be
+                // seen by the next lookup on the instance that made it.
+                session_cache: 1_000,
             })
             .unwrap();
             postgres::run_migrations(s.pool()).await.unwrap();

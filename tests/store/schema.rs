@@ -33,6 +33,7 @@ async fn postgres_schema() -> Schema {
         url: db.url.clone(),
         max_connections: 2,
         acquire_timeout: Duration::from_secs(5),
+        session_cache: 0,
     })
     .unwrap();
     postgres::run_migrations(store.pool()).await.unwrap();

@@ -9,21 +9,27 @@ mod audit;
 mod migrate;
 mod ops;
 mod outbox;
+mod session_cache;
 mod sessions;
 mod signin;
 mod signing_keys;
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
-use crate::store::{StoreError, User};
+use crate::store::{NewSession, StoreError, User};
+use session_cache::SessionCache;
 
 pub use migrate::{pending_migrations, run_migrations};
 
 pub struct PgStore {
     pool: PgPool,
+    /// Live sessions of this instance, kept current by notifications (`session_cache.rs`).
+    sessions: Option<Arc<SessionCache>>,
 }
 
 pub struct PgSettings {
@@ -31,6 +37,8 @@ pub struct PgSettings {
     pub max_connections: u32,
     /// How long a request waits for a connection before it is answered 503.
     pub acquire_timeout: Duration,
+    /// Sessions the cache holds at most; 0 turns it off.
+    pub session_cache: usize,
 }
 
 impl PgStore {
@@ -49,7 +57,12 @@ impl PgStore {
             .test_before_acquire(false)
             .idle_timeout(Duration::from_secs(300))
             .connect_lazy_with(options);
-        Ok(Self { pool })
+        let sessions = (settings.session_cache > 0).then(|| {
+            let cache = SessionCache::new(settings.session_cache);
+            cache.spawn(settings.url.clone(), pool.clone());
+            cache
+        });
+        Ok(Self { pool, sessions })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -58,6 +71,32 @@ impl PgStore {
 
     async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// After a commit that revoked a user's sessions or changed the user: this instance's
+    /// cache forgets them now, and the answer waits until every instance has been told
+    /// (`SessionCache::settle`), so the client's next request finds them gone anywhere.
+    async fn forget_user(&self, user_id: &str) {
+        if let Some(cache) = &self.sessions {
+            cache.forget_user(user_id);
+            cache.settle(&self.pool).await;
+        }
+    }
+
+    /// `forget_user` without the wait: after a sign-in, which revokes nothing a client saw
+    /// (only an unverified squatter's sessions when it claims the account).
+    fn forget_user_here(&self, user_id: &str) {
+        if let Some(cache) = &self.sessions {
+            cache.forget_user(user_id);
+        }
+    }
+
+    /// After a commit that opened `session`, revoking the one it replaces.
+    async fn forget_replaced(&self, session: &NewSession) {
+        if let (Some(cache), Some(old)) = (&self.sessions, &session.replaces) {
+            cache.forget_session(&old.id);
+            cache.settle(&self.pool).await;
+        }
     }
 }
 

@@ -87,6 +87,11 @@ pub(super) async fn revoke_all<'e>(
 #[async_trait]
 impl SessionStore for PgStore {
     async fn session(&self, id: &str, now: i64) -> Result<Option<(Session, User)>, StoreError> {
+        let lookup = match self.sessions.as_ref().map(|c| c.get(id, now)) {
+            Some(Ok(cached)) => return Ok(Some(cached)),
+            Some(Err(lookup)) => Some(lookup),
+            None => None,
+        };
         let row = sqlx::query(concat!(
             "SELECT ",
             session_columns!(),
@@ -99,7 +104,11 @@ impl SessionStore for PgStore {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| Ok::<_, sqlx::Error>((session_from_row(&r)?, user_from_row(&r, 9)?))).transpose()?)
+        let found = row.map(|r| Ok::<_, sqlx::Error>((session_from_row(&r)?, user_from_row(&r, 9)?))).transpose()?;
+        if let (Some(cache), Some(lookup), Some((session, user))) = (&self.sessions, lookup, &found) {
+            cache.put(lookup, session, user);
+        }
+        Ok(found)
     }
 
     async fn touch_session(&self, id: &str, now: i64, idle_expires_at: i64) -> Result<(), StoreError> {
@@ -109,6 +118,9 @@ impl SessionStore for PgStore {
             .bind(idle_expires_at)
             .execute(&self.pool)
             .await?;
+        if let Some(cache) = &self.sessions {
+            cache.touched(id, now, idle_expires_at);
+        }
         Ok(())
     }
 
@@ -146,6 +158,7 @@ impl SessionStore for PgStore {
             audit::insert(&mut *tx, actor, now, &[event]).await?;
         }
         tx.commit().await?;
+        self.forget_user(user_id).await;
         Ok(done.rows_affected() == 1)
     }
 
@@ -162,6 +175,7 @@ impl SessionStore for PgStore {
             audit::insert(&mut *tx, actor, now, &[event]).await?;
         }
         tx.commit().await?;
+        self.forget_user(user_id).await;
         Ok(revoked)
     }
 }

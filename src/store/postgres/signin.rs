@@ -600,6 +600,9 @@ impl SignInStore for PgStore {
             audit::insert(&mut *tx, actor, r.now, &[event]).await?;
         }
         tx.commit().await?;
+        if let CodeOutcome::Redeemed(redeemed) = &outcome {
+            self.forget_redeemed(redeemed, &r.effect).await;
+        }
         Ok(outcome)
     }
 
@@ -638,6 +641,9 @@ impl SignInStore for PgStore {
             audit::insert(&mut *tx, actor, r.now, &[event]).await?;
         }
         tx.commit().await?;
+        if let (LinkOutcome::Redeemed(redeemed), LinkAction::Redeem(effect)) = (&outcome, &r.action) {
+            self.forget_redeemed(redeemed, effect).await;
+        }
         Ok(outcome)
     }
 
@@ -665,6 +671,28 @@ impl SignInStore for PgStore {
         let event = crate::store::Event::new(EventType::SignInSucceeded, Some(&signed_in.user.id), Some(details));
         audit::insert(&mut *tx, actor, now, &[event]).await?;
         tx.commit().await?;
+        self.forget_replaced(&session).await;
         Ok(Some(signed_in))
+    }
+}
+
+impl PgStore {
+    /// After a redemption's commit: the account it touched (a reset or a claim revoked its
+    /// sessions, a change moved its address) and the session it replaced.
+    async fn forget_redeemed(&self, redeemed: &Redeemed, effect: &Effect) {
+        match redeemed {
+            Redeemed::SignedIn(_) | Redeemed::Identified { .. } => self.forget_user_here(redeemed.user_id()),
+            Redeemed::PasswordReset(_) | Redeemed::IdentifierChanged { .. } => {
+                self.forget_user(redeemed.user_id()).await
+            }
+        }
+        let replaced = match effect {
+            Effect::SignIn(session) => Some(session),
+            Effect::ResetPassword(reset) => reset.session.as_ref(),
+            Effect::ChangeIdentifier { .. } | Effect::Identify => None,
+        };
+        if let Some(session) = replaced {
+            self.forget_replaced(session).await;
+        }
     }
 }
