@@ -70,8 +70,7 @@ pub async fn migrate(settings: &Settings, check_only: bool) -> anyhow::Result<Ve
             tokio::task::spawn_blocking(move || SqliteStore::migrate_only(&path, check_only)).await?
         }
         Database::Postgres(url) => {
-            let store =
-                PgStore::connect(&PgSettings {
+            let store = PgStore::connect(&PgSettings {
                 url,
                 max_connections: 1,
                 acquire_timeout: Duration::from_secs(10),

@@ -1,9 +1,11 @@
--- Shared by the wrk scripts of scripts/bench.sh (loaded with dofile).
+-- Shared by the wrk scripts that postern-bench (bench/, run by scripts/bench.sh) and
+-- scripts/bench-login.sh run (loaded with dofile).
 --
 -- * setup() numbers the wrk threads (global `thread_id` in each thread's Lua state)
 --   and keeps the thread objects, so done() can read per-thread counters with
 --   thread:get().
--- * bench_report() prints one machine-readable line that bench.sh parses:
+-- * bench_report() prints one machine-readable line that postern-bench parses
+--   (bench/src/wrk.rs):
 --     BENCH requests=N duration_s=S rps=R p50_ms=.. p90_ms=.. p99_ms=.. max_ms=..
 --           status_errors=N socket_errors=N [extra key=value ...]
 --   wrk's latency values are microseconds; they are printed in milliseconds.

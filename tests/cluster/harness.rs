@@ -1,13 +1,12 @@
 //! Processes and HTTP for the cluster tests: `postern serve` children on one PostgreSQL
-//! database, an nginx in front of them, and a function per endpoint a test calls.
+//! database, an nginx in front of them, and a function per endpoint a test calls. The
+//! processes themselves are `postern-harness`'s (`harness/`), which the benchmark shares.
 //!
 //! Every child is killed (SIGKILL) and reaped when its handle is dropped, before the test's
 //! database is dropped. When a test fails, the tail of each child's log is printed.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reqwest::redirect::Policy;
@@ -23,20 +22,14 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A port nothing listens on right now (the OS picks it; a process started right after
 /// binds it).
+#[allow(dead_code, reason = "for tests that need a port of their own; the harness crate picks the instances'")]
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0").local_addr().expect("address").port()
+    postern_harness::free_port().expect("a free port")
 }
 
 /// `postern` with none of this process's `POSTERN_*` variables, on `database_url`.
 pub fn postern(database_url: &str) -> Command {
-    let mut cmd = Command::new(BIN);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("POSTERN_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.env("POSTERN_DATABASE_URL", database_url).env("POSTERN_LOG__LEVEL", "warn").stdin(Stdio::null());
-    cmd
+    postern_harness::postern(Path::new(BIN), database_url)
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -51,8 +44,7 @@ pub struct Instance {
     pub port: u16,
     /// `http://127.0.0.1:<port>`
     pub base: String,
-    child: Child,
-    log: PathBuf,
+    process: postern_harness::Instance,
 }
 
 impl Instance {
@@ -71,59 +63,27 @@ impl Instance {
         dir: &Path,
         env: &[(&str, &str)],
     ) -> Self {
-        const TRIES: usize = 3;
-        for attempt in 1..=TRIES {
-            let port = free_port();
-            let public = public_url.map(str::to_owned).unwrap_or_else(|| format!("http://127.0.0.1:{port}"));
-            let log = dir.join(format!("{name}.log"));
-            let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
-            let child = postern(database_url)
-                .arg("serve")
-                .env("POSTERN_LISTEN", format!("127.0.0.1:{port}"))
-                .env("POSTERN_PUBLIC_URL", public)
-                .env("POSTERN_DELIVERY__LEASE", "2s")
-                .env("POSTERN_DELIVERY__POLL_INTERVAL", "200ms")
-                .env("POSTERN_POSTGRES__ACQUIRE_TIMEOUT", "1s")
-                .env("POSTERN_POSTGRES__MAX_CONNECTIONS", "8")
-                .env("POSTERN_TRUSTED_PROXIES", r#"["127.0.0.1/32"]"#)
-                .env("POSTERN_RATE_LIMITS__ENABLED", if opts.rate_limits { "true" } else { "false" })
-                .envs(env.iter().copied())
-                .stdout(file.try_clone().expect("log file"))
-                .stderr(file)
-                .spawn()
-                .expect("spawn postern serve");
-            let mut instance =
-                Instance { name: name.to_owned(), port, base: format!("http://127.0.0.1:{port}"), child, log };
-            match instance.wait_healthy(Duration::from_secs(30)).await {
-                Ok(()) => return instance,
-                // Someone took the port between our probe and the child's bind: try another.
-                Err(_) if attempt < TRIES && instance.log_text().contains("failed to listen") => continue,
-                Err(e) => panic!("instance {name} did not start: {e}\n{}", instance.log_tail(40)),
-            }
-        }
-        unreachable!("the loop returns or panics")
-    }
-
-    async fn wait_healthy(&mut self, within: Duration) -> Result<(), String> {
-        let client = plain();
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return Err(format!("it exited with {status}"));
-            }
-            let answer = client.get(self.url("/healthz")).timeout(Duration::from_secs(1)).send().await;
-            if answer.is_ok_and(|r| r.status() == StatusCode::OK) {
-                // A 200 from a process that is not ours would mean our child lost the port.
-                return match self.child.try_wait().expect("try_wait") {
-                    Some(status) => Err(format!("it exited with {status}")),
-                    None => Ok(()),
-                };
-            }
-            if Instant::now() > deadline {
-                return Err(format!("/healthz did not answer 200 within {within:?}"));
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let mut all = vec![
+            ("POSTERN_DELIVERY__LEASE", "2s"),
+            ("POSTERN_DELIVERY__POLL_INTERVAL", "200ms"),
+            ("POSTERN_POSTGRES__ACQUIRE_TIMEOUT", "1s"),
+            ("POSTERN_POSTGRES__MAX_CONNECTIONS", "8"),
+            ("POSTERN_TRUSTED_PROXIES", r#"["127.0.0.1/32"]"#),
+            ("POSTERN_RATE_LIMITS__ENABLED", if opts.rate_limits { "true" } else { "false" }),
+        ];
+        all.extend_from_slice(env);
+        let process = postern_harness::Instance::start(
+            Path::new(BIN),
+            name,
+            database_url,
+            public_url,
+            dir,
+            &all,
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+        Instance { name: process.name.clone(), port: process.port, base: process.base.clone(), process }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -131,57 +91,33 @@ impl Instance {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.pid()
     }
 
     /// `kill -9`: SIGKILL, then reap.
     pub fn kill9(&mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reap");
+        self.process.kill9().expect("kill -9");
     }
 
     pub fn is_alive(&mut self) -> bool {
-        self.child.try_wait().expect("try_wait").is_none()
+        self.process.is_alive().expect("try_wait")
     }
 
     pub fn log_text(&self) -> String {
-        let mut text = String::new();
-        if let Ok(mut f) = std::fs::File::open(&self.log) {
-            let _ = f.read_to_string(&mut text);
-        }
-        text
+        self.process.log_text()
     }
 
     pub fn log_tail(&self, lines: usize) -> String {
-        let text = self.log_text();
-        let all: Vec<&str> = text.lines().collect();
-        all[all.len().saturating_sub(lines)..].join("\n")
+        self.process.log_tail(lines)
     }
 }
 
 impl Drop for Instance {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
         if std::thread::panicking() {
             eprintln!("--- last lines of instance {} (port {}) ---\n{}", self.name, self.port, self.log_tail(20));
         }
     }
-}
-
-/// Installs nginx once per test binary if it is missing.
-fn ensure_nginx() {
-    static READY: OnceLock<()> = OnceLock::new();
-    READY.get_or_init(|| {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ensure-nginx.sh");
-        let status = Command::new("bash").arg(script).status().expect("run ensure-nginx.sh");
-        assert!(status.success(), "nginx is not available (scripts/ensure-nginx.sh failed)");
-    });
-}
-
-fn nginx_binary() -> &'static str {
-    // Debian puts it in /usr/sbin, which a non-root PATH may lack.
-    if Path::new("/usr/sbin/nginx").exists() { "/usr/sbin/nginx" } else { "nginx" }
 }
 
 /// An nginx in the foreground, round robin over the instances, everything in its own dir,
@@ -189,109 +125,22 @@ fn nginx_binary() -> &'static str {
 pub struct Nginx {
     /// `http://127.0.0.1:<port>`
     pub base: String,
-    child: Child,
-    dir: PathBuf,
+    process: postern_harness::Nginx,
 }
 
 impl Nginx {
     /// Starts nginx on the port `reserved` holds (released just before nginx binds it), or
     /// on another free port if someone takes it meanwhile; waits until it proxies.
     pub async fn start(reserved: std::net::TcpListener, upstreams: &[u16], dir: &Path) -> Self {
-        let servers: String = upstreams.iter().map(|p| format!("        server 127.0.0.1:{p};\n")).collect();
-        let http = |port: u16| {
-            format!(
-                "    upstream postern {{
-{servers}    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://postern;
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $remote_addr;
-        }}
-    }}
-"
-            )
-        };
-        Self::start_with(reserved, dir, &http).await
+        Self::start_with(reserved, dir, &|port| postern_harness::round_robin(upstreams, port)).await
     }
 
     /// Like `start`, with the `http {}` block's content `http(port)` (upstreams and servers;
     /// `/healthz` must reach Postern).
     pub async fn start_with(reserved: std::net::TcpListener, dir: &Path, http: &dyn Fn(u16) -> String) -> Self {
-        ensure_nginx();
-        let dir = dir.join("nginx");
-        std::fs::create_dir_all(&dir).expect("nginx dir");
-        let mut port = reserved.local_addr().expect("address").port();
-        drop(reserved);
-        for attempt in 1..=3 {
-            let _ = std::fs::remove_file(dir.join("error.log"));
-            let mut nginx = Self::spawn(port, &http(port), &dir);
-            match nginx.wait_proxying().await {
-                Ok(()) => return nginx,
-                Err(_) if attempt < 3 && nginx.error_log().contains("Address already in use") => port = free_port(),
-                Err(e) => panic!("nginx did not start: {e}\n{}", nginx.error_log()),
-            }
-        }
-        unreachable!("the loop returns or panics")
-    }
-
-    fn spawn(port: u16, http: &str, dir: &Path) -> Self {
-        let d = dir.display();
-        // One process (`master_process off`), so that killing it leaves no orphaned worker
-        // behind; as root it would otherwise switch to `nobody`, who cannot enter our dir.
-        let user = {
-            use std::os::unix::fs::MetadataExt;
-            if std::fs::metadata(dir).expect("nginx dir").uid() == 0 { "user root;" } else { "" }
-        };
-        let conf = format!(
-            "{user}
-master_process off;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {d}/client_body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-{http}}}
-"
-        );
-        let conf_path = dir.join("nginx.conf");
-        std::fs::write(&conf_path, conf).expect("write nginx.conf");
-        let child = Command::new(nginx_binary())
-            .arg("-p")
-            .arg(dir)
-            .arg("-c")
-            .arg(&conf_path)
-            .args(["-g", "daemon off;"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn nginx");
-        Nginx { base: format!("http://127.0.0.1:{port}"), child, dir: dir.to_owned() }
-    }
-
-    async fn wait_proxying(&mut self) -> Result<(), String> {
-        let client = plain();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return Err(format!("it exited with {status}"));
-            }
-            let answer = client.get(self.url("/healthz")).timeout(Duration::from_secs(1)).send().await;
-            if answer.is_ok_and(|r| r.status() == StatusCode::OK) {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err("no 200 from /healthz through nginx within 15 s".to_owned());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let process =
+            postern_harness::Nginx::start(reserved, dir, 1024, http).await.unwrap_or_else(|e| panic!("{e:#}"));
+        Nginx { base: process.base.clone(), process }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -299,14 +148,12 @@ http {{
     }
 
     pub fn error_log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
+        self.process.error_log()
     }
 }
 
 impl Drop for Nginx {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
         if std::thread::panicking() {
             eprintln!("--- nginx error log ---\n{}", self.error_log());
         }

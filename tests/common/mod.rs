@@ -2,8 +2,6 @@
 
 #![allow(dead_code)]
 
-use std::sync::OnceLock;
-
 /// Which store a test runs against; set per test by `backend_test!`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -44,16 +42,6 @@ fn admin_url() -> String {
     std::env::var("POSTERN_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
-/// Starts PostgreSQL once per test binary if it is not answering.
-fn ensure_postgres() {
-    static READY: OnceLock<()> = OnceLock::new();
-    READY.get_or_init(|| {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ensure-postgres.sh");
-        let status = std::process::Command::new("bash").arg(script).status().expect("run ensure-postgres.sh");
-        assert!(status.success(), "PostgreSQL is not available (scripts/ensure-postgres.sh failed)");
-    });
-}
-
 /// A database that exists for one test: a temp SQLite file, or a PostgreSQL database
 /// created now and dropped (with its connections) when this is dropped.
 pub struct TestDb {
@@ -71,46 +59,27 @@ impl TestDb {
                 TestDb { url, dir, pg_name: None }
             }
             Backend::Postgres => {
-                ensure_postgres();
                 let name = format!(
                     "postern_test_{}",
                     postern::crypto::random_token()[..20]
                         .to_lowercase()
                         .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
                 );
-                let admin = admin_url();
-                let mut conn = sqlx_connect(&admin).await;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create test database");
-                let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
-                TestDb { url: format!("{base}/{name}"), dir, pg_name: Some(name) }
+                let url = postern_harness::create_database(&admin_url(), &name).await.expect("create test database");
+                TestDb { url, dir, pg_name: Some(name) }
             }
         }
     }
 }
 
 async fn sqlx_connect(url: &str) -> sqlx::PgConnection {
-    use sqlx::Connection;
-    sqlx::PgConnection::connect(url).await.expect("connect to PostgreSQL")
+    postern_harness::pg_connect(url).await.expect("connect to PostgreSQL")
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         let Some(name) = self.pg_name.take() else { return };
-        let admin = admin_url();
-        // Drop is synchronous and may run inside a runtime: use a thread with its own.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            rt.block_on(async {
-                let mut conn = sqlx_connect(&admin).await;
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                    .execute(&mut conn)
-                    .await;
-            });
-        })
-        .join();
+        let _ = postern_harness::drop_database_blocking(&admin_url(), &name);
     }
 }
 
