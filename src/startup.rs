@@ -223,6 +223,7 @@ impl Application {
         let cleanup = tokio::spawn(run_cleanup(store, clock, retention, worker_stop.clone()));
         let worker = tokio::spawn(self.worker.run(worker_stop.clone()));
         tokio::spawn(crate::flows::tokens::maintain(self.state.clone(), worker_stop.clone()));
+        tokio::spawn(crate::delivery::metrics::upkeep(worker_stop.clone()));
         if let Some(listener) = self.metrics_listener {
             let stop = worker_stop.clone();
             tracing::info!(address = ?listener.local_addr().ok(), "serving /metrics on its own listener");

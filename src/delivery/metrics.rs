@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use metrics::{counter, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio_util::sync::CancellationToken;
 
 use super::SendError;
 
@@ -33,6 +34,21 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
             }
         })
         .as_ref()
+}
+
+/// Folds the histograms' samples into their buckets every few seconds. The recorder keeps
+/// each recorded sample until then, and `install_recorder` (unlike `install`) starts no
+/// upkeep of its own: without this, memory grew with every delivered message, by ~42 bytes
+/// each (21 MB over 500,000 sign-in starts; issue 15, item 4).
+pub async fn upkeep(stop: CancellationToken) {
+    let Some(handle) = handle() else { return };
+    let mut every = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = every.tick() => handle.run_upkeep(),
+        }
+    }
 }
 
 pub fn attempt(
