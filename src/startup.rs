@@ -9,12 +9,12 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Database;
 use crate::config::Settings;
+use crate::delivery::Delivered;
 use crate::delivery::Senders;
 use crate::delivery::worker::{OutboxWorker, Policy};
 use crate::http;
@@ -162,7 +162,7 @@ impl Application {
         crate::delivery::metrics::handle();
         let lease_ms = crate::clock::ms(settings.delivery.lease);
         let (outbox, handoff) = Handoff::new(lease_ms);
-        let delivered = Arc::new(Notify::new());
+        let delivered = Delivered::default();
         let state = AppState {
             password_policy: Arc::new(settings.passwords.policy()?),
             hasher: PasswordHasher::new(PasswordHasher::default_concurrency())?,

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use ipnet::IpNet;
-use tokio::sync::Notify;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::delivery::Delivered;
 use crate::domain::password::PasswordPolicy;
 use crate::passwords::PasswordHasher;
 use crate::store::{OutboxMessage, Store};
@@ -28,7 +28,7 @@ pub struct AppState {
     pub outbox: Handoff,
     /// Signalled by the outbox worker after it recorded deliveries (the dev inbox's
     /// `wait` listens to it).
-    pub delivered: Arc<Notify>,
+    pub delivered: Delivered,
     /// Hashes and verifies passwords off the async runtime, one at a time per core.
     pub hasher: PasswordHasher,
     /// What a new password must meet (`[passwords]`).

@@ -188,3 +188,81 @@ mod tests {
         assert_eq!(code_of("no code"), None);
     }
 }
+
+/// What a closed-loop run of whole sign-ins measured, per step.
+#[derive(Default)]
+pub struct Steps {
+    pub start: Vec<Duration>,
+    pub inbox: Vec<Duration>,
+    pub verify: Vec<Duration>,
+    pub failed: usize,
+}
+
+/// `clients` tasks, each signing in a new address after the other (start, the code from
+/// the dev inbox with `&wait=5`, verify) for `duration`; each step timed on its own.
+/// Closed loop: a client sends its next request when the answer to the last one arrived,
+/// so a step's latency is what one user waits for it.
+pub async fn closed_loop_signins(client: &Client, base: &str, tag: &str, clients: usize, duration: Duration) -> Steps {
+    let until = std::time::Instant::now() + duration;
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..clients {
+        let (client, base, tag) = (client.clone(), base.to_owned(), tag.to_owned());
+        tasks.spawn(async move {
+            let mut steps = Steps::default();
+            let mut i = 0;
+            while std::time::Instant::now() < until {
+                i += 1;
+                let email = format!("{tag}-{c}-{i}@steps.example");
+                let t = std::time::Instant::now();
+                let started = match post_json(
+                    &client,
+                    &format!("{base}/v1/passwordless/start"),
+                    &json!({ "email": email }),
+                    None,
+                )
+                .await
+                {
+                    Ok(r) => json_ok(r, "start").await.and_then(|v| str_field(&v, "auth_request_id")),
+                    Err(e) => Err(e),
+                };
+                let Ok(id) = started else {
+                    steps.failed += 1;
+                    continue;
+                };
+                steps.start.push(t.elapsed());
+                let t = std::time::Instant::now();
+                let Ok(code) = code_for(&client, &base, &email).await else {
+                    steps.failed += 1;
+                    continue;
+                };
+                steps.inbox.push(t.elapsed());
+                let t = std::time::Instant::now();
+                match verify(&client, &base, &id, &code).await {
+                    Ok(_) => steps.verify.push(t.elapsed()),
+                    Err(_) => steps.failed += 1,
+                }
+            }
+            steps
+        });
+    }
+    let mut all = Steps::default();
+    while let Some(done) = tasks.join_next().await {
+        if let Ok(s) = done {
+            all.start.extend(s.start);
+            all.inbox.extend(s.inbox);
+            all.verify.extend(s.verify);
+            all.failed += s.failed;
+        }
+    }
+    all
+}
+
+/// The `q` quantile (0..=1) of `samples`, in milliseconds.
+pub fn quantile_ms(samples: &mut [Duration], q: f64) -> Option<f64> {
+    if samples.is_empty() {
+        return None;
+    }
+    samples.sort_unstable();
+    let i = ((samples.len() - 1) as f64 * q).round() as usize;
+    Some(samples[i].as_secs_f64() * 1000.0)
+}

@@ -172,6 +172,32 @@ fn row(stack: &Stack, scenario: &str, out: &WrkOutput, m: &Measured) -> Row {
     }
 }
 
+/// A row measured by the benchmark's own client (no wrk, no sampler): the servers' memory
+/// is their high-water mark so far.
+fn client_row(stack: &Stack, scenario: &str) -> Row {
+    Row {
+        scenario: scenario.to_owned(),
+        config: stack.config.to_string(),
+        requests: 0,
+        rps: 0.0,
+        p50_ms: None,
+        p99_ms: None,
+        non2xx: 0,
+        socket_errors: 0,
+        srv_peak_kb: stack.hwm_kb(),
+        srv_sum_kb: stack.hwm_kb(),
+        srv_idle_kb: stack.idle_kb.iter().copied().max().unwrap_or(0),
+        srv_hwm_kb: stack.hwm_kb(),
+        srv_cores: 0.0,
+        instances: stack.instances.len(),
+        pg: None,
+        nginx: None,
+        wrk_cores: 0.0,
+        signins_per_s: None,
+        notes: Vec::new(),
+    }
+}
+
 /// Records a row; a run with no requests or more than 1 % errors is a problem.
 fn record(ctx: &mut Ctx, row: Row) {
     let label = format!("[{} {}]", row.config, row.scenario);
@@ -242,6 +268,39 @@ async fn signin_on(ctx: &mut Ctx, stack: &mut Stack, label: &str) -> Result<()> 
         if !(95..=105).contains(&explained) {
             ctx.problem(format!("{name} requests do not add up to the sign-ins ({explained}% explained)"));
         }
+    }
+    signin_steps_on(ctx, stack, label).await
+}
+
+/// Each step of the sign-in timed apart (issue 15, item 5: each ≤ 2 ms p50 at 32 clients):
+/// a closed-loop run by the benchmark's own client after the wrk run, one row per step.
+async fn signin_steps_on(ctx: &mut Ctx, stack: &mut Stack, label: &str) -> Result<()> {
+    let clients = ctx.opts.connections as usize;
+    let duration = (ctx.opts.duration / 2).max(Duration::from_secs(1));
+    eprintln!(
+        "==> [{}] [{label}] each step apart ({} closed-loop clients, {} s)",
+        stack.config,
+        clients,
+        duration.as_secs()
+    );
+    let tag = tag(ctx, label, "steps");
+    let mut steps = client::closed_loop_signins(&ctx.client, &stack.url(""), &tag, clients, duration).await;
+    stack.alive()?;
+    let signins = steps.verify.len();
+    let seconds = duration.as_secs_f64();
+    for (step, samples) in
+        [("start", &mut steps.start), ("inbox read", &mut steps.inbox), ("verify", &mut steps.verify)]
+    {
+        let mut r = client_row(stack, &format!("{label} step: {step}"));
+        r.requests = samples.len() as u64;
+        r.rps = samples.len() as f64 / seconds;
+        r.p50_ms = client::quantile_ms(samples, 0.5);
+        r.p99_ms = client::quantile_ms(samples, 0.99);
+        r.notes.push(format!("{clients} closed-loop clients (reqwest), {:.0} sign-ins/s", signins as f64 / seconds));
+        record(ctx, r);
+    }
+    if steps.failed > 0 {
+        ctx.problem(format!("[{} {label}] {} closed-loop sign-ins failed", stack.config, steps.failed));
     }
     Ok(())
 }

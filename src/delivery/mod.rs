@@ -3,6 +3,7 @@
 //! the primary fails). Requests never send anything themselves, so a slow or failing
 //! provider cannot slow a sign-in or reveal whether an account exists.
 
+mod delivered;
 pub mod dev;
 pub mod email;
 pub mod http_api;
@@ -19,6 +20,7 @@ use async_trait::async_trait;
 
 use crate::config::{DeliverySettings, EmailProvider, SmsProvider};
 use crate::domain::Channel;
+pub use delivered::Delivered;
 pub use message::Rendered;
 
 /// How a delivery failed: temporary failures are retried with backoff, permanent ones

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use rand::RngExt;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+use super::Delivered;
 use super::message::render;
 use super::{Outgoing, Rendered, Route, SendError, Senders, metrics};
 use crate::clock::Clock;
@@ -61,8 +62,8 @@ pub struct OutboxWorker {
     pub clock: Arc<dyn Clock>,
     /// Messages this instance's requests committed, already leased to this worker.
     pub handoff: UnboundedReceiver<OutboxMessage>,
-    /// Told after every recorded batch.
-    pub delivered: Arc<Notify>,
+    /// Told the recipients of every recorded batch.
+    pub delivered: Delivered,
     pub policy: Policy,
 }
 
@@ -154,14 +155,14 @@ fn spawn_delivery(
     deliverer: &Deliverer,
     message: OutboxMessage,
     permit: OwnedSemaphorePermit,
-    results: &UnboundedSender<DeliveryResult>,
+    results: &UnboundedSender<(DeliveryResult, String)>,
 ) {
     let (deliverer, results) = (deliverer.clone(), results.clone());
     tokio::spawn(async move {
         let result = deliverer.deliver(&message).await;
         drop(permit);
         // The recorder outlives every sender of this channel.
-        let _ = results.send(result);
+        let _ = results.send((result, message.recipient));
     });
 }
 
@@ -169,13 +170,14 @@ fn spawn_delivery(
 async fn record(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    delivered: Arc<Notify>,
-    mut results: tokio::sync::mpsc::UnboundedReceiver<DeliveryResult>,
+    delivered: Delivered,
+    mut results: tokio::sync::mpsc::UnboundedReceiver<(DeliveryResult, String)>,
 ) {
-    let mut batch = Vec::with_capacity(RECORD_BATCH);
+    let mut batch: Vec<(DeliveryResult, String)> = Vec::with_capacity(RECORD_BATCH);
     while results.recv_many(&mut batch, RECORD_BATCH).await > 0 {
-        match store.finish_outbox(std::mem::take(&mut batch), clock.now_ms()).await {
-            Ok(()) => delivered.notify_waiters(),
+        let (outcomes, recipients) = batch.drain(..).unzip();
+        match store.finish_outbox(outcomes, clock.now_ms()).await {
+            Ok(()) => delivered.announce(recipients),
             // The leases run out and the messages are sent again: at least once.
             Err(e) => tracing::warn!(error = %e, "the outbox worker could not record deliveries"),
         }

@@ -76,8 +76,9 @@ fn recipient(to: Option<&str>) -> AppResult<Option<String>> {
     }
 }
 
+/// The newest messages, to the canonical `to` (`recipient`) when given.
 async fn messages(state: &AppState, to: Option<&str>, after: Option<i64>) -> AppResult<Vec<InboxMessage>> {
-    let mut rows = state.store.dev_inbox(recipient(to)?, LIMIT).await?;
+    let mut rows = state.store.dev_inbox(to.map(str::to_owned), LIMIT).await?;
     if let Some(after) = after {
         rows.retain(|m| m.seq > after);
     }
@@ -117,17 +118,18 @@ async fn json(State(state): State<AppState>, Query(q): Query<InboxQuery>) -> App
     let limit = state.settings.http.request_timeout.saturating_sub(Duration::from_secs(1));
     let wait = Duration::from_secs(q.wait.unwrap_or(0).min(MAX_WAIT_SECS)).min(limit);
     let deadline = tokio::time::Instant::now() + wait;
+    let to = recipient(q.to.as_deref())?;
+    // Listen before looking, so a delivery between the two is not missed.
+    let mut delivered = state.delivered.watch();
     loop {
-        // Listen before looking, so a delivery between the two is not missed.
-        let delivered = state.delivered.notified();
-        let messages = messages(&state, q.to.as_deref(), q.after).await?;
+        let messages = messages(&state, to.as_deref(), q.after).await?;
         if !messages.is_empty() || tokio::time::Instant::now() >= deadline {
             return Ok(Json(Inbox { messages }));
         }
         // Another instance may deliver: look again at least every 100 ms.
         let next = deadline.min(tokio::time::Instant::now() + Duration::from_millis(100));
         tokio::select! {
-            _ = delivered => {}
+            _ = delivered.named(to.as_deref()) => {}
             _ = tokio::time::sleep_until(next) => {}
         }
     }
@@ -146,7 +148,8 @@ struct Row {
 }
 
 async fn list_page(State(state): State<AppState>, locale: PageLocale, Query(q): Query<InboxQuery>) -> Response {
-    let found = match messages(&state, q.to.as_deref(), None).await {
+    let to = recipient(q.to.as_deref());
+    let found = match async { messages(&state, to?.as_deref(), None).await }.await {
         Ok(found) => found,
         Err(e) => return crate::http::pages::error_page(&state, locale, e),
     };
