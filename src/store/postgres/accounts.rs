@@ -23,8 +23,9 @@ macro_rules! account_columns {
          disabled_at, created_at"
     };
 }
+pub(super) use account_columns;
 
-fn account_from_row(row: &PgRow) -> Result<Account, sqlx::Error> {
+pub(super) fn account_from_row(row: &PgRow) -> Result<Account, sqlx::Error> {
     let password_hash: Option<String> = row.try_get(8)?;
     Ok(Account {
         id: row.try_get(0)?,

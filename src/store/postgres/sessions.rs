@@ -27,9 +27,8 @@ fn session_from_row(row: &PgRow) -> Result<Session, sqlx::Error> {
     })
 }
 
-/// Opens a session, revoking the one it replaces (if its secret matches). Called by a
-/// redemption, inside its transaction.
-pub(super) async fn insert_session(tx: &mut Tx, user_id: &str, s: &NewSession) -> Result<Session, sqlx::Error> {
+/// Revokes the session `s` replaces, if its secret matches.
+pub(super) async fn revoke_replaced(tx: &mut Tx, s: &NewSession) -> Result<(), sqlx::Error> {
     if let Some(old) = &s.replaces {
         sqlx::query("UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND token_hash = $2 AND revoked_at IS NULL")
             .bind(&old.id)
@@ -38,6 +37,13 @@ pub(super) async fn insert_session(tx: &mut Tx, user_id: &str, s: &NewSession) -
             .execute(&mut **tx)
             .await?;
     }
+    Ok(())
+}
+
+/// Opens a session, revoking the one it replaces (if its secret matches). Called by a
+/// redemption, inside its transaction.
+pub(super) async fn insert_session(tx: &mut Tx, user_id: &str, s: &NewSession) -> Result<Session, sqlx::Error> {
+    revoke_replaced(tx, s).await?;
     sqlx::query(
         "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at, expires_at, ip, user_agent)
          VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
@@ -52,7 +58,12 @@ pub(super) async fn insert_session(tx: &mut Tx, user_id: &str, s: &NewSession) -
     .bind(&s.user_agent)
     .execute(&mut **tx)
     .await?;
-    Ok(Session {
+    Ok(opened(user_id, s))
+}
+
+/// The row `s` is once inserted for `user_id`.
+pub(super) fn opened(user_id: &str, s: &NewSession) -> Session {
+    Session {
         id: s.id.clone(),
         token_hash: s.token_hash.to_vec(),
         user_id: user_id.to_owned(),
@@ -62,7 +73,7 @@ pub(super) async fn insert_session(tx: &mut Tx, user_id: &str, s: &NewSession) -
         expires_at: s.expires_at,
         ip: s.ip.clone(),
         user_agent: s.user_agent.clone(),
-    })
+    }
 }
 
 /// Revokes every live session of the user except `keep`.

@@ -5,12 +5,12 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 
 use super::accounts::{
-    account_by_id, claim, create_unverified, end_failures, find_account, kill_secrets, queue_notice, set_password,
-    store_failures,
+    account_by_id, account_columns, account_from_row, claim, create_unverified, end_failures, kill_secrets,
+    queue_notice, set_password, store_failures,
 };
 use super::audit;
 use super::outbox::{bind_message, insert_message, outbox_columns, outbox_from_row};
-use super::sessions::{insert_session, revoke_all};
+use super::sessions::{insert_session, opened, revoke_all, revoke_replaced};
 use super::{PgQuery, PgStore, Tx, user_from_row};
 use crate::crypto;
 use crate::domain::{Channel, Identifier};
@@ -86,7 +86,50 @@ async fn holder(tx: &mut Tx, identifier: &Identifier) -> Result<Holder, sqlx::Er
     Ok(Holder { account, failures, locked_until: row.try_get(3)? })
 }
 
-/// The locale the request named becomes the account's.
+/// Creates the user of a verified identifier, or marks it verified; the locale the request
+/// named becomes the account's. `RETURNING` the user's columns (`user_from_row`).
+macro_rules! upsert_verified {
+    ($column:literal, $verified:literal) => {
+        concat!(
+            "INSERT INTO users (id, ",
+            $column,
+            ", ",
+            $verified,
+            ", created_at, updated_at, locale)
+             VALUES ($1, $2, $3, $3, $3, (SELECT locale FROM auth_requests WHERE id = $4))
+             ON CONFLICT (",
+            $column,
+            ") DO UPDATE SET
+                 ",
+            $verified,
+            " = COALESCE(users.",
+            $verified,
+            ", excluded.",
+            $verified,
+            "),
+                 updated_at = excluded.updated_at,
+                 locale = COALESCE(excluded.locale, users.locale)
+             RETURNING id, email, phone, created_at, disabled_at"
+        )
+    };
+}
+
+/// `upsert_verified!` and the session it signs in, in one round trip (issue 15, item 7:
+/// the verify's round trips).
+macro_rules! upsert_verified_with_session {
+    ($column:literal, $verified:literal) => {
+        concat!(
+            "WITH u AS (",
+            upsert_verified!($column, $verified),
+            "),
+             s AS (INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at,
+                                         expires_at, ip, user_agent)
+                   SELECT $5, $6, u.id, $3, $3, $7, $8, $9, $10 FROM u)
+             SELECT id, email, phone, created_at, disabled_at FROM u"
+        )
+    };
+}
+
 async fn upsert_verified_user(
     tx: &mut Tx,
     identifier: &Identifier,
@@ -94,24 +137,8 @@ async fn upsert_verified_user(
     now: i64,
 ) -> Result<User, sqlx::Error> {
     let sql = match identifier {
-        Identifier::Email(_) => {
-            "INSERT INTO users (id, email, email_verified_at, created_at, updated_at, locale)
-             VALUES ($1, $2, $3, $3, $3, (SELECT locale FROM auth_requests WHERE id = $4))
-             ON CONFLICT (email) DO UPDATE SET
-                 email_verified_at = COALESCE(users.email_verified_at, excluded.email_verified_at),
-                 updated_at = excluded.updated_at,
-                 locale = COALESCE(excluded.locale, users.locale)
-             RETURNING id, email, phone, created_at, disabled_at"
-        }
-        Identifier::Phone(_) => {
-            "INSERT INTO users (id, phone, phone_verified_at, created_at, updated_at, locale)
-             VALUES ($1, $2, $3, $3, $3, (SELECT locale FROM auth_requests WHERE id = $4))
-             ON CONFLICT (phone) DO UPDATE SET
-                 phone_verified_at = COALESCE(users.phone_verified_at, excluded.phone_verified_at),
-                 updated_at = excluded.updated_at,
-                 locale = COALESCE(excluded.locale, users.locale)
-             RETURNING id, email, phone, created_at, disabled_at"
-        }
+        Identifier::Email(_) => upsert_verified!("email", "email_verified_at"),
+        Identifier::Phone(_) => upsert_verified!("phone", "phone_verified_at"),
     };
     let row = sqlx::query(sql)
         .bind(crypto::new_id())
@@ -131,11 +158,29 @@ async fn sign_in(
     s: &NewSession,
     had_failures: bool,
 ) -> Result<SignedIn, sqlx::Error> {
-    let user = upsert_verified_user(tx, identifier, request_id, s.created_at).await?;
     if had_failures {
         end_failures(tx, identifier).await?;
     }
-    let session = insert_session(tx, &user.id, s).await?;
+    revoke_replaced(tx, s).await?;
+    let sql = match identifier {
+        Identifier::Email(_) => upsert_verified_with_session!("email", "email_verified_at"),
+        Identifier::Phone(_) => upsert_verified_with_session!("phone", "phone_verified_at"),
+    };
+    let row = sqlx::query(sql)
+        .bind(crypto::new_id())
+        .bind(identifier.as_str())
+        .bind(s.created_at)
+        .bind(request_id)
+        .bind(&s.id)
+        .bind(&s.token_hash[..])
+        .bind(s.idle_expires_at)
+        .bind(s.expires_at)
+        .bind(&s.ip)
+        .bind(&s.user_agent)
+        .fetch_one(&mut **tx)
+        .await?;
+    let user = user_from_row(&row, 0)?;
+    let session = opened(&user.id, s);
     Ok(SignedIn { user, session, redirect_to })
 }
 
@@ -305,6 +350,40 @@ async fn spend(tx: &mut Tx, id: &str, to: AuthState, now: i64) -> Result<bool, s
     Ok(query.execute(&mut **tx).await?.rows_affected() == 1)
 }
 
+/// `spend(Consumed)` and the account of the request's identifier, read in the same round
+/// trip (issue 15, item 7: the verify's round trips); `None` when it was not pending any
+/// more. The account is read after the request's row lock, like `find_account` would be.
+async fn spend_for_redemption(
+    tx: &mut Tx,
+    req: &AuthRequest,
+    now: i64,
+) -> Result<Option<Option<crate::store::Account>>, sqlx::Error> {
+    let sql = match req.identifier {
+        Identifier::Email(_) => concat!(
+            "WITH spent AS (UPDATE auth_requests SET state = 'consumed', consumed_at = $2, details = NULL
+                            WHERE id = $1 AND state = 'pending' RETURNING 1)
+             SELECT ",
+            account_columns!(),
+            ", (SELECT count(*) FROM spent) FROM (SELECT 1) one LEFT JOIN users ON email = $3"
+        ),
+        Identifier::Phone(_) => concat!(
+            "WITH spent AS (UPDATE auth_requests SET state = 'consumed', consumed_at = $2, details = NULL
+                            WHERE id = $1 AND state = 'pending' RETURNING 1)
+             SELECT ",
+            account_columns!(),
+            ", (SELECT count(*) FROM spent) FROM (SELECT 1) one LEFT JOIN users ON phone = $3"
+        ),
+    };
+    let row = sqlx::query(sql).bind(&req.id).bind(now).bind(req.identifier.as_str()).fetch_one(&mut **tx).await?;
+    if row.try_get::<i64, _>(11)? != 1 {
+        return Ok(None);
+    }
+    match row.try_get::<Option<String>, _>(0)? {
+        Some(_) => Ok(Some(Some(account_from_row(&row)?))),
+        None => Ok(Some(None)),
+    }
+}
+
 /// Starts a request of any purpose by `rules::may_start`, inside `tx` (the sign-in start
 /// without rate limits is `start_statement`, the same rule in one statement).
 async fn start_in_tx(
@@ -396,16 +475,18 @@ struct By<'a> {
 
 /// What a spent request does, by its effect (`rules` decided it may), with its audit
 /// events.
+/// `account`: the identifier's, read when the request was spent.
+#[allow(clippy::too_many_arguments)]
 async fn redeem(
     tx: &mut Tx,
     req: &AuthRequest,
+    account: Option<crate::store::Account>,
     details: Option<SignUpDetails>,
     effect: &Effect,
     had_failures: bool,
     now: i64,
     by: By<'_>,
 ) -> Result<Redeemed, StoreError> {
-    let account = find_account(&mut **tx, &req.identifier).await?;
     // The first verification of an account nobody verified replaces what a squatter set.
     let claimed = account.as_ref().filter(|a| !a.any_verified());
     if let Some(account) = claimed {
@@ -588,12 +669,12 @@ impl SignInStore for PgStore {
             }
             CodeStep::Consume => {
                 let details = locked.details()?;
-                if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
+                let Some(account) = spend_for_redemption(&mut tx, req, r.now).await? else {
                     return Ok(CodeOutcome::Invalid);
-                }
+                };
                 let by = By { method: "code", actor };
                 let had_failures = holder.has_failures();
-                CodeOutcome::Redeemed(redeem(&mut tx, req, details, &r.effect, had_failures, r.now, by).await?)
+                CodeOutcome::Redeemed(redeem(&mut tx, req, account, details, &r.effect, had_failures, r.now, by).await?)
             }
         };
         if let Some(event) = crate::store::of_code_failure(req, user_id, &outcome) {
@@ -629,11 +710,11 @@ impl SignInStore for PgStore {
             LinkStep::Redeem => {
                 let LinkAction::Redeem(effect) = &r.action else { return Ok(LinkOutcome::Invalid) };
                 let details = locked.details()?;
-                if !spend(&mut tx, &req.id, AuthState::Consumed, r.now).await? {
+                let Some(account) = spend_for_redemption(&mut tx, req, r.now).await? else {
                     return Ok(LinkOutcome::Invalid);
-                }
+                };
                 let by = By { method: "link", actor };
-                LinkOutcome::Redeemed(redeem(&mut tx, req, details, effect, true, r.now, by).await?)
+                LinkOutcome::Redeemed(redeem(&mut tx, req, account, details, effect, true, r.now, by).await?)
             }
         };
         let user_id = account.as_ref().map(|(id, _)| id.as_str()).or(req.user_id.as_deref());
