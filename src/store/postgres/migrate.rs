@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("migrations/0008_audit.sql")),
     (9, include_str!("migrations/0009_signing_keys.sql")),
     (10, include_str!("migrations/0010_session_notify.sql")),
+    (11, include_str!("migrations/0011_cleanup_indexes.sql")),
 ];
 
 /// Any fixed number works; this one spells "postern" in ASCII, shortened to fit.

@@ -13,6 +13,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("migrations/0007_headless.sql")),
     (8, include_str!("migrations/0008_audit.sql")),
     (9, include_str!("migrations/0009_signing_keys.sql")),
+    (10, include_str!("migrations/0010_session_notify.sql")),
+    (11, include_str!("migrations/0011_cleanup_indexes.sql")),
 ];
 
 /// Applies what is missing; returns the versions applied now.

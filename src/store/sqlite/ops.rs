@@ -12,12 +12,18 @@ use crate::store::{OpsStore, RETENTION_MS, StoreError};
 /// retention period after their last failure once no lock is running, and signing keys
 /// whose last token expired. Every statement
 /// takes ?1 = now, ?2 = now − retention, ?3 = the batch size.
-const CLEANUP: [&str; 6] = [
+///
+/// Each finds its rows by an index (issue 15, item 3: a scan here runs in the writer's
+/// transaction, on the whole table, once per batch): the three ends of a session apart, and
+/// finished messages by age (`+status`: not by the status index, which on SQLite would walk
+/// every sent message to find the old ones).
+const CLEANUP: [&str; 8] = [
     "DELETE FROM auth_requests WHERE id IN (SELECT id FROM auth_requests WHERE expires_at < ?1 LIMIT ?3)",
-    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
-     WHERE expires_at < ?1 OR idle_expires_at < ?1 OR revoked_at < ?1 LIMIT ?3)",
+    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < ?1 LIMIT ?3)",
+    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE idle_expires_at < ?1 LIMIT ?3)",
+    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE revoked_at < ?1 LIMIT ?3)",
     "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox
-     WHERE status IN ('sent', 'failed', 'suppressed') AND created_at < ?2 LIMIT ?3)",
+     WHERE created_at < ?2 AND +status IN ('sent', 'failed', 'suppressed') LIMIT ?3)",
     "DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE tat < ?1 LIMIT ?3)",
     "DELETE FROM auth_failures WHERE identifier IN (SELECT identifier FROM auth_failures
      WHERE updated_at < ?2 AND (locked_until IS NULL OR locked_until < ?1) LIMIT ?3)",
@@ -62,5 +68,34 @@ impl OpsStore for SqliteStore {
                 Ok(deleted as u64)
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::{AUDIT_CLEANUP, CLEANUP};
+
+    /// Issue 15, item 3: cleanup runs in the writer's transaction, so a statement that scans
+    /// a table stalls every write for as long as the table is big.
+    #[test]
+    fn every_cleanup_statement_finds_its_rows_by_an_index() {
+        let mut conn = Connection::open_in_memory().unwrap_or_else(|e| panic!("{e}"));
+        super::super::run_migrations(&mut conn).unwrap_or_else(|e| panic!("{e}"));
+        // signing_keys holds a row per key rotation: a handful, a scan is the cheapest way.
+        for sql in CLEANUP.iter().chain([&AUDIT_CLEANUP]).filter(|sql| !sql.contains("signing_keys")) {
+            let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap_or_else(|e| panic!("{e}"));
+            let zeros = rusqlite::params_from_iter(vec![0_i64; plan.parameter_count()]);
+            let steps: Vec<String> = plan
+                .query_map(zeros, |r| r.get::<_, String>(3))
+                .and_then(Iterator::collect)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(!steps.iter().any(|s| s.starts_with("SCAN ")), "{sql}\nscans a table: {steps:?}");
+            // Through the status index it would walk every sent message to find the old.
+            if sql.contains("FROM outbox") {
+                assert!(steps.iter().any(|s| s.contains("outbox_created_at")), "{sql}\n{steps:?}");
+            }
+        }
     }
 }
