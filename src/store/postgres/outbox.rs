@@ -136,9 +136,9 @@ impl OutboxStore for PgStore {
     }
 
     async fn finish_outbox(&self, results: Vec<DeliveryResult>, now: i64) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
         // Every delivered message of the batch in one statement (the common case); retries
-        // and failures, which are rare, one by one.
+        // and failures, which are rare, one by one. A batch of deliveries only is that one
+        // statement alone, without BEGIN and COMMIT around it (issue 15, item 7).
         let (mut seqs, mut providers, mut ids) = (Vec::new(), Vec::new(), Vec::new());
         for r in &results {
             if let DeliveryStatus::Sent { provider, provider_message_id } = &r.status {
@@ -147,20 +147,24 @@ impl OutboxStore for PgStore {
                 ids.push(provider_message_id.as_deref());
             }
         }
+        let sent = sqlx::query(
+            "UPDATE outbox o SET status = 'sent', sent_at = $2, provider = v.provider,
+                 provider_message_id = v.message_id, lease_until = NULL, last_error = NULL,
+                 payload = CASE WHEN v.provider = 'dev' THEN o.payload ELSE '' END
+             FROM UNNEST($1::BIGINT[], $3::TEXT[], $4::TEXT[]) AS v(seq, provider, message_id)
+             WHERE o.seq = v.seq",
+        )
+        .bind(&seqs)
+        .bind(now)
+        .bind(&providers)
+        .bind(&ids);
+        if seqs.len() == results.len() {
+            sent.execute(&self.pool).await?;
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
         if !seqs.is_empty() {
-            sqlx::query(
-                "UPDATE outbox o SET status = 'sent', sent_at = $2, provider = v.provider,
-                     provider_message_id = v.message_id, lease_until = NULL, last_error = NULL,
-                     payload = CASE WHEN v.provider = 'dev' THEN o.payload ELSE '' END
-                 FROM UNNEST($1::BIGINT[], $3::TEXT[], $4::TEXT[]) AS v(seq, provider, message_id)
-                 WHERE o.seq = v.seq",
-            )
-            .bind(&seqs)
-            .bind(now)
-            .bind(&providers)
-            .bind(&ids)
-            .execute(&mut *tx)
-            .await?;
+            sent.execute(&mut *tx).await?;
         }
         for r in &results {
             match &r.status {
