@@ -1,7 +1,7 @@
-//! A local stand-in for an email provider, for the delivery benchmark
-//! (`scripts/bench-delivery.sh`): an HTTP API that answers every POST like Resend does
-//! (`200 {"id": …}`) and a minimal SMTP server that accepts every message. It counts what
-//! it received; `GET /count` on the HTTP port answers the total as plain text.
+//! A local stand-in for an email provider, for the delivery benchmark (postern-bench's
+//! `delivery` scenario, `bench/src/delivery.rs`): an HTTP API that answers every POST like
+//! Resend does (`200 {"id": …}`) and a minimal SMTP server that accepts every message. It
+//! counts what it received; `GET /count` on the HTTP port answers the total as plain text.
 //!
 //! Usage: `delivery_sink <http port> <smtp port>`
 

@@ -184,3 +184,27 @@ pub async fn counts(db: &crate::stack::Db) -> Result<Vec<(&'static str, i64)>> {
         }
     }
 }
+
+/// One statement on `db`, e.g. a count, or an UPDATE while no server runs: the first
+/// column of its first row, 0 when it has none.
+pub async fn scalar(db: &crate::stack::Db, sql: &str) -> Result<i64> {
+    match db {
+        crate::stack::Db::Sqlite { path, .. } => {
+            let c = rusqlite::Connection::open(path).with_context(|| format!("failed to open {}", path.display()))?;
+            let mut st = c.prepare(sql).with_context(|| format!("SQL {sql:?}"))?;
+            let mut rows = st.query([]).with_context(|| format!("SQL {sql:?}"))?;
+            Ok(match rows.next()? {
+                Some(r) => r.get(0)?,
+                None => 0,
+            })
+        }
+        crate::stack::Db::Postgres { url, .. } => {
+            let mut c = postern_harness::pg_connect(url).await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                .fetch_optional(&mut c)
+                .await
+                .with_context(|| format!("SQL {sql:?}"))?;
+            Ok(row.map(|r| r.get::<i64, _>(0)).unwrap_or(0))
+        }
+    }
+}

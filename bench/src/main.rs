@@ -6,13 +6,17 @@
 //! limits off and log level warn on a fresh SQLite file or PostgreSQL database per scenario
 //! (nginx in front of several instances), drives them with wrk and the Lua scripts of
 //! `scripts/bench/`, samples memory and CPU of every process involved from /proc, and
-//! prints one table, also written to `bench-results/latest.txt`.
+//! prints one table, also written to `bench-results/latest.txt`. The scenarios that need
+//! them also build and copy `examples/password_hash_rate` (login-flood: the bare argon2id
+//! rate, the ceiling of logins/s) and `examples/delivery_sink` (delivery: a local provider).
 //!
 //! Exit status: non-zero when the build or a server fails, or when a scenario looks broken
-//! (no requests, more than 1 % errors, no sign-ins, flows that do not add up); the table is
-//! printed and saved either way once scenarios ran.
+//! (no requests, more than 1 % errors, no sign-ins, flows or deliveries that do not add up;
+//! a missed target of the login flood is only noted); the table is printed and saved either
+//! way once scenarios ran.
 
 mod client;
+mod delivery;
 mod fill;
 mod procs;
 mod report;
@@ -49,10 +53,24 @@ pub enum Scenario {
     /// Start, sign-in and session check on a database pre-filled with 1M accounts, 1M
     /// sessions and 5M delivered messages (× --grown-scale), next to the empty numbers.
     Grown,
-    /// Password logins over --accounts accounts with session checks beside them.
+    /// Password logins over --accounts accounts, alone and with session checks beside them,
+    /// against the bare argon2id rate on every core (examples/password_hash_rate).
     LoginFlood,
     /// Start at 1, 32 and 256 connections.
     Connections,
+    /// Outbox drain rate into a local HTTP provider and SMTP server (examples/delivery_sink).
+    Delivery,
+}
+
+impl Scenario {
+    /// The examples of the repository this scenario runs.
+    fn examples(self) -> &'static [&'static str] {
+        match self {
+            Scenario::LoginFlood => &["password_hash_rate"],
+            Scenario::Delivery => &["delivery_sink"],
+            _ => &[],
+        }
+    }
 }
 
 const DEFAULT_SCENARIOS: [Scenario; 6] =
@@ -120,6 +138,19 @@ pub struct Cli {
     /// wrk connections of the login flood (2 threads) [default 16].
     #[arg(long, default_value_t = 16)]
     login_connections: u32,
+    /// Seconds of each run of examples/password_hash_rate (one thread, then every core),
+    /// before and after the login flood.
+    #[arg(long, default_value_t = 3.0)]
+    hash_seconds: f64,
+    /// Targets of the delivery scenario.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "http,smtp")]
+    delivery_targets: Vec<delivery::Target>,
+    /// wrk duration of the delivery scenario's fill of the outbox.
+    #[arg(long, default_value = "3s")]
+    fill: String,
+    /// delivery.concurrency (and the SMTP pool) of the delivery scenario.
+    #[arg(long, default_value_t = 64)]
+    concurrency: u32,
     /// Connection counts of the connections scenario.
     #[arg(long, value_delimiter = ',', default_value = "1,32,256")]
     connection_steps: Vec<u32>,
@@ -150,6 +181,10 @@ pub struct Opts {
     pub accounts: usize,
     pub login_connections: u32,
     pub connection_steps: Vec<u32>,
+    pub hash_seconds: f64,
+    pub delivery_targets: Vec<delivery::Target>,
+    pub fill: Duration,
+    pub concurrency: u32,
     pub sample_every: Duration,
     pub output: PathBuf,
     pub pg_url: Option<String>,
@@ -218,6 +253,9 @@ impl Opts {
         if window.as_secs() < 1 || connections == 0 {
             bail!("--window must be at least 1s and --connections at least 1");
         }
+        if !(cli.hash_seconds > 0.0 && cli.hash_seconds <= 600.0) || cli.concurrency == 0 {
+            bail!("--hash-seconds must be above 0 (at most 600) and --concurrency at least 1");
+        }
         Ok(Opts {
             scenarios,
             configs,
@@ -235,6 +273,10 @@ impl Opts {
             accounts: cli.accounts.or(env_parse("BENCH_ACCOUNTS")?).unwrap_or(200).max(1),
             login_connections: cli.login_connections.max(2),
             connection_steps: cli.connection_steps,
+            hash_seconds: cli.hash_seconds,
+            delivery_targets: cli.delivery_targets,
+            fill: parse_duration(&cli.fill)?,
+            concurrency: cli.concurrency,
             sample_every: parse_duration(&cli.sample_every)?,
             output: cli.output,
             pg_url: cli.pg_url,
@@ -243,6 +285,10 @@ impl Opts {
 
     fn needs_pg(&self) -> bool {
         self.configs.iter().any(|c| c.db == DbKind::Postgres)
+    }
+
+    fn examples(&self) -> Vec<&'static str> {
+        self.scenarios.iter().flat_map(|s| s.examples()).copied().collect()
     }
 }
 
@@ -274,6 +320,15 @@ impl Ctx {
     pub fn problem(&mut self, what: String) {
         eprintln!("WARNING: {what}");
         self.problems.push(what);
+    }
+
+    /// The run's copy of an example built for the scenarios (`Scenario::examples`).
+    pub fn example(&self, name: &str) -> Result<PathBuf> {
+        let path = self.work.join(name);
+        if !path.is_file() {
+            bail!("no {name} in {}: no scenario asked for it", self.work.display());
+        }
+        Ok(path)
     }
 }
 
@@ -322,19 +377,30 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// `cargo build --release --bin postern` (unless skipped); the binary it made.
-fn build(root: &Path, skip: bool) -> Result<PathBuf> {
-    if skip {
-        eprintln!("==> --skip-build: using the release binary already built");
+/// `cargo build --release` of the postern binary (unless --bin names one) and of
+/// `examples` (unless --skip-build); the postern binary and the examples' binaries.
+fn build(root: &Path, opts: &Opts, examples: &[&str]) -> Result<(PathBuf, Vec<PathBuf>)> {
+    if let (Some(bin), []) = (&opts.bin, examples) {
+        return Ok((bin.clone(), Vec::new()));
+    }
+    let mut args = vec!["build", "--release"];
+    if opts.bin.is_none() {
+        args.extend(["--bin", "postern"]);
+    }
+    for e in examples {
+        args.extend(["--example", e]);
+    }
+    if opts.skip_build {
+        eprintln!("==> --skip-build: using the release binaries already built");
     } else {
-        eprintln!("==> building the release binary (cargo build --release --bin postern)");
+        eprintln!("==> building the release binaries (cargo {})", args.join(" "));
         let status = std::process::Command::new("cargo")
-            .args(["build", "--release", "--bin", "postern"])
+            .args(&args)
             .current_dir(root)
             .status()
             .context("failed to run cargo")?;
         if !status.success() {
-            bail!("cargo build --release failed");
+            bail!("cargo {} failed", args.join(" "));
         }
     }
     // The target directory as cargo sees it: CARGO_TARGET_DIR, .cargo/config, or target/.
@@ -344,12 +410,16 @@ fn build(root: &Path, skip: bool) -> Result<PathBuf> {
         .output()
         .context("failed to run cargo metadata")?;
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).context("cargo metadata printed no JSON")?;
-    let target = meta["target_directory"].as_str().map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    let bin = target.join("release").join("postern");
-    if !bin.is_file() {
-        bail!("there is no release binary at {}", bin.display());
+    let release =
+        meta["target_directory"].as_str().map(PathBuf::from).unwrap_or_else(|| root.join("target")).join("release");
+    let bin = opts.bin.clone().unwrap_or_else(|| release.join("postern"));
+    let examples: Vec<PathBuf> = examples.iter().map(|e| release.join("examples").join(e)).collect();
+    for path in std::iter::once(&bin).chain(&examples) {
+        if !path.is_file() {
+            bail!("there is no binary at {} (cargo {})", path.display(), args.join(" "));
+        }
     }
-    Ok(bin)
+    Ok((bin, examples))
 }
 
 /// Drops the databases of earlier runs killed outright (their pid is gone).
@@ -447,14 +517,14 @@ async fn setup(opts: Opts) -> Result<Ctx> {
     if opts.configs.iter().any(|c| c.instances > 1) {
         postern_harness::ensure_nginx()?;
     }
-    let built = match &opts.bin {
-        Some(bin) => bin.clone(),
-        None => build(&root, opts.skip_build)?,
-    };
+    let (built, examples) = build(&root, &opts, &opts.examples())?;
     let work = std::env::temp_dir().join(format!("postern-bench.{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let bin = work.join("postern");
-    std::fs::copy(&built, &bin).with_context(|| format!("failed to copy {}", built.display()))?;
+    let copies = examples.iter().map(|e| (e, work.join(e.file_name().unwrap_or_default())));
+    for (from, to) in std::iter::once((&built, bin.clone())).chain(copies) {
+        std::fs::copy(from, &to).with_context(|| format!("failed to copy {}", from.display()))?;
+    }
     for (k, v) in std::env::vars().filter(|(k, _)| k.starts_with("POSTERN_")) {
         eprintln!("==> passing {k}={v} to the servers (unless the benchmark sets it)");
     }

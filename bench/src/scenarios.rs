@@ -3,18 +3,22 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::fill::{self, Sizes};
 use crate::procs::{self, Group, GroupStats, Sampler, Watch};
 use crate::report::Row;
 use crate::stack::{Config, Db, Stack};
 use crate::wrk::{Wrk, WrkOutput};
-use crate::{Ctx, Scenario, client};
+use crate::{Ctx, Scenario, client, delivery};
 
 /// The password of the login flood's accounts.
 const PASSWORD: &str = "plum tulip orbit 8841";
 const LOGIN_PREFIX: &str = "login";
+/// Targets of the login flood: logins/s of the flood alone as a share of the bare argon2id
+/// rate on every core, and the p99 of session checks during the flood.
+const TARGET_PCT: f64 = 85.0;
+const TARGET_P99_MS: f64 = 20.0;
 
 pub async fn run_all(ctx: &mut Ctx) -> Result<()> {
     for config in ctx.opts.configs.clone() {
@@ -57,6 +61,7 @@ pub async fn run_all(ctx: &mut Ctx) -> Result<()> {
                         .await?;
                     }
                 }
+                Scenario::Delivery => delivery::run(ctx, config).await?,
             }
         }
     }
@@ -79,7 +84,7 @@ async fn on_fresh(
 /// ids carry it, and the server keeps an X-Request-Id of at most 64 characters), and
 /// `[A-Za-z0-9-]` only: the run, the database, the label's initials ("gfs" for "grown: full
 /// sign-in"), the suffix.
-fn tag(ctx: &Ctx, label: &str, suffix: &str) -> String {
+pub fn tag(ctx: &Ctx, label: &str, suffix: &str) -> String {
     let initials: String = label.split(|c: char| !c.is_ascii_alphanumeric()).filter_map(|w| w.chars().next()).collect();
     let suffix: String = suffix.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     format!("{}-{}{initials}{suffix}", ctx.run_tag, ctx.servers)
@@ -115,9 +120,8 @@ struct Measured {
     groups: BTreeMap<Group, GroupStats>,
 }
 
-/// The measured runs, started together; memory and CPU sampled meanwhile.
-async fn measure(ctx: &mut Ctx, stack: &mut Stack, label: &str, runs: &[Wrk]) -> Result<Measured> {
-    stack.alive()?;
+/// Notes other wrk, postern, cargo or rustc processes: they take CPU from the benchmark.
+pub fn note_other_load(ctx: &mut Ctx, stack: &Stack, label: &str) {
     let mut ours = procs::own_lineage();
     ours.extend(stack.pids());
     if let Some(busy) = procs::other_load(&ours) {
@@ -127,6 +131,12 @@ async fn measure(ctx: &mut Ctx, stack: &mut Stack, label: &str, runs: &[Wrk]) ->
         );
         ctx.notes.push(format!("other load during [{} {label}]: {busy} (numbers not comparable)", stack.config));
     }
+}
+
+/// The measured runs, started together; memory and CPU sampled meanwhile.
+async fn measure(ctx: &mut Ctx, stack: &mut Stack, label: &str, runs: &[Wrk]) -> Result<Measured> {
+    stack.alive()?;
+    note_other_load(ctx, stack, label);
     let what: Vec<String> = runs
         .iter()
         .map(|w| format!("{} s, {} threads, {} connections", w.duration.as_secs(), w.threads, w.connections))
@@ -182,7 +192,7 @@ fn row(stack: &Stack, scenario: &str, out: &WrkOutput, m: &Measured) -> Row {
 
 /// A row measured by the benchmark's own client (no wrk, no sampler): the servers' memory
 /// is their high-water mark so far.
-fn client_row(stack: &Stack, scenario: &str) -> Row {
+pub fn client_row(stack: &Stack, scenario: &str) -> Row {
     Row {
         scenario: scenario.to_owned(),
         config: stack.config.to_string(),
@@ -207,7 +217,7 @@ fn client_row(stack: &Stack, scenario: &str) -> Row {
 }
 
 /// Records a row; a run with no requests or more than 1 % errors is a problem.
-fn record(ctx: &mut Ctx, row: Row) {
+pub fn record(ctx: &mut Ctx, row: Row) {
     let label = format!("[{} {}]", row.config, row.scenario);
     let errors = row.non2xx + row.socket_errors;
     if row.requests == 0 {
@@ -396,9 +406,11 @@ async fn sustained_on(ctx: &mut Ctx, stack: &mut Stack) -> Result<()> {
     Ok(())
 }
 
-/// Password logins over many accounts, with session checks beside them.
+/// Password logins over many accounts, alone and with session checks beside them, against
+/// the bare argon2id rate on every core, measured before and after.
 async fn login_flood_on(ctx: &mut Ctx, stack: &mut Stack) -> Result<()> {
     let n = ctx.opts.accounts;
+    let (before, params) = hash_rate(ctx, stack, "before").await?;
     eprintln!("==> [{}] [login flood] creating {n} accounts with a password (sign-up, code, verify)", stack.config);
     let started = Instant::now();
     let cookie = client::create_accounts(&ctx.client, &stack.base, n, PASSWORD, LOGIN_PREFIX).await?;
@@ -413,22 +425,92 @@ async fn login_flood_on(ctx: &mut Ctx, stack: &mut Stack) -> Result<()> {
         let threads = w.threads.to_string();
         w.args([n.to_string(), PASSWORD.to_owned(), threads, LOGIN_PREFIX.to_owned()])
     };
-    let alone = measure(ctx, stack, "login-flood: sessions alone", &[sessions(ctx, stack)]).await?;
-    let mut r = row(stack, "login-flood: sessions alone", &alone.outs[0], &alone);
-    r.notes.push("1 thread x 4 connections".into());
-    record(ctx, r);
+    let connections = ctx.opts.login_connections;
+    let login_row = |stack: &Stack, label: &str, m: &Measured| {
+        let mut r = row(stack, label, &m.outs[0], m);
+        r.notes.push(format!("logins/s over {n} accounts, {connections} connections"));
+        if let Some(f) = &m.outs[0].first_failure {
+            r.notes.push(format!("first failure: {f}"));
+        }
+        r
+    };
+    let m = measure(ctx, stack, "login-flood: sessions alone", &[sessions(ctx, stack)]).await?;
+    let mut checks_alone = row(stack, "login-flood: sessions alone", &m.outs[0], &m);
+    checks_alone.notes.push("1 thread x 4 connections".into());
     warm(ctx, stack, "login flood", &[logins(ctx, stack, ctx.opts.warmup)]).await?;
+    let m = measure(ctx, stack, "login flood alone", &[logins(ctx, stack, ctx.opts.duration)]).await?;
+    let mut alone = login_row(stack, "login-flood: logins alone", &m);
     let m = measure(ctx, stack, "login flood", &[logins(ctx, stack, ctx.opts.duration), sessions(ctx, stack)]).await?;
-    let mut r = row(stack, "login-flood: logins", &m.outs[0], &m);
-    r.notes.push(format!("logins/s over {n} accounts, {} connections; CPU: the whole run", ctx.opts.login_connections));
-    if let Some(f) = &m.outs[0].first_failure {
-        r.notes.push(format!("first failure: {f}"));
+    let mut mixed = login_row(stack, "login-flood: logins", &m);
+    let mut during = row(stack, "login-flood: sessions during", &m.outs[1], &m);
+    during.notes.push("session checks while the logins run".into());
+    let (after, _) = hash_rate(ctx, stack, "after").await?;
+
+    let ceiling = (before + after) / 2.0;
+    let pct = |rps: f64| 100.0 * rps / ceiling;
+    let met = |ok: bool| if ok { "met" } else { "target missed" };
+    let (alone_pct, p99) = (pct(alone.rps), during.p99_ms.unwrap_or(f64::INFINITY));
+    alone
+        .notes
+        .push(format!("{alone_pct:.1} % of argon2id (target >= {TARGET_PCT} %: {})", met(alone_pct >= TARGET_PCT)));
+    mixed.notes.push(format!("{:.1} % of argon2id, the closed-loop checks beside take CPU", pct(mixed.rps)));
+    during.notes.push(format!("target p99 <= {TARGET_P99_MS} ms: {}", met(p99 <= TARGET_P99_MS)));
+    let name = format!("[{} login-flood]", stack.config);
+    let cores = std::thread::available_parallelism().map(|c| c.get()).unwrap_or(0);
+    ctx.notes.push(format!(
+        "{name} bare argon2id ({params}) on all {cores} cores: {before:.1} hashes/s before, {after:.1} after; \
+         ceiling (mean) {ceiling:.1} logins/s"
+    ));
+    ctx.notes.push(format!(
+        "{name} target logins/s >= {TARGET_PCT} % of argon2id: {} ({alone_pct:.1} %); \
+         target session check p99 <= {TARGET_P99_MS} ms during the flood: {} ({p99:.2} ms)",
+        met(alone_pct >= TARGET_PCT),
+        met(p99 <= TARGET_P99_MS)
+    ));
+    if before > 1.1 * after || after > 1.1 * before {
+        ctx.notes.push(format!("{name} the bare argon2id rate moved by more than 10 %: the machine was not steady"));
     }
-    record(ctx, r);
-    let mut r = row(stack, "login-flood: sessions during", &m.outs[1], &m);
-    r.notes.push("session checks while the logins run".into());
-    record(ctx, r);
+    for r in [checks_alone, alone, mixed, during] {
+        record(ctx, r);
+    }
     Ok(())
+}
+
+/// The bare argon2id rate on every core (examples/password_hash_rate, with the server idle):
+/// hashes/s, and the parameters it names.
+async fn hash_rate(ctx: &mut Ctx, stack: &mut Stack, when: &str) -> Result<(f64, String)> {
+    let label = format!("argon2id {when}");
+    note_other_load(ctx, stack, &label);
+    let secs = ctx.opts.hash_seconds;
+    eprintln!("==> [{}] [{label}] bare hash rate, {secs} s on one thread, then {secs} s on every core", stack.config);
+    let out = tokio::process::Command::new(ctx.example("password_hash_rate")?)
+        .arg(secs.to_string())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .context("failed to run password_hash_rate")?;
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    if !out.status.success() {
+        bail!("password_hash_rate failed ({}):\n{text}", out.status);
+    }
+    for line in text.lines() {
+        println!("    {line}");
+    }
+    stack.alive()?;
+    parse_hash_rate(&text)
+        .with_context(|| format!("no \"N threads: R hashes/s\" line from password_hash_rate:\n{text}"))
+}
+
+/// The all-cores rate of password_hash_rate's output ("2 threads:    150.3 hashes/s (…)"),
+/// and the parameters of its first line ("argon2id m=19456 KiB, t=2, p=1; 2 core(s) …").
+fn parse_hash_rate(text: &str) -> Option<(f64, String)> {
+    let rate = text.lines().find_map(|l| {
+        let (n, rest) = l.split_once(" threads:")?;
+        n.trim().parse::<u32>().ok()?;
+        rest.split_whitespace().next()?.parse::<f64>().ok()
+    })?;
+    let params = text.lines().find_map(|l| l.strip_prefix("argon2id ")?.split(';').next()).unwrap_or("?");
+    (rate > 0.0).then(|| (rate, params.to_owned()))
 }
 
 /// The usual scenarios on a database grown to a million accounts, next to the empty one.
@@ -516,4 +598,26 @@ async fn grown_on(ctx: &mut Ctx, config: Config, db: &Db) -> Result<()> {
         r.notes.push(format!("empty: {empty_rate:.1} {unit}, grown/empty {ratio:.2}{p99}"));
     }
     outcome.and(stopped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_all_cores_rate_and_the_parameters_are_read_from_password_hash_rate() {
+        let text = "argon2id m=19456 KiB, t=2, p=1; 2 core(s) available
+1 thread:       80.2 hashes/s (241 in 3.00 s, 12.5 ms each)
+2 threads:     150.3 hashes/s (452 in 3.01 s, 1.87x one thread)
+ceiling: about 150 password logins/s on this machine (one argon2id verify each)
+";
+        assert_eq!(parse_hash_rate(text), Some((150.3, "m=19456 KiB, t=2, p=1".to_owned())));
+        let one_core = "argon2id m=19456 KiB, t=2, p=1; 1 core(s) available
+1 thread:       80.2 hashes/s (241 in 3.00 s, 12.5 ms each)
+1 threads:      79.9 hashes/s (240 in 3.00 s, 1.00x one thread)
+";
+        assert_eq!(parse_hash_rate(one_core).map(|(r, _)| r), Some(79.9), "one core: the second line");
+        assert_eq!(parse_hash_rate("1 thread: 80.2 hashes/s"), None, "no all-cores line");
+        assert_eq!(parse_hash_rate("2 threads: 0.0 hashes/s"), None, "no rate");
+    }
 }

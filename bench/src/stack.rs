@@ -191,6 +191,11 @@ pub struct Stack {
 impl Stack {
     /// Starts the servers of `config` on `db` (migrated by the first instance, or already).
     pub async fn start(ctx: &mut Ctx, config: Config, db: Db) -> Result<Stack> {
+        Stack::start_with(ctx, config, db, &[]).await
+    }
+
+    /// `start` with more variables for every instance (they win over the caller's).
+    pub async fn start_with(ctx: &mut Ctx, config: Config, db: Db, extra: &[(String, String)]) -> Result<Stack> {
         let dir = ctx.work.join(format!("logs{}", ctx.servers));
         std::fs::create_dir_all(&dir)?;
         let within = Duration::from_secs(60);
@@ -200,7 +205,8 @@ impl Stack {
         let mut stack =
             Stack { config, instances: Vec::new(), nginx: None, base: String::new(), idle_kb: Vec::new(), db };
         for i in 0..config.instances {
-            let env = instance_env(ctx, config, i == 0);
+            let mut env = instance_env(ctx, config, i == 0);
+            env.extend(extra.iter().cloned());
             let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let name = format!("server{}", i + 1);
             let instance =
@@ -268,15 +274,21 @@ impl Stack {
         self.instances.iter().filter_map(|i| procs::status_kb(i.pid(), "VmHWM")).max().unwrap_or(0)
     }
 
-    /// nginx, then the instances (SIGTERM, SIGKILL after 15 s), then the database.
-    pub async fn stop(mut self, ctx: &mut Ctx) -> Result<()> {
+    /// nginx, then the instances (SIGTERM, SIGKILL after 15 s); the database stays.
+    pub async fn halt(&mut self) -> Result<()> {
         drop(self.nginx.take());
         for i in &mut self.instances {
             i.stop(Duration::from_secs(15)).await?;
         }
         self.instances.clear();
-        ctx.drop_db(&self.db).await;
         Ok(())
+    }
+
+    /// `halt`, then the database goes too.
+    pub async fn stop(mut self, ctx: &mut Ctx) -> Result<()> {
+        let halted = self.halt().await;
+        ctx.drop_db(&self.db).await;
+        halted
     }
 }
 

@@ -1,5 +1,5 @@
--- Shared by the wrk scripts that postern-bench (bench/, run by scripts/bench.sh) and
--- scripts/bench-login.sh run (loaded with dofile).
+-- Shared by the wrk scripts that postern-bench (bench/, run by scripts/bench.sh) runs
+-- (loaded with dofile).
 --
 -- * setup() numbers the wrk threads (global `thread_id` in each thread's Lua state)
 --   and keeps the thread objects, so done() can read per-thread counters with

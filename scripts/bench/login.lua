@@ -1,6 +1,6 @@
 -- wrk scenario "password login": POST /v1/login, each request a different account, in
--- turn, with the right password (postern-bench's login-flood scenario and
--- scripts/bench-login.sh create the accounts first).
+-- turn, with the right password (postern-bench's login-flood scenario creates the accounts
+-- first).
 --
 -- Script arguments (after "--"): number of accounts N, password, number of wrk threads T,
 -- address prefix. Account i (0 <= i < N) is <prefix><i>@example.com. Thread t sends
