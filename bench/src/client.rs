@@ -196,6 +196,17 @@ pub struct Steps {
     pub inbox: Vec<Duration>,
     pub verify: Vec<Duration>,
     pub failed: usize,
+    /// The first few failures, as the client saw them.
+    pub errors: Vec<String>,
+}
+
+impl Steps {
+    fn fail(&mut self, e: anyhow::Error) {
+        self.failed += 1;
+        if self.errors.len() < 3 {
+            self.errors.push(format!("{e:#}"));
+        }
+    }
 }
 
 /// `clients` tasks, each signing in a new address after the other (start, the code from
@@ -225,21 +236,27 @@ pub async fn closed_loop_signins(client: &Client, base: &str, tag: &str, clients
                     Ok(r) => json_ok(r, "start").await.and_then(|v| str_field(&v, "auth_request_id")),
                     Err(e) => Err(e),
                 };
-                let Ok(id) = started else {
-                    steps.failed += 1;
-                    continue;
+                let id = match started {
+                    Ok(id) => id,
+                    Err(e) => {
+                        steps.fail(e.context("start"));
+                        continue;
+                    }
                 };
                 steps.start.push(t.elapsed());
                 let t = std::time::Instant::now();
-                let Ok(code) = code_for(&client, &base, &email).await else {
-                    steps.failed += 1;
-                    continue;
+                let code = match code_for(&client, &base, &email).await {
+                    Ok(code) => code,
+                    Err(e) => {
+                        steps.fail(e.context("inbox read"));
+                        continue;
+                    }
                 };
                 steps.inbox.push(t.elapsed());
                 let t = std::time::Instant::now();
                 match verify(&client, &base, &id, &code).await {
                     Ok(_) => steps.verify.push(t.elapsed()),
-                    Err(_) => steps.failed += 1,
+                    Err(e) => steps.fail(e.context("verify")),
                 }
             }
             steps
@@ -252,6 +269,7 @@ pub async fn closed_loop_signins(client: &Client, base: &str, tag: &str, clients
             all.inbox.extend(s.inbox);
             all.verify.extend(s.verify);
             all.failed += s.failed;
+            all.errors.extend(s.errors);
         }
     }
     all

@@ -318,7 +318,13 @@ async fn signin_steps_on(ctx: &mut Ctx, stack: &mut Stack, label: &str) -> Resul
         record(ctx, r);
     }
     if steps.failed > 0 {
-        ctx.problem(format!("[{} {label}] {} closed-loop sign-ins failed", stack.config, steps.failed));
+        let first: Vec<&str> = steps.errors.iter().take(3).map(String::as_str).collect();
+        ctx.problem(format!(
+            "[{} {label}] {} closed-loop sign-ins failed; first: {}",
+            stack.config,
+            steps.failed,
+            first.join(" | ")
+        ));
     }
     Ok(())
 }
