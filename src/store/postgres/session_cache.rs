@@ -47,6 +47,9 @@ const PING_EVERY: Duration = Duration::from_millis(20);
 const SILENCE: Duration = Duration::from_secs(1);
 /// An entry unused for this long is dropped when the cache is full.
 const IDLE_ENTRY: Duration = Duration::from_secs(60);
+/// A full cache looks for idle entries at most this often: the sweep walks every entry, and
+/// with more live sessions than `capacity` every miss would otherwise pay for one.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 pub struct SessionCache {
     capacity: usize,
@@ -71,6 +74,7 @@ struct Inner {
     /// Counts notifications; a lookup stores its row only if none arrived meanwhile.
     generation: u64,
     entries: HashMap<String, Entry>,
+    swept_at: Option<Instant>,
 }
 
 struct Entry {
@@ -182,7 +186,10 @@ impl SessionCache {
             return;
         }
         if inner.entries.len() >= self.capacity && !inner.entries.contains_key(&session.id) {
-            inner.entries.retain(|_, e| e.used_at.elapsed() < IDLE_ENTRY);
+            if inner.swept_at.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
+                inner.swept_at = Some(Instant::now());
+                inner.entries.retain(|_, e| e.used_at.elapsed() < IDLE_ENTRY);
+            }
             if inner.entries.len() >= self.capacity {
                 return;
             }
