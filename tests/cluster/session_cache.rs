@@ -109,7 +109,17 @@ async fn a_cache_whose_listener_is_cut_off_stops_answering() {
     sqlx::query("ALTER TABLE sessions ENABLE TRIGGER sessions_revoked").execute(&pg).await.unwrap();
     tokio::time::sleep(2 * WITHIN).await;
     for base in [a, b] {
-        assert_eq!(status(base, &token).await, StatusCode::OK, "{base} did not answer from its cache");
+        // A check that finds the cache momentarily not current (a late ping on a loaded
+        // machine) reads the database and is refused; the entry stays, the next one uses it.
+        let mut answered = false;
+        for _ in 0..10 {
+            if status(base, &token).await == StatusCode::OK {
+                answered = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(answered, "{base} did not answer from its cache");
     }
 
     // Every instance's listener connection is cut.

@@ -9,10 +9,10 @@
 //!   notification names. Triggers, not calls in the code, so no write path (nor an
 //!   operator's SQL) can forget to tell.
 //! - The instance that committed forgets at once too (`PgStore::forget_*` after its commit),
-//!   and a revocation's answer waits (at most `FRESH_FOR`) until every live instance has
-//!   acknowledged a request sent after the commit (`settle`: `r:` out, `a:` back from each
-//!   instance whose pings it hears): by the time the client hears "revoked", the next
-//!   request finds it revoked whichever instance it reaches.
+//!   and a revocation's answer waits until every live instance has acknowledged a request
+//!   sent after the commit (`settle`: `r:` out, `a:` back from each instance whose pings it
+//!   hears), or `FRESH_FOR` when that cannot be shown: by the time the client hears
+//!   "revoked", the next request finds it revoked whichever instance it reaches.
 //! - Liveness is proven, not assumed: every `PING_EVERY` the instance sends itself
 //!   `p:<nonce>:<ms>` through the pool. PostgreSQL delivers notifications in commit order, so
 //!   when the listener sees a ping sent at `t`, every revocation committed before `t` has
@@ -126,14 +126,20 @@ impl SessionCache {
 
     /// Returns once every live instance has heard what was committed before this call:
     /// each acknowledged a request sent after it (notifications arrive in commit order, so
-    /// an instance that heard the request heard the commit's notifications first). Bounded
-    /// by `FRESH_FOR`, past which an instance that did not hear stops answering from memory
-    /// anyway; immediate when this instance's own listener is not current.
+    /// an instance that heard the request heard the commit's notifications first). When
+    /// that cannot be shown — an instance did not answer, or this instance's own listener is
+    /// not current, so it cannot hear the answers — it waits out `FRESH_FOR` instead: by
+    /// then every cache has applied the commit or stopped answering.
     pub async fn settle(&self, pool: &PgPool) {
-        if !self.is_fresh() {
-            return;
-        }
         let deadline = tokio::time::Instant::now() + FRESH_FOR;
+        if !(self.is_fresh() && self.acknowledged(pool, deadline).await) {
+            tokio::time::sleep_until(deadline).await;
+        }
+    }
+
+    /// Sends a request and waits (until `deadline`) for every live instance's
+    /// acknowledgement; whether they all came.
+    async fn acknowledged(&self, pool: &PgPool, deadline: tokio::time::Instant) -> bool {
         let n = self.next_request.fetch_add(1, Ordering::Relaxed);
         let mut waiting_for: HashSet<String> = {
             let peers = locked(&self.peers);
@@ -142,12 +148,14 @@ impl SessionCache {
         waiting_for.insert(self.nonce.clone());
         locked(&self.acks).insert(n, HashSet::new());
         let request = format!("r:{}:{n}", self.nonce);
+        let mut all = false;
         if let Ok(Ok(())) = tokio::time::timeout_at(deadline, notify(pool, request)).await {
             loop {
                 let acked = self.acked.notified();
                 tokio::pin!(acked);
                 acked.as_mut().enable();
                 if locked(&self.acks).get(&n).is_some_and(|got| waiting_for.is_subset(got)) {
+                    all = true;
                     break;
                 }
                 if tokio::time::timeout_at(deadline, acked).await.is_err() {
@@ -157,6 +165,7 @@ impl SessionCache {
             }
         }
         locked(&self.acks).remove(&n);
+        all
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
