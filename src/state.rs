@@ -26,8 +26,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Hands committed messages to this instance's outbox worker.
     pub outbox: Handoff,
-    /// Signalled by the outbox worker after it recorded deliveries (the dev inbox's
-    /// `wait` listens to it).
+    /// Told by the outbox worker whom each recorded batch went to (the dev inbox's `wait`
+    /// listens to it).
     pub delivered: Delivered,
     /// Hashes and verifies passwords off the async runtime, one at a time per core.
     pub hasher: PasswordHasher,

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
+use postern_harness::{code_in, urlencode};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -38,37 +39,13 @@ fn str_field(v: &Value, key: &str) -> Result<String> {
     v[key].as_str().map(str::to_owned).ok_or_else(|| anyhow!("no {key} in {v}"))
 }
 
-pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The first run of exactly six digits of a message text (the code comes before the link
-/// and the date, in every language).
-pub fn code_of(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-        if run == 6 {
-            return Some(text[i..i + 6].to_owned());
-        }
-        i += run.max(1);
-    }
-    None
-}
-
 /// The code of the newest message to `to`, waiting up to 5 s for it (`&wait=5`).
 async fn code_for(client: &Client, base: &str, to: &str) -> Result<String> {
     let url = format!("{base}/dev/inbox.json?wait=5&to={}", urlencode(to));
     let r = client.get(&url).send().await.with_context(|| format!("GET {url} failed"))?;
     let inbox = json_ok(r, "the dev inbox").await?;
     let text = inbox["messages"][0]["text"].as_str().ok_or_else(|| anyhow!("no message for {to} within 5 s"))?;
-    code_of(text).ok_or_else(|| anyhow!("no 6-digit code in the message to {to}"))
+    code_in(text).ok_or_else(|| anyhow!("no 6-digit code in the message to {to}"))
 }
 
 /// `postern_session=…` of a verify answer.
@@ -175,18 +152,6 @@ pub async fn create_accounts(client: &Client, base: &str, n: usize, password: &s
     .await?;
     json_ok(r, "POST /v1/login").await?;
     Ok(cookie)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_code_is_the_first_run_of_exactly_six_digits() {
-        assert_eq!(code_of("Your code: 123456\nexpires 2026-01-01").as_deref(), Some("123456"));
-        assert_eq!(code_of("id 1234567 then 654321").as_deref(), Some("654321"), "seven digits are not a code");
-        assert_eq!(code_of("no code"), None);
-    }
 }
 
 /// What a closed-loop run of whole sign-ins measured, per step.

@@ -433,9 +433,48 @@ pub fn drop_database_blocking(admin_url: &str, name: &str) -> Result<()> {
     .map_err(|_| anyhow!("the thread dropping database {name} panicked"))?
 }
 
+// ---- messages and URLs -----------------------------------------------------------------
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (a query value).
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The first run of exactly six digits of a message text: its code (the code comes before
+/// the link and the date, in every language).
+pub fn code_in(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if run == 6 {
+            return Some(text[i..i + 6].to_owned());
+        }
+        i += run.max(1);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_code_is_the_first_run_of_exactly_six_digits() {
+        assert_eq!(code_in("Your code: 123456\nexpires 2026-01-01").as_deref(), Some("123456"));
+        assert_eq!(code_in("id 1234567 then 654321").as_deref(), Some("654321"), "seven digits are not a code");
+        assert_eq!(code_in("no code"), None);
+    }
+
+    #[test]
+    fn urlencode_keeps_only_unreserved_characters() {
+        assert_eq!(urlencode("a+b@c.d/e f~"), "a%2Bb%40c.d%2Fe%20f~");
+    }
 
     #[test]
     fn database_url_replaces_the_database_of_the_admin_url() {

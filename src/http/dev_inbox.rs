@@ -148,8 +148,11 @@ struct Row {
 }
 
 async fn list_page(State(state): State<AppState>, locale: PageLocale, Query(q): Query<InboxQuery>) -> Response {
-    let to = recipient(q.to.as_deref());
-    let found = match async { messages(&state, to?.as_deref(), None).await }.await {
+    let found = match recipient(q.to.as_deref()) {
+        Ok(to) => messages(&state, to.as_deref(), None).await,
+        Err(e) => Err(e),
+    };
+    let found = match found {
         Ok(found) => found,
         Err(e) => return crate::http::pages::error_page(&state, locale, e),
     };

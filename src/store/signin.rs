@@ -261,18 +261,6 @@ pub enum Redeemed {
     },
 }
 
-impl Redeemed {
-    /// The account the redemption signed in, identified, reset or changed.
-    pub fn user_id(&self) -> &str {
-        match self {
-            Redeemed::SignedIn(s) => &s.user.id,
-            Redeemed::PasswordReset(r) => &r.user_id,
-            Redeemed::IdentifierChanged { user_id, .. } => user_id,
-            Redeemed::Identified { user, .. } => &user.id,
-        }
-    }
-}
-
 #[derive(Debug)]
 pub enum CodeOutcome {
     Redeemed(Redeemed),

@@ -245,14 +245,7 @@ pub fn plain() -> Client {
     Client::builder().redirect(Policy::none()).timeout(REQUEST_TIMEOUT).build().expect("client")
 }
 
-pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+pub use postern_harness::urlencode;
 
 pub async fn start(client: &Client, base: &str, email: &str) -> reqwest::Result<Response> {
     client.post(format!("{base}/v1/passwordless/start")).json(&json!({ "email": email })).send().await

@@ -27,6 +27,24 @@ async fn accepted_everywhere(bases: &[&str], token: &str) {
     }
 }
 
+/// `WITHIN` after a change, every instance refuses the session.
+async fn refused_everywhere_within(bases: &[&str], token: &str, why: &str) {
+    tokio::time::sleep(WITHIN).await;
+    for base in bases {
+        assert_eq!(status(base, token).await, StatusCode::UNAUTHORIZED, "{base} accepts {why}");
+    }
+}
+
+/// The backends of this database that LISTEN for the session caches: one per instance.
+async fn listeners(pg: &sqlx::PgPool) -> Vec<i32> {
+    sqlx::query_scalar(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN \"postern_sessions\"'",
+    )
+    .fetch_all(pg)
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_logout_on_one_instance_is_honoured_by_every_instance_when_it_answers() {
     let cluster = Cluster::start(3, Options { rate_limits: false }, false).await;
@@ -55,10 +73,7 @@ async fn an_operators_sql_reaches_every_cache_within_100_ms() {
     accepted_everywhere(&[a, b], &token).await;
     let session_id = body["session"]["id"].as_str().expect("session id").to_owned();
     sqlx::query("UPDATE sessions SET revoked_at = 1 WHERE id = $1").bind(&session_id).execute(&pg).await.unwrap();
-    tokio::time::sleep(WITHIN).await;
-    for base in [a, b] {
-        assert_eq!(status(base, &token).await, StatusCode::UNAUTHORIZED, "{base} still accepts a revoked session");
-    }
+    refused_everywhere_within(&[a, b], &token, "a revoked session").await;
 
     // A disabled user, and a user whose address changed (the cache holds the user too).
     let (_, token) = sign_in(&browser(), "mae@example.com", b, b, a).await;
@@ -74,19 +89,13 @@ async fn an_operators_sql_reaches_every_cache_within_100_ms() {
         assert_eq!(body["user"]["email"], "mae.new@example.com", "{base} shows the old address");
     }
     sqlx::query("UPDATE users SET disabled_at = 1 WHERE email = 'mae.new@example.com'").execute(&pg).await.unwrap();
-    tokio::time::sleep(WITHIN).await;
-    for base in [a, b] {
-        assert_eq!(status(base, &token).await, StatusCode::UNAUTHORIZED, "{base} accepts a disabled user's session");
-    }
+    refused_everywhere_within(&[a, b], &token, "a disabled user's session").await;
 
     // A deleted user.
     let (_, token) = sign_in(&browser(), "noor@example.com", a, a, a).await;
     accepted_everywhere(&[a, b], &token).await;
     sqlx::query("DELETE FROM users WHERE email = 'noor@example.com'").execute(&pg).await.unwrap();
-    tokio::time::sleep(WITHIN).await;
-    for base in [a, b] {
-        assert_eq!(status(base, &token).await, StatusCode::UNAUTHORIZED, "{base} accepts a deleted user's session");
-    }
+    refused_everywhere_within(&[a, b], &token, "a deleted user's session").await;
 }
 
 /// Without its notification the cache keeps answering (so it is in use), until the
@@ -123,36 +132,18 @@ async fn a_cache_whose_listener_is_cut_off_stops_answering() {
     }
 
     // Every instance's listener connection is cut.
-    let cut: Vec<i32> = sqlx::query_scalar(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN \"postern_sessions\"'",
-    )
-    .fetch_all(&pg)
-    .await
-    .unwrap();
+    let cut = listeners(&pg).await;
     assert_eq!(cut.len(), 2, "one listener per instance");
     for pid in &cut {
         sqlx::query("SELECT pg_terminate_backend($1)").bind(pid).execute(&pg).await.unwrap();
     }
-    tokio::time::sleep(WITHIN).await;
-    for base in [a, b] {
-        assert_eq!(
-            status(base, &token).await,
-            StatusCode::UNAUTHORIZED,
-            "{base} answered from a cache without a listener"
-        );
-    }
+    refused_everywhere_within(&[a, b], &token, "a revoked session from a cache without a listener").await;
 
     // The listeners come back, and the caches serve again.
     let (_, token) = sign_in(&browser(), "ida2@example.com", a, a, a).await;
     let back = async {
         loop {
-            let listening: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN \"postern_sessions\"'",
-            )
-            .fetch_one(&pg)
-            .await
-            .unwrap();
-            if listening == 2 {
+            if listeners(&pg).await.len() == 2 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -172,13 +163,7 @@ async fn with_the_cache_off_every_check_reads_the_database() {
     let pg = crate::harness::pg(&db.url).await;
     let (body, token) = sign_in(&browser(), "eve@example.com", &a.base, &a.base, &a.base).await;
     accepted_everywhere(&[&a.base], &token).await;
-    let listening: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN \"postern_sessions\"'",
-    )
-    .fetch_one(&pg)
-    .await
-    .unwrap();
-    assert_eq!(listening, 0, "no listener without a cache");
+    assert!(listeners(&pg).await.is_empty(), "no listener without a cache");
     sqlx::query("ALTER TABLE sessions DISABLE TRIGGER sessions_revoked").execute(&pg).await.unwrap();
     sqlx::query("UPDATE sessions SET revoked_at = 1 WHERE id = $1")
         .bind(body["session"]["id"].as_str().expect("session id"))

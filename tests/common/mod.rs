@@ -86,16 +86,7 @@ impl Drop for TestDb {
 /// The sign-in code of a message text: the first run of exactly six digits (the code comes
 /// before the link and the date, in every language).
 pub fn code_of(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-        if run == 6 {
-            return text[i..i + 6].to_owned();
-        }
-        i += run.max(1);
-    }
-    panic!("no 6-digit code in {text:?}");
+    postern_harness::code_in(text).unwrap_or_else(|| panic!("no 6-digit code in {text:?}"))
 }
 
 /// The sign-in link of a message text.

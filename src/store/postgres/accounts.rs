@@ -320,7 +320,9 @@ impl AccountStore for PgStore {
         let event = of_password(EventType::SignInSucceeded, Some(&account.id), false);
         audit::insert(&mut *tx, actor, login.session.created_at, &[event]).await?;
         tx.commit().await?;
-        self.forget_replaced(&login.session).await;
+        if login.session.replaces.is_some() {
+            self.settle().await;
+        }
         Ok(Some(SignedIn { user: account.user(), session, redirect_to: login.redirect_to }))
     }
 
@@ -387,7 +389,7 @@ impl AccountStore for PgStore {
         audit::insert(&mut *tx, actor, change.now, &[event]).await?;
         let queued = queue_notice(&mut tx, &change.notice, &account.identifiers(), &account.id).await?;
         tx.commit().await?;
-        self.forget_user(&account.id).await;
+        self.settle().await;
         Ok(Some(queued))
     }
 
@@ -402,7 +404,7 @@ impl AccountStore for PgStore {
         let deleted = sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
         audit::insert(&mut *tx, actor, now, &[Event::new(EventType::AccountDeleted, Some(user_id), None)]).await?;
         tx.commit().await?;
-        self.forget_user(user_id).await;
+        self.settle().await;
         Ok(deleted.rows_affected() == 1)
     }
 
@@ -454,7 +456,7 @@ impl AccountStore for PgStore {
         audit::insert(&mut *tx, actor, now, &[event]).await?;
         let account = account_by_id(&mut *tx, user_id).await?;
         tx.commit().await?;
-        self.forget_user(user_id).await;
+        self.settle().await;
         Ok(account)
     }
 
@@ -523,7 +525,7 @@ impl AccountStore for PgStore {
         let after = account_from_row(&row)?;
         audit::insert(&mut *tx, actor, now, &of_account_change(&account, &after)).await?;
         tx.commit().await?;
-        self.forget_user(user_id).await;
+        self.settle().await;
         Ok(Some(after))
     }
 }

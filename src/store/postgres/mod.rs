@@ -21,7 +21,7 @@ use std::sync::Arc;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
-use crate::store::{NewSession, StoreError, User};
+use crate::store::{StoreError, User};
 use session_cache::SessionCache;
 
 pub use migrate::{pending_migrations, run_migrations};
@@ -73,28 +73,12 @@ impl PgStore {
         Ok(self.pool.begin().await?)
     }
 
-    /// After a commit that revoked a user's sessions or changed the user: this instance's
-    /// cache forgets them now, and the answer waits until every instance has been told
-    /// (`SessionCache::settle`), so the client's next request finds them gone anywhere.
-    async fn forget_user(&self, user_id: &str) {
+    /// After a commit that revoked sessions or changed the user behind them: returns once
+    /// every instance's session cache has applied it (the triggers' notifications reach
+    /// this instance's cache too; `SessionCache::settle`), so the client's next request
+    /// finds it on any instance. Nothing to wait for without a cache.
+    async fn settle(&self) {
         if let Some(cache) = &self.sessions {
-            cache.forget_user(user_id);
-            cache.settle(&self.pool).await;
-        }
-    }
-
-    /// `forget_user` without the wait: after a sign-in, which revokes nothing a client saw
-    /// (only an unverified squatter's sessions when it claims the account).
-    fn forget_user_here(&self, user_id: &str) {
-        if let Some(cache) = &self.sessions {
-            cache.forget_user(user_id);
-        }
-    }
-
-    /// After a commit that opened `session`, revoking the one it replaces.
-    async fn forget_replaced(&self, session: &NewSession) {
-        if let (Some(cache), Some(old)) = (&self.sessions, &session.replaces) {
-            cache.forget_session(&old.id);
             cache.settle(&self.pool).await;
         }
     }

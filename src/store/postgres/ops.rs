@@ -13,9 +13,8 @@ use crate::store::{OpsStore, RETENTION_MS, StoreError};
 /// takes $1 = now, $2 = now − retention, $3 = the batch size.
 ///
 /// Each finds its rows by an index (issue 15, item 3: a scan here runs in the writer's
-/// transaction, on the whole table, once per batch): the three ends of a session apart, and
-/// finished messages by age (`+status`: not by the status index, which on SQLite would walk
-/// every sent message to find the old ones).
+/// transaction on SQLite, on the whole table, once per batch): the three ends of a session
+/// apart, and finished messages by age.
 const CLEANUP: [&str; 8] = [
     "DELETE FROM auth_requests WHERE id IN (SELECT id FROM auth_requests WHERE expires_at < $1 LIMIT $3)",
     "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < $1 LIMIT $3)",

@@ -8,11 +8,12 @@
 //!   changes an address. Every instance LISTENs on its own connection and forgets what the
 //!   notification names. Triggers, not calls in the code, so no write path (nor an
 //!   operator's SQL) can forget to tell.
-//! - The instance that committed forgets at once too (`PgStore::forget_*` after its commit),
-//!   and a revocation's answer waits until every live instance has acknowledged a request
-//!   sent after the commit (`settle`: `r:` out, `a:` back from each instance whose pings it
-//!   hears), or `FRESH_FOR` when that cannot be shown: by the time the client hears
-//!   "revoked", the next request finds it revoked whichever instance it reaches.
+//! - A revocation's answer (`PgStore::settle` after its commit) waits until every live
+//!   instance, this one included, has acknowledged a request sent after the commit (`r:`
+//!   out, `a:` back from each instance whose pings it hears; an instance that heard the
+//!   request heard the commit's notifications first), or `FRESH_FOR` when that cannot be
+//!   shown: by the time the client hears "revoked", the next request finds it revoked
+//!   whichever instance it reaches.
 //! - Liveness is proven, not assumed: every `PING_EVERY` the instance sends itself
 //!   `p:<nonce>:<ms>` through the pool. PostgreSQL delivers notifications in commit order, so
 //!   when the listener sees a ping sent at `t`, every revocation committed before `t` has
@@ -215,13 +216,13 @@ impl SessionCache {
         }
     }
 
-    pub fn forget_session(&self, id: &str) {
+    fn forget_session(&self, id: &str) {
         let mut inner = self.lock();
         inner.generation += 1;
         inner.entries.remove(id);
     }
 
-    pub fn forget_user(&self, user_id: &str) {
+    fn forget_user(&self, user_id: &str) {
         let mut inner = self.lock();
         inner.generation += 1;
         inner.entries.retain(|_, e| e.user.id != user_id);

@@ -169,7 +169,7 @@ impl SessionStore for PgStore {
             audit::insert(&mut *tx, actor, now, &[event]).await?;
         }
         tx.commit().await?;
-        self.forget_user(user_id).await;
+        self.settle().await;
         Ok(done.rows_affected() == 1)
     }
 
@@ -186,7 +186,7 @@ impl SessionStore for PgStore {
             audit::insert(&mut *tx, actor, now, &[event]).await?;
         }
         tx.commit().await?;
-        self.forget_user(user_id).await;
+        self.settle().await;
         Ok(revoked)
     }
 }

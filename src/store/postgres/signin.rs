@@ -681,8 +681,10 @@ impl SignInStore for PgStore {
             audit::insert(&mut *tx, actor, r.now, &[event]).await?;
         }
         tx.commit().await?;
-        if let CodeOutcome::Redeemed(redeemed) = &outcome {
-            self.forget_redeemed(redeemed, &r.effect).await;
+        if let CodeOutcome::Redeemed(redeemed) = &outcome
+            && revokes(redeemed, &r.effect)
+        {
+            self.settle().await;
         }
         Ok(outcome)
     }
@@ -722,8 +724,10 @@ impl SignInStore for PgStore {
             audit::insert(&mut *tx, actor, r.now, &[event]).await?;
         }
         tx.commit().await?;
-        if let (LinkOutcome::Redeemed(redeemed), LinkAction::Redeem(effect)) = (&outcome, &r.action) {
-            self.forget_redeemed(redeemed, effect).await;
+        if let (LinkOutcome::Redeemed(redeemed), LinkAction::Redeem(effect)) = (&outcome, &r.action)
+            && revokes(redeemed, effect)
+        {
+            self.settle().await;
         }
         Ok(outcome)
     }
@@ -752,28 +756,22 @@ impl SignInStore for PgStore {
         let event = crate::store::Event::new(EventType::SignInSucceeded, Some(&signed_in.user.id), Some(details));
         audit::insert(&mut *tx, actor, now, &[event]).await?;
         tx.commit().await?;
-        self.forget_replaced(&session).await;
+        if session.replaces.is_some() {
+            self.settle().await;
+        }
         Ok(Some(signed_in))
     }
 }
 
-impl PgStore {
-    /// After a redemption's commit: the account it touched (a reset or a claim revoked its
-    /// sessions, a change moved its address) and the session it replaced.
-    async fn forget_redeemed(&self, redeemed: &Redeemed, effect: &Effect) {
-        match redeemed {
-            Redeemed::SignedIn(_) | Redeemed::Identified { .. } => self.forget_user_here(redeemed.user_id()),
-            Redeemed::PasswordReset(_) | Redeemed::IdentifierChanged { .. } => {
-                self.forget_user(redeemed.user_id()).await
-            }
-        }
-        let replaced = match effect {
-            Effect::SignIn(session) => Some(session),
-            Effect::ResetPassword(reset) => reset.session.as_ref(),
-            Effect::ChangeIdentifier { .. } | Effect::Identify => None,
-        };
-        if let Some(session) = replaced {
-            self.forget_replaced(session).await;
-        }
-    }
+/// Whether a redemption revoked sessions or changed an account a session shows: a reset
+/// ends every session, a change moves an address, and a sign-in replaces the browser's
+/// session. (A first verification's claim ends only an unverified squatter's sessions:
+/// the notification alone reaches the caches.)
+fn revokes(redeemed: &Redeemed, effect: &Effect) -> bool {
+    let replaced = match effect {
+        Effect::SignIn(session) => session.replaces.is_some(),
+        Effect::ResetPassword(reset) => reset.session.as_ref().is_some_and(|s| s.replaces.is_some()),
+        Effect::ChangeIdentifier { .. } | Effect::Identify => false,
+    };
+    replaced || matches!(redeemed, Redeemed::PasswordReset(_) | Redeemed::IdentifierChanged { .. })
 }
