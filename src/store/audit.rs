@@ -219,27 +219,17 @@ pub fn of_start(purpose: Purpose, user_id: Option<&str>, channel: &str, sent: bo
 /// `existed`: the identifier had an account before; `claimed`: this verification took
 /// over an account nobody had verified.
 pub fn of_redeemed(req: &AuthRequest, redeemed: &Redeemed, method: &str, existed: bool, claimed: bool) -> Vec<Event> {
-    let mut events = Vec::new();
-    let user_id = match redeemed {
-        Redeemed::SignedIn(s) => Some(s.user.id.as_str()),
-        Redeemed::PasswordReset(r) => Some(r.user_id.as_str()),
-        Redeemed::IdentifierChanged { user_id, .. } => Some(user_id.as_str()),
-        Redeemed::Identified { user, .. } => Some(user.id.as_str()),
+    let (user_id, created) = match redeemed {
+        Redeemed::SignedIn(s) => return of_sign_in(req, Some(s.user.id.as_str()), method, existed, claimed),
+        Redeemed::PasswordReset(r) => (r.user_id.as_str(), false),
+        Redeemed::IdentifierChanged { user_id, .. } => (user_id.as_str(), false),
+        Redeemed::Identified { user, .. } => (user.id.as_str(), !existed),
     };
+    let user_id = Some(user_id);
     let channel = req.identifier.kind();
-    if claimed {
-        events.push(Event::new(EventType::AccountClaimed, user_id, Some(json!({ "identifier": channel }))));
-    }
-    if !existed && matches!(redeemed, Redeemed::SignedIn(_) | Redeemed::Identified { .. }) {
-        events.push(Event::new(EventType::AccountCreated, user_id, Some(json!({ "via": method }))));
-    }
+    let mut events = of_account(channel, user_id, method, created, claimed);
     match redeemed {
-        Redeemed::SignedIn(_) => {
-            if req.purpose == Purpose::SignUpVerification {
-                events.push(Event::new(EventType::SignUpVerified, user_id, Some(json!({ "identifier": channel }))));
-            }
-            events.push(Event::new(EventType::SignInSucceeded, user_id, Some(json!({ "method": method }))));
-        }
+        Redeemed::SignedIn(_) => {}
         Redeemed::PasswordReset(r) => {
             events.push(Event::new(EventType::PasswordResetCompleted, user_id, Some(json!({ "method": method }))));
             if r.signed_in.is_some() {
@@ -261,6 +251,32 @@ pub fn of_redeemed(req: &AuthRequest, redeemed: &Redeemed, method: &str, existed
                 Some(json!({ "method": method, "headless": true })),
             ));
         }
+    }
+    events
+}
+
+/// `of_redeemed` for a redemption that signs in. Every event is about the account signed
+/// in: `user_id` `None` leaves it to the store to fill in the statement that creates or
+/// finds that account (PostgreSQL writes them in that one statement, issue 15 item 7).
+pub fn of_sign_in(req: &AuthRequest, user_id: Option<&str>, method: &str, existed: bool, claimed: bool) -> Vec<Event> {
+    let channel = req.identifier.kind();
+    let mut events = of_account(channel, user_id, method, !existed, claimed);
+    if req.purpose == Purpose::SignUpVerification {
+        events.push(Event::new(EventType::SignUpVerified, user_id, Some(json!({ "identifier": channel }))));
+    }
+    events.push(Event::new(EventType::SignInSucceeded, user_id, Some(json!({ "method": method }))));
+    events
+}
+
+/// What a redemption did to the account itself: took it over from a squatter (`claimed`),
+/// created it.
+fn of_account(channel: &str, user_id: Option<&str>, method: &str, created: bool, claimed: bool) -> Vec<Event> {
+    let mut events = Vec::new();
+    if claimed {
+        events.push(Event::new(EventType::AccountClaimed, user_id, Some(json!({ "identifier": channel }))));
+    }
+    if created {
+        events.push(Event::new(EventType::AccountCreated, user_id, Some(json!({ "via": method }))));
     }
     events
 }

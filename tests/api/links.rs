@@ -130,6 +130,15 @@ async fn approving_with_the_right_number_signs_in_the_waiting_browser() {
     assert_eq!(app.session(&app.browser).await.status(), 200);
     let again: Value = app.status(&app.browser, id).await.json().await.unwrap();
     assert_eq!(again["status"], "expired", "an approval is collected once");
+    // The audit trail names the account the approval signed in (written by the statement
+    // that signs in on PostgreSQL).
+    let key = crate::admin::new_key(&app, "audit", None).await;
+    let user_id = body["user"]["id"].as_str().unwrap();
+    let (_, events) = crate::admin::admin_get(&app, Some(&key), "/admin/v1/audit?type=sign_in.succeeded").await;
+    let events = events["items"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["user_id"], user_id);
+    assert_eq!(events[0]["details"]["method"], "approval", "{events:?}");
 }}
 
 backend_test! {

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
-use super::{Filtered, PgStore};
+use super::{Filtered, PgQuery, PgStore};
 use crate::store::{Actor, AuditEvent, AuditFilter, AuditStore, Event, StoreError};
 
 /// Writes events inside the caller's transaction (one statement for all of them), so
@@ -19,26 +19,31 @@ pub(super) async fn insert<'e>(
     if events.is_empty() {
         return Ok(());
     }
-    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-    let users: Vec<Option<&str>> = events.iter().map(|e| e.user_id.as_deref()).collect();
-    let details: Vec<Option<String>> = events.iter().map(Event::details_json).collect();
-    let dedupe: Vec<Option<&str>> = events.iter().map(|e| e.dedupe_key.as_deref()).collect();
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO audit_events (type, user_id, details, dedupe_key, ip, user_agent, api_key, created_at)
          SELECT t, u, d, k, $5, $6, $7, $8 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS e(t, u, d, k)
          ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(kinds)
-    .bind(users)
-    .bind(details)
-    .bind(dedupe)
-    .bind(&actor.ip)
-    .bind(&actor.user_agent)
-    .bind(&actor.api_key)
-    .bind(now)
-    .execute(db)
-    .await?;
+    );
+    bind_events(query, actor, events).bind(now).execute(db).await?;
     Ok(())
+}
+
+/// Binds `events` as four arrays (type, user id, details, dedupe key) and then the actor's
+/// ip, user agent and API key: seven parameters, in the order every audit insert unnests
+/// them (`insert`, and the sign-in statement that writes its events with the account).
+pub(super) fn bind_events<'q>(query: PgQuery<'q>, actor: &'q Actor, events: &[Event]) -> PgQuery<'q> {
+    let kinds: Vec<String> = events.iter().map(|e| e.kind.as_str().to_owned()).collect();
+    let users: Vec<Option<String>> = events.iter().map(|e| e.user_id.clone()).collect();
+    let details: Vec<Option<String>> = events.iter().map(Event::details_json).collect();
+    let dedupe: Vec<Option<String>> = events.iter().map(|e| e.dedupe_key.clone()).collect();
+    query
+        .bind(kinds)
+        .bind(users)
+        .bind(details)
+        .bind(dedupe)
+        .bind(&actor.ip)
+        .bind(&actor.user_agent)
+        .bind(&actor.api_key)
 }
 
 #[async_trait]

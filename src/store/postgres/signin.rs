@@ -114,8 +114,9 @@ macro_rules! upsert_verified {
     };
 }
 
-/// `upsert_verified!` and the session it signs in, in one round trip (issue 15, item 7:
-/// the verify's round trips).
+/// `upsert_verified!`, the session it signs in and the audit events (`audit::bind_events`
+/// at `$11`; an event without a user is the account's), in one round trip (issue 15,
+/// item 7: the verify's round trips).
 macro_rules! upsert_verified_with_session {
     ($column:literal, $verified:literal) => {
         concat!(
@@ -124,7 +125,11 @@ macro_rules! upsert_verified_with_session {
             "),
              s AS (INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at,
                                          expires_at, ip, user_agent)
-                   SELECT $5, $6, u.id, $3, $3, $7, $8, $9, $10 FROM u)
+                   SELECT $5, $6, u.id, $3, $3, $7, $8, $9, $10 FROM u),
+             a AS (INSERT INTO audit_events (type, user_id, details, dedupe_key, ip, user_agent, api_key, created_at)
+                   SELECT e.t, COALESCE(e.uid, u.id), e.d, e.k, $15, $16, $17, $3
+                   FROM u, UNNEST($11::text[], $12::text[], $13::text[], $14::text[]) AS e(t, uid, d, k)
+                   ON CONFLICT (dedupe_key) DO NOTHING)
              SELECT id, email, phone, created_at, disabled_at FROM u"
         )
     };
@@ -150,6 +155,8 @@ async fn upsert_verified_user(
     user_from_row(&row, 0)
 }
 
+/// Signs in the account of a spent request, creating it if needed, and writes `events`.
+#[allow(clippy::too_many_arguments)]
 async fn sign_in(
     tx: &mut Tx,
     request_id: &str,
@@ -157,6 +164,8 @@ async fn sign_in(
     redirect_to: String,
     s: &NewSession,
     had_failures: bool,
+    actor: &Actor,
+    events: &[crate::store::Event],
 ) -> Result<SignedIn, sqlx::Error> {
     if had_failures {
         end_failures(tx, identifier).await?;
@@ -166,7 +175,7 @@ async fn sign_in(
         Identifier::Email(_) => upsert_verified_with_session!("email", "email_verified_at"),
         Identifier::Phone(_) => upsert_verified_with_session!("phone", "phone_verified_at"),
     };
-    let row = sqlx::query(sql)
+    let query = sqlx::query(sql)
         .bind(crypto::new_id())
         .bind(identifier.as_str())
         .bind(s.created_at)
@@ -176,9 +185,8 @@ async fn sign_in(
         .bind(s.idle_expires_at)
         .bind(s.expires_at)
         .bind(&s.ip)
-        .bind(&s.user_agent)
-        .fetch_one(&mut **tx)
-        .await?;
+        .bind(&s.user_agent);
+    let row = audit::bind_events(query, actor, events).fetch_one(&mut **tx).await?;
     let user = user_from_row(&row, 0)?;
     let session = opened(&user.id, s);
     Ok(SignedIn { user, session, redirect_to })
@@ -494,24 +502,14 @@ async fn redeem(
         claim(tx, account, &req.identifier, details, now).await?;
     }
     let (existed, claimed) = (account.is_some(), claimed.is_some());
-    let redeemed = apply(tx, req, account, effect, had_failures, now).await?;
-    let events = crate::store::of_redeemed(req, &redeemed, by.method, existed, claimed);
-    audit::insert(&mut **tx, by.actor, now, &events).await?;
-    Ok(redeemed)
-}
-
-async fn apply(
-    tx: &mut Tx,
-    req: &AuthRequest,
-    account: Option<crate::store::Account>,
-    effect: &Effect,
-    had_failures: bool,
-    now: i64,
-) -> Result<Redeemed, StoreError> {
-    match effect {
-        Effect::SignIn(session) => Ok(Redeemed::SignedIn(
-            sign_in(tx, &req.id, &req.identifier, req.redirect_to.clone(), session, had_failures).await?,
-        )),
+    let redeemed = match effect {
+        Effect::SignIn(session) => {
+            // Its events are written by the statement that signs in (issue 15, item 7).
+            let events = crate::store::of_sign_in(req, None, by.method, existed, claimed);
+            let (id, identifier, redirect_to) = (&req.id, &req.identifier, req.redirect_to.clone());
+            let signed_in = sign_in(tx, id, identifier, redirect_to, session, had_failures, by.actor, &events).await?;
+            return Ok(Redeemed::SignedIn(signed_in));
+        }
         Effect::ResetPassword(reset) => {
             let account = account.ok_or_else(|| StoreError::Other(anyhow::anyhow!("reset without an account")))?;
             // The code or link proved control of the identifier it was sent to.
@@ -531,7 +529,7 @@ async fn apply(
                 }),
                 None => None,
             };
-            Ok(Redeemed::PasswordReset(PasswordWasReset { user_id: user.id, signed_in, notices }))
+            Redeemed::PasswordReset(PasswordWasReset { user_id: user.id, signed_in, notices })
         }
         Effect::ChangeIdentifier { user_id, notice } => {
             let old = account_by_id(&mut **tx, user_id)
@@ -553,16 +551,19 @@ async fn apply(
                 .filter(|i| i.kind() == req.identifier.kind() && i.as_str() != req.identifier.as_str())
                 .collect();
             let notices = queue_notice(tx, notice, &previous, user_id).await?;
-            Ok(Redeemed::IdentifierChanged { user_id: user_id.clone(), notices })
+            Redeemed::IdentifierChanged { user_id: user_id.clone(), notices }
         }
         Effect::Identify => {
             let user = upsert_verified_user(tx, &req.identifier, &req.id, now).await?;
             if had_failures {
                 end_failures(tx, &req.identifier).await?;
             }
-            Ok(Redeemed::Identified { user, created: account.is_none(), app_state: req.app_state.clone() })
+            Redeemed::Identified { user, created: !existed, app_state: req.app_state.clone() }
         }
-    }
+    };
+    let events = crate::store::of_redeemed(req, &redeemed, by.method, existed, claimed);
+    audit::insert(&mut **tx, by.actor, now, &events).await?;
+    Ok(redeemed)
 }
 
 #[async_trait]
@@ -751,10 +752,10 @@ impl SignInStore for PgStore {
         .await?;
         let Some(row) = claimed else { return Ok(None) };
         let identifier = Identifier::from_db(row.try_get(0)?, row.try_get(1)?).ok_or_else(|| bad("identifier"))?;
-        let signed_in = sign_in(&mut tx, id, &identifier, row.try_get(2)?, &session, true).await?;
         let details = serde_json::json!({ "method": "approval" });
-        let event = crate::store::Event::new(EventType::SignInSucceeded, Some(&signed_in.user.id), Some(details));
-        audit::insert(&mut *tx, actor, now, &[event]).await?;
+        let event = crate::store::Event::new(EventType::SignInSucceeded, None, Some(details));
+        let redirect_to = row.try_get(2)?;
+        let signed_in = sign_in(&mut tx, id, &identifier, redirect_to, &session, true, actor, &[event]).await?;
         tx.commit().await?;
         if session.replaces.is_some() {
             self.settle().await;
