@@ -125,7 +125,9 @@ enum ConfigCommand {
     Check,
 }
 
-pub fn run() -> anyhow::Result<()> {
+/// `reclaim`: hands the allocator's free pages back to the system (`main.rs`); `serve`
+/// calls it once started and then while it runs.
+pub fn run(reclaim: fn()) -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load()?;
     match cli.command {
@@ -177,6 +179,8 @@ pub fn run() -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(async {
                 let app = Application::build(settings).await?;
+                reclaim();
+                tokio::spawn(crate::startup::reclaim_memory(reclaim, app.shutdown_token()));
                 app.run_until_stopped().await
             })
         }

@@ -287,3 +287,20 @@ async fn shutdown_signal() {
         _ = term => {}
     }
 }
+
+/// How often a running server hands its allocator's free pages back (`cli::run`'s
+/// `reclaim`): after a burst, the memory it needed goes back within this long instead of
+/// staying resident while the server is quiet (issue 15, item 4). Measured: no change in
+/// throughput at 32 connections.
+const RECLAIM_EVERY: Duration = Duration::from_secs(10);
+
+pub async fn reclaim_memory(reclaim: fn(), stop: CancellationToken) {
+    let mut every = tokio::time::interval(RECLAIM_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = every.tick() => reclaim(),
+        }
+    }
+}
