@@ -98,6 +98,7 @@ struct PidStats {
     first_ticks: u64,
     last_ticks: u64,
     peak_rss_kb: u64,
+    peak_anon_kb: u64,
 }
 
 #[derive(Default, Clone, Debug)]
@@ -106,6 +107,9 @@ pub struct GroupStats {
     pub peak_rss_kb: u64,
     /// Largest VmRSS of one process of the group.
     pub peak_one_kb: u64,
+    /// Largest RssAnon of one process of the group: its private memory, without the pages
+    /// of its binary and libraries (shared between instances, dropped under pressure).
+    pub peak_one_anon_kb: u64,
     /// CPU time over the window, in cores (1.0 = one core busy the whole time).
     pub cores: f64,
     pub processes: usize,
@@ -191,6 +195,7 @@ impl Sampler {
             let g = out.entry(group.clone()).or_default();
             g.processes += 1;
             g.peak_one_kb = g.peak_one_kb.max(s.peak_rss_kb);
+            g.peak_one_anon_kb = g.peak_one_anon_kb.max(s.peak_anon_kb);
             if seconds > 0.0 {
                 g.cores += (s.last_ticks.saturating_sub(s.first_ticks)) as f64 / self.hz / seconds;
             }
@@ -208,16 +213,18 @@ fn sample(state: &Mutex<State>, pids: impl Iterator<Item = (Group, u32)>) {
     let mut readings = Vec::new();
     for (group, pid) in pids {
         let (Some(ticks), Some(rss)) = (cpu_ticks(pid), status_kb(pid, "VmRSS")) else { continue };
+        let anon = status_kb(pid, "RssAnon").unwrap_or(0);
         *sums.entry(group.clone()).or_default() += rss;
-        readings.push((group, pid, ticks, rss));
+        readings.push((group, pid, ticks, rss, anon));
     }
     let Ok(mut s) = state.lock() else { return };
     s.first.get_or_insert(now);
     s.last = Some(now);
-    for (group, pid, ticks, rss) in readings {
+    for (group, pid, ticks, rss, anon) in readings {
         let e = s.pids.entry((group, pid)).or_insert(PidStats { first_ticks: ticks, ..PidStats::default() });
         e.last_ticks = ticks;
         e.peak_rss_kb = e.peak_rss_kb.max(rss);
+        e.peak_anon_kb = e.peak_anon_kb.max(anon);
     }
     for (group, sum) in sums {
         let peak = s.peaks.entry(group).or_default();
@@ -234,6 +241,7 @@ mod tests {
         let pid = std::process::id();
         assert!(status_kb(pid, "VmRSS").is_some_and(|kb| kb > 0));
         assert!(status_kb(pid, "VmHWM").is_some_and(|kb| kb > 0));
+        assert!(status_kb(pid, "RssAnon").is_some_and(|kb| kb > 0));
         assert!(cpu_ticks(pid).is_some());
         assert!(own_lineage().starts_with(&[pid]));
     }

@@ -20,6 +20,8 @@ pub struct Row {
     /// Largest VmRSS of one instance during the run, and of all instances together.
     pub srv_peak_kb: u64,
     pub srv_sum_kb: u64,
+    /// Largest RssAnon of one instance during the run (0: not sampled).
+    pub srv_anon_kb: u64,
     /// Largest VmRSS of one instance right after its /healthz answered.
     pub srv_idle_kb: u64,
     /// Largest VmHWM of one instance at the end of the run.
@@ -58,7 +60,7 @@ pub fn render(ctx: &Ctx, header: &[String]) -> String {
     }
     let _ = writeln!(
         t,
-        "{:<30} {:<11} {:>9} {:>8} {:>8} {:>7} {:>8} {:>8} {:>6} {:>13} {:>11} {:>5}  notes",
+        "{:<30} {:<11} {:>9} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>6} {:>13} {:>11} {:>5}  notes",
         "scenario",
         "config",
         "req/s",
@@ -67,6 +69,7 @@ pub fn render(ctx: &Ctx, header: &[String]) -> String {
         "non-2xx",
         "peak MB",
         "idle MB",
+        "anon MB",
         "cores",
         "pg MB/cores",
         "nginx MB/c",
@@ -86,7 +89,7 @@ pub fn render(ctx: &Ctx, header: &[String]) -> String {
         notes.extend(r.notes.iter().cloned());
         let _ = writeln!(
             t,
-            "{:<30} {:<11} {:>9.1} {:>8} {:>8} {:>7} {:>8} {:>8} {:>6.2} {:>13} {:>11} {:>5.2}  {}",
+            "{:<30} {:<11} {:>9.1} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>6.2} {:>13} {:>11} {:>5.2}  {}",
             r.scenario,
             r.config,
             r.rps,
@@ -95,6 +98,7 @@ pub fn render(ctx: &Ctx, header: &[String]) -> String {
             r.non2xx,
             mb(r.srv_peak_kb),
             mb(r.srv_idle_kb),
+            if r.srv_anon_kb > 0 { mb(r.srv_anon_kb) } else { "-".into() },
             r.srv_cores,
             group(&r.pg),
             group(&r.nginx),
@@ -134,7 +138,8 @@ pub async fn print(ctx: &Ctx) -> Result<()> {
             o.duration.as_secs(),
             o.warmup.as_secs()
         ),
-        "peak/idle MB: VmRSS of the largest instance during the run / right after /healthz; cores: CPU of the instances \
+        "peak/idle MB: VmRSS of the largest instance during the run / right after /healthz; anon MB: the largest \
+         private memory of one instance during the run (RssAnon: VmRSS without the binary's and libraries' pages); cores: CPU of the instances \
          together (1.00 = one core busy); pg: backends of the scenario's database (sum); wrk c: wrk's CPU"
             .into(),
     ];
