@@ -289,9 +289,10 @@ async fn shutdown_signal() {
 }
 
 /// How often a running server hands its allocator's free pages back (`cli::run`'s
-/// `reclaim`): after a burst, the memory it needed goes back within this long instead of
-/// staying resident while the server is quiet (issue 15, item 4). Measured: no change in
-/// throughput at 32 connections.
+/// `reclaim`), so that part of what a burst needed does not stay resident while the server
+/// is quiet (issue 15, item 4). Measured after 6 s of sign-ins: private memory 13.1 → 11.6
+/// MB within 10 s (pages freed by other threads stay with those threads' heaps, SQLite's
+/// page caches stay full); no change in throughput at 32 connections.
 const RECLAIM_EVERY: Duration = Duration::from_secs(10);
 
 pub async fn reclaim_memory(reclaim: fn(), stop: CancellationToken) {
