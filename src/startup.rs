@@ -295,8 +295,10 @@ async fn shutdown_signal() {
 /// page caches stay full); no change in throughput at 32 connections.
 const RECLAIM_EVERY: Duration = Duration::from_secs(10);
 
+/// Calls `reclaim` every `RECLAIM_EVERY` (the first time one period from now: `serve` has
+/// just called it on the thread that did the start-up) until `stop`.
 pub async fn reclaim_memory(reclaim: fn(), stop: CancellationToken) {
-    let mut every = tokio::time::interval(RECLAIM_EVERY);
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + RECLAIM_EVERY, RECLAIM_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {

@@ -145,14 +145,14 @@ async fn upsert_verified_user(
         Identifier::Email(_) => upsert_verified!("email", "email_verified_at"),
         Identifier::Phone(_) => upsert_verified!("phone", "phone_verified_at"),
     };
-    let row = sqlx::query(sql)
-        .bind(crypto::new_id())
-        .bind(identifier.as_str())
-        .bind(now)
-        .bind(request_id)
-        .fetch_one(&mut **tx)
-        .await?;
+    let row = bind_upsert(sql, identifier, now, request_id).fetch_one(&mut **tx).await?;
     user_from_row(&row, 0)
+}
+
+/// `upsert_verified!`'s parameters, `$1`–`$4`: the id a new account gets, the identifier,
+/// the time, the request whose locale the account takes.
+fn bind_upsert<'q>(sql: &'static str, identifier: &'q Identifier, now: i64, request_id: &'q str) -> PgQuery<'q> {
+    sqlx::query(sql).bind(crypto::new_id()).bind(identifier.as_str()).bind(now).bind(request_id)
 }
 
 /// Signs in the account of a spent request, creating it if needed, and writes `events`.
@@ -175,11 +175,7 @@ async fn sign_in(
         Identifier::Email(_) => upsert_verified_with_session!("email", "email_verified_at"),
         Identifier::Phone(_) => upsert_verified_with_session!("phone", "phone_verified_at"),
     };
-    let query = sqlx::query(sql)
-        .bind(crypto::new_id())
-        .bind(identifier.as_str())
-        .bind(s.created_at)
-        .bind(request_id)
+    let query = bind_upsert(sql, identifier, s.created_at, request_id)
         .bind(&s.id)
         .bind(&s.token_hash[..])
         .bind(s.idle_expires_at)
