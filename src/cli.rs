@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::domain::scope::Scope;
 use crate::error::AppError;
 use crate::flows::users;
+use crate::memory::Reclaim;
 use crate::startup::Application;
 use crate::store::{Account, Actor, Rotate, Store};
 use crate::telemetry;
@@ -125,9 +126,9 @@ enum ConfigCommand {
     Check,
 }
 
-/// `reclaim`: hands the allocator's free pages back to the system (`main.rs`); `serve`
-/// calls it once started and then while it runs.
-pub fn run(reclaim: fn()) -> anyhow::Result<()> {
+/// `reclaim`: what the binary gives back to the system, once `serve` is ready and then
+/// while it runs (`memory.rs`).
+pub fn run(reclaim: Reclaim) -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load()?;
     match cli.command {
@@ -179,8 +180,8 @@ pub fn run(reclaim: fn()) -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(async {
                 let app = Application::build(settings).await?;
-                reclaim();
-                tokio::spawn(crate::startup::reclaim_memory(reclaim, app.shutdown_token()));
+                (reclaim.started)();
+                tokio::spawn(crate::memory::reclaim_periodically(reclaim.periodic, app.shutdown_token()));
                 app.run_until_stopped().await
             })
         }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod flows;
 pub mod http;
 pub mod i18n;
+pub mod memory;
 pub mod messages;
 pub mod passwords;
 pub mod startup;

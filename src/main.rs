@@ -18,8 +18,28 @@ fn reclaim_free_memory() {
     }
 }
 
+/// Once the server is ready: drops the resident pages of the code and read-only data only
+/// start-up used (`postern::memory::droppable_code` says which and why), then the
+/// allocator's free pages.
+fn reclaim_after_start() {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
+    for range in postern::memory::droppable_code(&smaps, reclaim_after_start as fn() as usize) {
+        // SAFETY: the range is a whole mapping of this executable that is not writable and
+        // holds no private page (`droppable_code`), so every page MADV_DONTNEED drops is
+        // read back unchanged from the file on its next access, by any thread. No Rust
+        // reference points into it as memory that could change. A failure (EINVAL, EAGAIN)
+        // leaves the pages resident and changes nothing else.
+        #[expect(unsafe_code, reason = "madvise on this executable's own read-only mappings; see SAFETY")]
+        unsafe {
+            libc::madvise(range.start as *mut libc::c_void, range.end - range.start, libc::MADV_DONTNEED);
+        }
+    }
+    reclaim_free_memory();
+}
+
 fn main() -> std::process::ExitCode {
-    match postern::cli::run(reclaim_free_memory) {
+    let reclaim = postern::memory::Reclaim { started: reclaim_after_start, periodic: reclaim_free_memory };
+    match postern::cli::run(reclaim) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

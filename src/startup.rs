@@ -287,23 +287,3 @@ async fn shutdown_signal() {
         _ = term => {}
     }
 }
-
-/// How often a running server hands its allocator's free pages back (`cli::run`'s
-/// `reclaim`), so that part of what a burst needed does not stay resident while the server
-/// is quiet (issue 15, item 4). Measured after 6 s of sign-ins: private memory 13.1 → 11.6
-/// MB within 10 s (pages freed by other threads stay with those threads' heaps, SQLite's
-/// page caches stay full); no change in throughput at 32 connections.
-const RECLAIM_EVERY: Duration = Duration::from_secs(10);
-
-/// Calls `reclaim` every `RECLAIM_EVERY` (the first time one period from now: `serve` has
-/// just called it on the thread that did the start-up) until `stop`.
-pub async fn reclaim_memory(reclaim: fn(), stop: CancellationToken) {
-    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + RECLAIM_EVERY, RECLAIM_EVERY);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = every.tick() => reclaim(),
-        }
-    }
-}

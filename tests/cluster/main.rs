@@ -22,6 +22,7 @@ mod across_instances;
 mod crash;
 mod delivery_crash;
 mod forward_auth;
+mod memory;
 mod migrations;
 mod outage;
 mod session_cache;
