@@ -1,6 +1,6 @@
-//! Templates of the hosted pages and of every message (email subject, text and HTML; SMS),
-//! compiled once at start: the built-in ones, then the operator's overrides from
-//! `templates_dir`, each rendered once with sample messages in every locale so a broken
+//! Templates of the hosted pages and of every message (email subject, text and HTML; SMS):
+//! the built-in ones, compiled on first use, and the operator's overrides from
+//! `templates_dir`, compiled at start and each rendered once with sample messages in every locale so a broken
 //! one stops the start with its file and line (docs/templates.md).
 //!
 //! HTML templates are auto-escaped, so an app name or a user agent string can never
@@ -10,7 +10,7 @@
 mod mjml;
 mod overrides;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -121,13 +121,12 @@ impl Templates {
     /// with the file and line of an override that does not compile or render.
     pub fn load(settings: &Settings) -> anyhow::Result<Self> {
         let mut env = base_env(&settings.app_name, &settings.theme, &settings.base_path());
-        for (name, source) in PAGES.iter().chain(MESSAGES) {
-            env.add_template(name, source).map_err(|e| anyhow!("built-in template {name} is broken: {e:#}"))?;
-        }
-        for (name, html) in built_in_html()?.iter() {
-            env.add_template_owned(name.clone(), html.clone())
-                .map_err(|e| anyhow!("built-in template {name} is broken: {e:#}"))?;
-        }
+        // Built-in templates compile on first use: compiled all at once they held 0.8 MB
+        // for as long as the server ran (issue 15, item 4), though a deployment renders a
+        // few of them (an API-only one no page at all). That each compiles is tested
+        // (`Templates::compile_built_ins`); the MJML is compiled here, once per process.
+        built_in_html()?;
+        env.set_loader(|name| built_in_source(name).map_err(|e| Error::new(ErrorKind::TemplateNotFound, e.to_string())));
         let found = match &settings.templates_dir {
             Some(dir) => overrides::scan(dir)?,
             None => Vec::new(),
@@ -135,13 +134,15 @@ impl Templates {
         for o in &found {
             add_override(&mut env, o)?;
         }
+        // Only an override names a locale (`email/sign_in.de.txt`).
+        let overridden: HashSet<String> = found.iter().map(overrides::Override::template_name).collect();
         let mut messages = HashMap::new();
         for kind in KINDS {
             for locale in LOCALES {
                 for part in Part::ALL {
                     let specific = template_name(kind, Some(locale), part);
                     let name =
-                        if env.get_template(&specific).is_ok() { specific } else { template_name(kind, None, part) };
+                        if overridden.contains(&specific) { specific } else { template_name(kind, None, part) };
                     messages.insert((*kind, *locale, part), Arc::from(name));
                 }
             }
@@ -162,6 +163,15 @@ impl Templates {
     /// The built-in templates with the default settings.
     pub fn built_in() -> anyhow::Result<Self> {
         Self::load(&Settings::default())
+    }
+
+    /// Compiles every built-in template now (they otherwise compile on first use).
+    pub fn compile_built_ins(&self) -> anyhow::Result<()> {
+        let html = built_in_html()?.iter().map(|(name, _)| name.as_str());
+        for name in PAGES.iter().chain(MESSAGES).map(|(name, _)| *name).chain(html) {
+            self.env.get_template(name).map_err(|e| anyhow!("built-in template {name} is broken: {e:#}"))?;
+        }
+        Ok(())
     }
 
     /// Whether text messages carry the link (`delivery.sms.include_link`).
@@ -341,6 +351,14 @@ fn built_in_html() -> anyhow::Result<&'static [(String, String)]> {
             .collect()
     });
     compiled.as_deref().map_err(|e| anyhow!("{e}"))
+}
+
+/// The source of a built-in template (`None`: there is no such template).
+fn built_in_source(name: &str) -> anyhow::Result<Option<&'static str>> {
+    if let Some((_, source)) = PAGES.iter().chain(MESSAGES).find(|(n, _)| *n == name) {
+        return Ok(Some(source));
+    }
+    Ok(built_in_html()?.iter().find(|(n, _)| n == name).map(|(_, html)| html.as_str()))
 }
 
 fn add_override(env: &mut Environment<'static>, o: &overrides::Override) -> anyhow::Result<()> {
