@@ -26,9 +26,9 @@ fn reclaim_after_start() {
     for range in postern::memory::droppable_code(&smaps, reclaim_after_start as fn() as usize) {
         // SAFETY: the range is a whole mapping of this executable that is not writable and
         // holds no private page (`droppable_code`), so every page MADV_DONTNEED drops is
-        // read back unchanged from the file on its next access, by any thread. No Rust
-        // reference points into it as memory that could change. A failure (EINVAL, EAGAIN)
-        // leaves the pages resident and changes nothing else.
+        // read back unchanged from the file on its next access, by any thread — what the
+        // kernel itself does to these clean pages under memory pressure. A failure
+        // (EINVAL, EAGAIN) leaves the pages resident and changes nothing else.
         #[expect(unsafe_code, reason = "madvise on this executable's own read-only mappings; see SAFETY")]
         unsafe {
             libc::madvise(range.start as *mut libc::c_void, range.end - range.start, libc::MADV_DONTNEED);

@@ -126,7 +126,9 @@ impl Templates {
         // few of them (an API-only one no page at all). That each compiles is tested
         // (`Templates::compile_built_ins`); the MJML is compiled here, once per process.
         built_in_html()?;
-        env.set_loader(|name| built_in_source(name).map_err(|e| Error::new(ErrorKind::TemplateNotFound, e.to_string())));
+        env.set_loader(|name| {
+            built_in_source(name).map_err(|e| Error::new(ErrorKind::TemplateNotFound, e.to_string()))
+        });
         let found = match &settings.templates_dir {
             Some(dir) => overrides::scan(dir)?,
             None => Vec::new(),
@@ -141,8 +143,7 @@ impl Templates {
             for locale in LOCALES {
                 for part in Part::ALL {
                     let specific = template_name(kind, Some(locale), part);
-                    let name =
-                        if overridden.contains(&specific) { specific } else { template_name(kind, None, part) };
+                    let name = if overridden.contains(&specific) { specific } else { template_name(kind, None, part) };
                     messages.insert((*kind, *locale, part), Arc::from(name));
                 }
             }
