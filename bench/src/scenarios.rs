@@ -478,6 +478,15 @@ async fn login_flood_on(ctx: &mut Ctx, stack: &mut Stack) -> Result<()> {
     if before > 1.1 * after || after > 1.1 * before {
         ctx.notes.push(format!("{name} the bare argon2id rate moved by more than 10 %: the machine was not steady"));
     }
+    // What stays once the flood is over and the server has given memory back (it does
+    // every 10 s): what passwords cost an idle server after their first use.
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    let kb = |field| stack.pids().iter().filter_map(|&pid| procs::status_kb(pid, field)).max().unwrap_or(0);
+    ctx.notes.push(format!(
+        "{name} idle 11 s after the flood: RSS {:.1} MB, private {:.1} MB",
+        kb("VmRSS") as f64 / 1024.0,
+        kb("RssAnon") as f64 / 1024.0
+    ));
     for r in [checks_alone, alone, mixed, during] {
         record(ctx, r);
     }
