@@ -1,7 +1,7 @@
 //! Templates of the hosted pages and of every message (email subject, text and HTML; SMS):
 //! the built-in ones, compiled on first use, and the operator's overrides from
-//! `templates_dir`, compiled at start and each rendered once with sample messages in every locale so a broken
-//! one stops the start with its file and line (docs/templates.md).
+//! `templates_dir`, compiled at start and each rendered once with sample messages in every
+//! locale so a broken one stops the start with its file and line (docs/templates.md).
 //!
 //! HTML templates are auto-escaped, so an app name or a user agent string can never
 //! become markup. Every template can call `t(id, **args)`, which says message `id` of the
