@@ -135,6 +135,38 @@ async fn concurrent_redemptions_spend_a_request_once() {
 }
 
 backend_test! {
+async fn concurrent_wrong_codes_are_all_counted() {
+    // Each wrong code waits for the request's lock; none may read a count another has
+    // already raised (OWASP: account lockout), on the request or on its identifier.
+    let f = store().await;
+    for round in 0..5 {
+        let now = NOW + round * 61 * MINUTE;
+        let req = Arc::new(start(&f.store, "ada@example.com", now).await);
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let (store, req) = (f.store.clone(), req.clone());
+            tasks.push(tokio::spawn(async move { store.redeem_code(redeem(&req, hash("wrong"), now), &actor()).await.unwrap() }));
+        }
+        let mut remaining = Vec::new();
+        for t in tasks {
+            match t.await.unwrap() {
+                CodeOutcome::WrongCode { remaining: r } => remaining.push(r),
+                other => panic!("{other:?}"),
+            }
+        }
+        remaining.sort_unstable();
+        assert_eq!(remaining, [1, 2, 3, 4], "round {round}");
+        assert_eq!(f.store.auth_request(&req.id).await.unwrap().unwrap().failed_attempts, 4);
+        assert_eq!(rows(&f, "SELECT sum(failed_count) FROM auth_failures").await, 4, "round {round}");
+        // A success ends the run before the next round.
+        let ok = f.store.redeem_code(redeem(&req, req.code, now + 1), &actor()).await.unwrap();
+        assert!(matches!(ok, CodeOutcome::Redeemed(Redeemed::SignedIn(_))), "{ok:?}");
+        assert_eq!(rows(&f, "SELECT count(*) FROM auth_failures").await, 0);
+    }
+}
+}
+
+backend_test! {
 async fn wrong_codes_count_and_the_fifth_kills_the_request() {
     let f = store().await;
     let req = start(&f.store, "ada@example.com", NOW).await;

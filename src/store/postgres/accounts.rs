@@ -26,19 +26,24 @@ macro_rules! account_columns {
 pub(super) use account_columns;
 
 pub(super) fn account_from_row(row: &PgRow) -> Result<Account, sqlx::Error> {
-    let password_hash: Option<String> = row.try_get(8)?;
+    account_from_row_at(row, 0)
+}
+
+/// `account_columns!` read from column `at` on.
+pub(super) fn account_from_row_at(row: &PgRow, at: usize) -> Result<Account, sqlx::Error> {
+    let password_hash: Option<String> = row.try_get(at + 8)?;
     Ok(Account {
-        id: row.try_get(0)?,
-        email: row.try_get(1)?,
-        phone: row.try_get(2)?,
-        email_verified: row.try_get::<Option<i64>, _>(3)?.is_some(),
-        phone_verified: row.try_get::<Option<i64>, _>(4)?.is_some(),
-        name: row.try_get(5)?,
-        preferred_channel: row.try_get::<Option<&str>, _>(6)?.and_then(Channel::from_db),
-        locale: row.try_get(7)?,
+        id: row.try_get(at)?,
+        email: row.try_get(at + 1)?,
+        phone: row.try_get(at + 2)?,
+        email_verified: row.try_get::<Option<i64>, _>(at + 3)?.is_some(),
+        phone_verified: row.try_get::<Option<i64>, _>(at + 4)?.is_some(),
+        name: row.try_get(at + 5)?,
+        preferred_channel: row.try_get::<Option<&str>, _>(at + 6)?.and_then(Channel::from_db),
+        locale: row.try_get(at + 7)?,
         password_hash,
-        disabled: row.try_get::<Option<i64>, _>(9)?.is_some(),
-        created_at: row.try_get(10)?,
+        disabled: row.try_get::<Option<i64>, _>(at + 9)?.is_some(),
+        created_at: row.try_get(at + 10)?,
     })
 }
 

@@ -5,12 +5,12 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 
 use super::accounts::{
-    account_by_id, account_columns, account_from_row, claim, create_unverified, end_failures, kill_secrets,
+    account_by_id, account_columns, account_from_row_at, claim, create_unverified, end_failures, kill_secrets,
     queue_notice, set_password, store_failures,
 };
 use super::audit;
 use super::outbox::{bind_message, insert_message, outbox_columns, outbox_from_row};
-use super::sessions::{insert_session, opened, revoke_all, revoke_replaced};
+use super::sessions::{insert_session, opened, revoke_all};
 use super::{PgQuery, PgStore, Tx, user_from_row};
 use crate::crypto;
 use crate::domain::{Channel, Identifier};
@@ -60,43 +60,20 @@ fn auth_request_from_row(row: &PgRow) -> Result<AuthRequest, sqlx::Error> {
     })
 }
 
-/// The account behind an identifier and the identifier's run of wrong codes, in one
-/// round trip. No row lock is needed: concurrent wrong codes are all counted because codes
-/// of one request queue on the request's row lock (`lock_request`), and an identifier has
-/// only one live request per purpose (a new start kills the older ones; starts for one
-/// identifier queue on its rate-limit row, so they cannot race past each other), so two
-/// transactions do not both read the same count for one identifier.
-async fn holder(tx: &mut Tx, identifier: &Identifier) -> Result<Holder, sqlx::Error> {
-    let sql = match identifier {
-        Identifier::Email(_) => {
-            "SELECT u.id, u.disabled_at, f.failed_count, f.locked_until FROM (SELECT $1::text AS identifier) i
-             LEFT JOIN users u ON u.email = i.identifier LEFT JOIN auth_failures f ON f.identifier = i.identifier"
-        }
-        Identifier::Phone(_) => {
-            "SELECT u.id, u.disabled_at, f.failed_count, f.locked_until FROM (SELECT $1::text AS identifier) i
-             LEFT JOIN users u ON u.phone = i.identifier LEFT JOIN auth_failures f ON f.identifier = i.identifier"
-        }
-    };
-    let row = sqlx::query(sql).bind(identifier.as_str()).fetch_one(&mut **tx).await?;
-    let account = match row.try_get::<Option<String>, _>(0)? {
-        Some(id) => Some((id, row.try_get::<Option<i64>, _>(1)?.is_some())),
-        None => None,
-    };
-    let failures = row.try_get::<Option<i32>, _>(2)?.map_or(0, i64::from);
-    Ok(Holder { account, failures, locked_until: row.try_get(3)? })
-}
-
 /// Creates the user of a verified identifier, or marks it verified; the locale the request
-/// named becomes the account's. `RETURNING` the user's columns (`user_from_row`).
+/// named becomes the account's. `RETURNING` the user's columns (`user_from_row`). `$when`
+/// ends the row's `SELECT`: a condition, or nothing.
 macro_rules! upsert_verified {
-    ($column:literal, $verified:literal) => {
+    ($column:literal, $verified:literal, $when:literal) => {
         concat!(
             "INSERT INTO users (id, ",
             $column,
             ", ",
             $verified,
             ", created_at, updated_at, locale)
-             VALUES ($1, $2, $3, $3, $3, (SELECT locale FROM auth_requests WHERE id = $4))
+             SELECT $1, $2, $3, $3, $3, (SELECT locale FROM auth_requests WHERE id = $4) ",
+            $when,
+            "
              ON CONFLICT (",
             $column,
             ") DO UPDATE SET
@@ -114,14 +91,42 @@ macro_rules! upsert_verified {
     };
 }
 
-/// `upsert_verified!`, the session it signs in and the audit events (`audit::bind_events`
-/// at `$11`; an event without a user is the account's), in one round trip (issue 15,
-/// item 7: the verify's round trips).
-macro_rules! upsert_verified_with_session {
+async fn upsert_verified_user(
+    tx: &mut Tx,
+    identifier: &Identifier,
+    request_id: &str,
+    now: i64,
+) -> Result<User, sqlx::Error> {
+    let sql = match identifier {
+        Identifier::Email(_) => upsert_verified!("email", "email_verified_at", ""),
+        Identifier::Phone(_) => upsert_verified!("phone", "phone_verified_at", ""),
+    };
+    let row = bind_upsert(sql, identifier, now, request_id).fetch_one(&mut **tx).await?;
+    user_from_row(&row, 0)
+}
+
+/// `upsert_verified!`'s parameters, `$1`–`$4`: the id a new account gets, the identifier,
+/// the time, the request whose locale the account takes.
+fn bind_upsert<'q>(sql: &'static str, identifier: &'q Identifier, now: i64, request_id: &'q str) -> PgQuery<'q> {
+    sqlx::query(sql).bind(crypto::new_id()).bind(identifier.as_str()).bind(now).bind(request_id)
+}
+
+/// A whole sign-in in one round trip (issue 15, item 7: the verify's round trips): the
+/// request spent when `$18` (its `WHERE state = 'pending'` still guards it: nothing else is
+/// written when it was not pending), the identifier's run of wrong codes ended when `$19`,
+/// the session it replaces (`$20`, `$21`) revoked, `upsert_verified!`, the new session, and
+/// the audit events (`audit::bind_events` at `$11`; an event without a user is the
+/// account's).
+macro_rules! sign_in_sql {
     ($column:literal, $verified:literal) => {
         concat!(
-            "WITH u AS (",
-            upsert_verified!($column, $verified),
+            "WITH spent AS (UPDATE auth_requests SET state = 'consumed', consumed_at = $3, details = NULL
+                            WHERE $18 AND id = $4 AND state = 'pending' RETURNING 1),
+             cleared AS (DELETE FROM auth_failures WHERE $19 AND identifier = $2),
+             replaced AS (UPDATE sessions SET revoked_at = $3
+                          WHERE id = $20 AND token_hash = $21 AND revoked_at IS NULL),
+             u AS (",
+            upsert_verified!($column, $verified, "WHERE NOT $18 OR EXISTS (SELECT 1 FROM spent)"),
             "),
              s AS (INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at,
                                          expires_at, ip, user_agent)
@@ -135,57 +140,49 @@ macro_rules! upsert_verified_with_session {
     };
 }
 
-async fn upsert_verified_user(
-    tx: &mut Tx,
-    identifier: &Identifier,
-    request_id: &str,
-    now: i64,
-) -> Result<User, sqlx::Error> {
-    let sql = match identifier {
-        Identifier::Email(_) => upsert_verified!("email", "email_verified_at"),
-        Identifier::Phone(_) => upsert_verified!("phone", "phone_verified_at"),
-    };
-    let row = bind_upsert(sql, identifier, now, request_id).fetch_one(&mut **tx).await?;
-    user_from_row(&row, 0)
+/// How a sign-in treats the request and the identifier's failures.
+struct SignInOf<'a> {
+    request_id: &'a str,
+    identifier: &'a Identifier,
+    redirect_to: String,
+    /// Spend the request (pending → consumed) in the same statement.
+    spend: bool,
+    /// The identifier has a run of wrong codes to end.
+    had_failures: bool,
 }
 
-/// `upsert_verified!`'s parameters, `$1`–`$4`: the id a new account gets, the identifier,
-/// the time, the request whose locale the account takes.
-fn bind_upsert<'q>(sql: &'static str, identifier: &'q Identifier, now: i64, request_id: &'q str) -> PgQuery<'q> {
-    sqlx::query(sql).bind(crypto::new_id()).bind(identifier.as_str()).bind(now).bind(request_id)
-}
-
-/// Signs in the account of a spent request, creating it if needed, and writes `events`.
-#[allow(clippy::too_many_arguments)]
+/// Signs in the account of a request, creating it if needed, and writes `events`; `None`
+/// when the request was to be spent and was not pending any more (nothing was written).
 async fn sign_in(
     tx: &mut Tx,
-    request_id: &str,
-    identifier: &Identifier,
-    redirect_to: String,
+    of: SignInOf<'_>,
     s: &NewSession,
-    had_failures: bool,
     actor: &Actor,
     events: &[crate::store::Event],
-) -> Result<SignedIn, sqlx::Error> {
-    if had_failures {
-        end_failures(tx, identifier).await?;
-    }
-    revoke_replaced(tx, s).await?;
-    let sql = match identifier {
-        Identifier::Email(_) => upsert_verified_with_session!("email", "email_verified_at"),
-        Identifier::Phone(_) => upsert_verified_with_session!("phone", "phone_verified_at"),
+) -> Result<Option<SignedIn>, sqlx::Error> {
+    let sql = match of.identifier {
+        Identifier::Email(_) => sign_in_sql!("email", "email_verified_at"),
+        Identifier::Phone(_) => sign_in_sql!("phone", "phone_verified_at"),
     };
-    let query = bind_upsert(sql, identifier, s.created_at, request_id)
+    let query = bind_upsert(sql, of.identifier, s.created_at, of.request_id)
         .bind(&s.id)
         .bind(&s.token_hash[..])
         .bind(s.idle_expires_at)
         .bind(s.expires_at)
         .bind(&s.ip)
         .bind(&s.user_agent);
-    let row = audit::bind_events(query, actor, events).fetch_one(&mut **tx).await?;
+    let replaced = s.replaces.as_ref();
+    let row = audit::bind_events(query, actor, events)
+        .bind(of.spend)
+        .bind(of.had_failures)
+        .bind(replaced.map(|r| r.id.as_str()))
+        .bind(replaced.map(|r| &r.token_hash[..]))
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
     let user = user_from_row(&row, 0)?;
     let session = opened(&user.id, s);
-    Ok(SignedIn { user, session, redirect_to })
+    Ok(Some(SignedIn { user, session, redirect_to: of.redirect_to }))
 }
 
 /// Records a request and queues its message in one statement: the account lookup, the
@@ -298,13 +295,14 @@ async fn find_user(tx: &mut Tx, identifier: &Identifier) -> Result<Option<(Strin
     row.map(|r| Ok((r.try_get(0)?, r.try_get::<Option<i64>, _>(1)?.is_some()))).transpose()
 }
 
-/// A request, whatever its purpose, with its code hash, locked until the transaction ends.
-/// A request locked for this transaction, with its code hash and a sign-up's details
-/// (read in the same round trip).
+/// A request locked for this transaction, with its code hash, a sign-up's details, and what
+/// the store knows of its identifier: the account holding it and its run of wrong codes.
 struct Locked {
     req: AuthRequest,
     code_hash: Vec<u8>,
     details: Option<String>,
+    account: Option<crate::store::Account>,
+    holder: Holder,
 }
 
 impl Locked {
@@ -319,17 +317,63 @@ impl Locked {
     }
 }
 
-async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<Locked>, sqlx::Error> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
+/// Locks a request and reads its identifier's account and run of wrong codes in one round
+/// trip (issue 15, item 7: the verify's round trips).
+///
+/// The account and the failure count are read with the statement's snapshot, taken before
+/// the lock was granted. Concurrent wrong codes must all be counted (OWASP Authentication
+/// Cheat Sheet: account lockout; a lost count would give an attacker free guesses): codes
+/// of one request queue on the request's row lock, and every transaction that writes the
+/// identifier's failures under that lock also updates the request's row (the wrong-code
+/// count, the spend, a rotation). An identifier has only one live request per purpose (a
+/// new start kills the older ones; starts for one identifier queue on its rate-limit row).
+/// So the snapshot is current unless the row we locked is a newer version than the one the
+/// snapshot saw (`xmin` differs): then another transaction committed while we waited, and
+/// the read is repeated — now holding the lock, with a snapshot that sees that commit.
+async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<Locked>, StoreError> {
+    const SQL: &str = concat!(
+        "WITH seen AS (SELECT xmin AS v FROM auth_requests WHERE id = $1),
+              r AS (SELECT ",
         auth_columns!(),
-        ", code_hash, details FROM auth_requests WHERE id = $1 FOR UPDATE"
-    ))
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.map(|r| Ok(Locked { req: auth_request_from_row(&r)?, code_hash: r.try_get(20)?, details: r.try_get(21)? }))
-        .transpose()
+        ", code_hash, details, xmin AS v FROM auth_requests WHERE id = $1 FOR UPDATE)
+         SELECT r.*, r.v = seen.v, f.failed_count, f.locked_until, u.*
+         FROM r LEFT JOIN seen ON TRUE
+         LEFT JOIN auth_failures f ON f.identifier = r.identifier
+         LEFT JOIN LATERAL (
+             SELECT ",
+        account_columns!(),
+        " FROM users WHERE r.identifier_kind = 'email' AND email = r.identifier
+             UNION ALL SELECT ",
+        account_columns!(),
+        " FROM users WHERE r.identifier_kind = 'phone' AND phone = r.identifier) u ON TRUE"
+    );
+    // The columns after the request's 20, its code hash, details and version.
+    const FRESH: usize = 23;
+    const ACCOUNT: usize = FRESH + 3;
+    for _ in 0..2 {
+        let Some(row) = sqlx::query(SQL).bind(id).fetch_optional(&mut **tx).await? else { return Ok(None) };
+        if row.try_get::<Option<bool>, _>(FRESH)? != Some(true) {
+            continue;
+        }
+        let account = match row.try_get::<Option<String>, _>(ACCOUNT)? {
+            Some(_) => Some(account_from_row_at(&row, ACCOUNT)?),
+            None => None,
+        };
+        let holder = Holder {
+            account: account.as_ref().map(|a| (a.id.clone(), a.disabled)),
+            failures: row.try_get::<Option<i32>, _>(FRESH + 1)?.map_or(0, i64::from),
+            locked_until: row.try_get(FRESH + 2)?,
+        };
+        return Ok(Some(Locked {
+            req: auth_request_from_row(&row)?,
+            code_hash: row.try_get(20)?,
+            details: row.try_get(21)?,
+            account,
+            holder,
+        }));
+    }
+    // Holding the lock, the second read's snapshot sees the row it locked.
+    Err(StoreError::Other(anyhow::anyhow!("auth request {id} changed under its row lock")))
 }
 
 /// The one statement that spends a pending request.
@@ -352,40 +396,6 @@ async fn spend(tx: &mut Tx, id: &str, to: AuthState, now: i64) -> Result<bool, s
         .bind(now),
     };
     Ok(query.execute(&mut **tx).await?.rows_affected() == 1)
-}
-
-/// `spend(Consumed)` and the account of the request's identifier, read in the same round
-/// trip (issue 15, item 7: the verify's round trips); `None` when it was not pending any
-/// more. The account is read after the request's row lock, like `find_account` would be.
-async fn spend_for_redemption(
-    tx: &mut Tx,
-    req: &AuthRequest,
-    now: i64,
-) -> Result<Option<Option<crate::store::Account>>, sqlx::Error> {
-    let sql = match req.identifier {
-        Identifier::Email(_) => concat!(
-            "WITH spent AS (UPDATE auth_requests SET state = 'consumed', consumed_at = $2, details = NULL
-                            WHERE id = $1 AND state = 'pending' RETURNING 1)
-             SELECT ",
-            account_columns!(),
-            ", (SELECT count(*) FROM spent) FROM (SELECT 1) one LEFT JOIN users ON email = $3"
-        ),
-        Identifier::Phone(_) => concat!(
-            "WITH spent AS (UPDATE auth_requests SET state = 'consumed', consumed_at = $2, details = NULL
-                            WHERE id = $1 AND state = 'pending' RETURNING 1)
-             SELECT ",
-            account_columns!(),
-            ", (SELECT count(*) FROM spent) FROM (SELECT 1) one LEFT JOIN users ON phone = $3"
-        ),
-    };
-    let row = sqlx::query(sql).bind(&req.id).bind(now).bind(req.identifier.as_str()).fetch_one(&mut **tx).await?;
-    if row.try_get::<i64, _>(11)? != 1 {
-        return Ok(None);
-    }
-    match row.try_get::<Option<String>, _>(0)? {
-        Some(_) => Ok(Some(Some(account_from_row(&row)?))),
-        None => Ok(Some(None)),
-    }
 }
 
 /// Starts a request of any purpose by `rules::may_start`, inside `tx` (the sign-in start
@@ -477,9 +487,9 @@ struct By<'a> {
     actor: &'a Actor,
 }
 
-/// What a spent request does, by its effect (`rules` decided it may), with its audit
-/// events.
-/// `account`: the identifier's, read when the request was spent.
+/// Spends a request and does what it does, by its effect (`rules` decided it may), with its
+/// audit events; `None` when it was not pending any more (the caller drops the
+/// transaction). `account`: the identifier's, read with the request's lock.
 #[allow(clippy::too_many_arguments)]
 async fn redeem(
     tx: &mut Tx,
@@ -490,7 +500,12 @@ async fn redeem(
     had_failures: bool,
     now: i64,
     by: By<'_>,
-) -> Result<Redeemed, StoreError> {
+) -> Result<Option<Redeemed>, StoreError> {
+    // A sign-in spends the request in its own statement; the other effects spend it first.
+    let spent_by_sign_in = matches!(effect, Effect::SignIn(_));
+    if !spent_by_sign_in && !spend(tx, &req.id, AuthState::Consumed, now).await? {
+        return Ok(None);
+    }
     // The first verification of an account nobody verified replaces what a squatter set.
     let claimed = account.as_ref().filter(|a| !a.any_verified());
     if let Some(account) = claimed {
@@ -502,9 +517,14 @@ async fn redeem(
         Effect::SignIn(session) => {
             // Its events are written by the statement that signs in (issue 15, item 7).
             let events = crate::store::of_sign_in(req, None, by.method, existed, claimed);
-            let (id, identifier, redirect_to) = (&req.id, &req.identifier, req.redirect_to.clone());
-            let signed_in = sign_in(tx, id, identifier, redirect_to, session, had_failures, by.actor, &events).await?;
-            return Ok(Redeemed::SignedIn(signed_in));
+            let of = SignInOf {
+                request_id: &req.id,
+                identifier: &req.identifier,
+                redirect_to: req.redirect_to.clone(),
+                spend: true,
+                had_failures,
+            };
+            return Ok(sign_in(tx, of, session, by.actor, &events).await?.map(Redeemed::SignedIn));
         }
         Effect::ResetPassword(reset) => {
             let account = account.ok_or_else(|| StoreError::Other(anyhow::anyhow!("reset without an account")))?;
@@ -559,7 +579,7 @@ async fn redeem(
     };
     let events = crate::store::of_redeemed(req, &redeemed, by.method, existed, claimed);
     audit::insert(&mut **tx, by.actor, now, &events).await?;
-    Ok(redeemed)
+    Ok(Some(redeemed))
 }
 
 #[async_trait]
@@ -614,8 +634,7 @@ impl SignInStore for PgStore {
     ) -> Result<Rotation, StoreError> {
         let mut tx = self.begin().await?;
         let Some(locked) = lock_request(&mut tx, id).await? else { return Ok(Rotation::Refused) };
-        let (req, has_details) = (locked.req, locked.details.is_some());
-        let user = find_user(&mut tx, &req.identifier).await?;
+        let (req, has_details, user) = (locked.req, locked.details.is_some(), locked.holder.account);
         let deliver = rules::may_rotate(req.purpose, user.as_ref(), signup_open, has_details);
         let (code_hash, token_hash) =
             if deliver { (s.code_hash, s.token_hash) } else { (rules::unusable_hash(), rules::unusable_hash()) };
@@ -646,13 +665,13 @@ impl SignInStore for PgStore {
 
     async fn redeem_code(&self, r: RedeemCode, actor: &Actor) -> Result<CodeOutcome, StoreError> {
         let mut tx = self.begin().await?;
-        let Some(locked) = lock_request(&mut tx, &r.request_id).await? else {
+        let Some(mut locked) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(CodeOutcome::Invalid);
         };
-        let (req, code_hash) = (&locked.req, &locked.code_hash);
-        let holder = holder(&mut tx, &req.identifier).await?;
+        let (account, details) = (locked.account.take(), locked.details()?);
+        let (req, code_hash, holder) = (&locked.req, &locked.code_hash, &locked.holder);
         let user_id = holder.account.as_ref().map(|(id, _)| id.as_str()).or(req.user_id.as_deref());
-        let outcome = match rules::decide_code(req, code_hash, &holder, &r) {
+        let outcome = match rules::decide_code(req, code_hash, holder, &r) {
             CodeStep::Done(outcome) => outcome,
             CodeStep::Wrong { failed, state, failures, locked_until, outcome } => {
                 sqlx::query("UPDATE auth_requests SET failed_attempts = $2, state = $3 WHERE id = $1")
@@ -665,13 +684,12 @@ impl SignInStore for PgStore {
                 outcome
             }
             CodeStep::Consume => {
-                let details = locked.details()?;
-                let Some(account) = spend_for_redemption(&mut tx, req, r.now).await? else {
-                    return Ok(CodeOutcome::Invalid);
-                };
                 let by = By { method: "code", actor };
                 let had_failures = holder.has_failures();
-                CodeOutcome::Redeemed(redeem(&mut tx, req, account, details, &r.effect, had_failures, r.now, by).await?)
+                match redeem(&mut tx, req, account, details, &r.effect, had_failures, r.now, by).await? {
+                    Some(redeemed) => CodeOutcome::Redeemed(redeemed),
+                    None => return Ok(CodeOutcome::Invalid),
+                }
             }
         };
         if let Some(event) = crate::store::of_code_failure(req, user_id, &outcome) {
@@ -688,12 +706,12 @@ impl SignInStore for PgStore {
 
     async fn redeem_link(&self, r: RedeemLink, actor: &Actor) -> Result<LinkOutcome, StoreError> {
         let mut tx = self.begin().await?;
-        let Some(locked) = lock_request(&mut tx, &r.request_id).await? else {
+        let Some(mut locked) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(LinkOutcome::Invalid);
         };
-        let req = &locked.req;
-        let account = find_user(&mut tx, &req.identifier).await?;
-        let outcome = match rules::decide_link(req, account.as_ref(), &r) {
+        let (account, details) = (locked.account.take(), locked.details()?);
+        let (req, holder) = (&locked.req, &locked.holder);
+        let outcome = match rules::decide_link(req, holder.account.as_ref(), &r) {
             LinkStep::Done(outcome) => outcome,
             LinkStep::Kill => {
                 spend(&mut tx, &req.id, AuthState::Dead, r.now).await?;
@@ -708,15 +726,15 @@ impl SignInStore for PgStore {
             }
             LinkStep::Redeem => {
                 let LinkAction::Redeem(effect) = &r.action else { return Ok(LinkOutcome::Invalid) };
-                let details = locked.details()?;
-                let Some(account) = spend_for_redemption(&mut tx, req, r.now).await? else {
-                    return Ok(LinkOutcome::Invalid);
-                };
                 let by = By { method: "link", actor };
-                LinkOutcome::Redeemed(redeem(&mut tx, req, account, details, effect, true, r.now, by).await?)
+                let had_failures = holder.has_failures();
+                match redeem(&mut tx, req, account, details, effect, had_failures, r.now, by).await? {
+                    Some(redeemed) => LinkOutcome::Redeemed(redeemed),
+                    None => return Ok(LinkOutcome::Invalid),
+                }
             }
         };
-        let user_id = account.as_ref().map(|(id, _)| id.as_str()).or(req.user_id.as_deref());
+        let user_id = holder.account.as_ref().map(|(id, _)| id.as_str()).or(req.user_id.as_deref());
         if let Some(event) = crate::store::of_link(req, user_id, &outcome) {
             audit::insert(&mut *tx, actor, r.now, &[event]).await?;
         }
@@ -751,7 +769,12 @@ impl SignInStore for PgStore {
         let details = serde_json::json!({ "method": "approval" });
         let event = crate::store::Event::new(EventType::SignInSucceeded, None, Some(details));
         let redirect_to = row.try_get(2)?;
-        let signed_in = sign_in(&mut tx, id, &identifier, redirect_to, &session, true, actor, &[event]).await?;
+        // Its claim above spent the request; an approval counted no wrong codes, but any
+        // run of them the identifier has ends with this success.
+        let of = SignInOf { request_id: id, identifier: &identifier, redirect_to, spend: false, had_failures: true };
+        let signed_in = sign_in(&mut tx, of, &session, actor, &[event])
+            .await?
+            .ok_or_else(|| StoreError::Other(anyhow::anyhow!("a sign-in without a spend wrote nothing")))?;
         tx.commit().await?;
         if session.replaces.is_some() {
             self.settle().await;
