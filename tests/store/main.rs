@@ -2,7 +2,8 @@
 
 //! The `Store` conformance suite, one module per area (as `src/store/` is): every backend
 //! must pass every test here, which is why each test runs once on SQLite and once on
-//! PostgreSQL (`backend_test!`). `schema` compares the two backends' migrated schemas.
+//! PostgreSQL (`backend_test!`). `schema` compares the two backends' migrated schemas;
+//! `round_trips` counts the statements a unit of work sends PostgreSQL.
 
 #[macro_use]
 #[path = "../common/mod.rs"]
@@ -14,6 +15,7 @@ mod audit;
 mod ops;
 mod outbox;
 mod rate_limits;
+mod round_trips;
 mod schema;
 mod sessions;
 mod signin;

@@ -332,10 +332,10 @@ impl Locked {
 /// the read is repeated — now holding the lock, with a snapshot that sees that commit.
 async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<Locked>, StoreError> {
     const SQL: &str = concat!(
-        "WITH seen AS (SELECT xmin AS v FROM auth_requests WHERE id = $1),
+        "WITH seen AS (SELECT xmin::text AS v FROM auth_requests WHERE id = $1),
               r AS (SELECT ",
         auth_columns!(),
-        ", code_hash, details, xmin AS v FROM auth_requests WHERE id = $1 FOR UPDATE)
+        ", code_hash, details, xmin::text AS v FROM auth_requests WHERE id = $1 FOR UPDATE)
          SELECT r.*, r.v = seen.v, f.failed_count, f.locked_until, u.*
          FROM r LEFT JOIN seen ON TRUE
          LEFT JOIN auth_failures f ON f.identifier = r.identifier
@@ -347,7 +347,8 @@ async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<Locked>, StoreErro
         account_columns!(),
         " FROM users WHERE r.identifier_kind = 'phone' AND phone = r.identifier) u ON TRUE"
     );
-    // The columns after the request's 20, its code hash, details and version.
+    // The columns after the request's 20, its code hash, details and version (`xid` as
+    // text: a type sqlx does not know costs a catalogue query on every new connection).
     const FRESH: usize = 23;
     const ACCOUNT: usize = FRESH + 3;
     for _ in 0..2 {
