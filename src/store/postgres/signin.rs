@@ -669,7 +669,7 @@ impl SignInStore for PgStore {
         let Some(mut locked) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(CodeOutcome::Invalid);
         };
-        let (account, details) = (locked.account.take(), locked.details()?);
+        let account = locked.account.take();
         let (req, code_hash, holder) = (&locked.req, &locked.code_hash, &locked.holder);
         let user_id = holder.account.as_ref().map(|(id, _)| id.as_str()).or(req.user_id.as_deref());
         let outcome = match rules::decide_code(req, code_hash, holder, &r) {
@@ -685,6 +685,7 @@ impl SignInStore for PgStore {
                 outcome
             }
             CodeStep::Consume => {
+                let details = locked.details()?;
                 let by = By { method: "code", actor };
                 let had_failures = holder.has_failures();
                 match redeem(&mut tx, req, account, details, &r.effect, had_failures, r.now, by).await? {
@@ -710,7 +711,7 @@ impl SignInStore for PgStore {
         let Some(mut locked) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(LinkOutcome::Invalid);
         };
-        let (account, details) = (locked.account.take(), locked.details()?);
+        let account = locked.account.take();
         let (req, holder) = (&locked.req, &locked.holder);
         let outcome = match rules::decide_link(req, holder.account.as_ref(), &r) {
             LinkStep::Done(outcome) => outcome,
@@ -727,6 +728,7 @@ impl SignInStore for PgStore {
             }
             LinkStep::Redeem => {
                 let LinkAction::Redeem(effect) = &r.action else { return Ok(LinkOutcome::Invalid) };
+                let details = locked.details()?;
                 let by = By { method: "link", actor };
                 let had_failures = holder.has_failures();
                 match redeem(&mut tx, req, account, details, effect, had_failures, r.now, by).await? {
