@@ -227,13 +227,7 @@ impl Application {
         if let Some(listener) = self.metrics_listener {
             let stop = worker_stop.clone();
             tracing::info!(address = ?listener.local_addr().ok(), "serving /metrics on its own listener");
-            tokio::spawn(async move {
-                let served =
-                    axum::serve(listener, http::metrics_router()).with_graceful_shutdown(stop.cancelled_owned());
-                if let Err(e) = served.await {
-                    tracing::error!(error = %e, "the metrics listener failed");
-                }
-            });
+            tokio::spawn(http::serve::serve(listener, http::metrics_router(), stop.cancelled_owned()));
         }
         tracing::info!(address = %self.address, public_url = %self.state.public_url, "postern is listening");
         // The signal is seen once and shared: it starts the graceful drain, and the grace
@@ -251,10 +245,8 @@ impl Application {
             }
         };
         let grace = self.state.settings.http.shutdown_grace;
-        let server = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(signal);
         tokio::select! {
-            served = server => served.context("the HTTP server failed")?,
+            () = http::serve::serve(self.listener, self.router, signal) => {}
             _ = async { stopping.cancelled().await; tokio::time::sleep(grace).await } => {
                 tracing::warn!(grace = ?grace, "requests still open after the shutdown grace period were dropped");
             }

@@ -14,6 +14,7 @@ mod headers;
 pub mod openapi;
 mod ops;
 pub mod pages;
+pub mod serve;
 pub mod views;
 
 use axum::Router;

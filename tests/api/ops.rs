@@ -101,6 +101,35 @@ async fn shutdown_drains_requests_but_no_longer_than_the_grace_period() {
     slow.abort();
 }
 
+#[tokio::test]
+async fn shutdown_answers_the_request_in_flight_and_does_not_wait_for_idle_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = postern::config::Settings::from_sources(None, &[]).unwrap();
+    settings.listen = "127.0.0.1:0".parse().unwrap();
+    settings.database_url = format!("sqlite://{}", dir.path().join("p.db").display()).into();
+    settings.http.shutdown_grace = std::time::Duration::from_secs(20);
+    let app = postern::startup::Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let stop = app.shutdown_token();
+    let server = tokio::spawn(app.run_until_stopped());
+    // An idle keep-alive connection: the client's pool keeps it open after this answer.
+    let idle = reqwest::Client::new();
+    assert_eq!(idle.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+    // A request that answers (an empty inbox) after about a second.
+    let slow = tokio::spawn(reqwest::get(format!("{base}/dev/inbox.json?to=nobody@example.com&wait=1")));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    stop.cancel();
+    server.await.unwrap().unwrap();
+    let took = started.elapsed();
+    let answer = slow.await.unwrap().expect("the request in flight is answered");
+    assert_eq!(answer.status(), 200);
+    assert!(answer.json::<Value>().await.unwrap()["messages"].as_array().unwrap().is_empty());
+    // Far under the 20-s grace: the idle connection was closed, not waited for.
+    assert!(took < std::time::Duration::from_secs(5), "stopped in {took:?}");
+    assert!(reqwest::get(format!("{base}/healthz")).await.is_err(), "no longer accepting");
+}
+
 backend_test! {
 async fn a_forged_request_id_is_replaced_and_a_safe_one_kept() {
     let app = spawn_app().await;
