@@ -1,6 +1,7 @@
 //! Auth requests: start, resend and redemption, each one transaction.
 
 use async_trait::async_trait;
+use sqlx::PgConnection;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
@@ -112,19 +113,22 @@ fn bind_upsert<'q>(sql: &'static str, identifier: &'q Identifier, now: i64, requ
 }
 
 /// A whole sign-in in one round trip (issue 15, item 7: the verify's round trips): the
-/// request spent when `$18` (its `WHERE state = 'pending'` still guards it: nothing else is
-/// written when it was not pending), the identifier's run of wrong codes ended when `$19`,
-/// the session it replaces (`$20`, `$21`) revoked, `upsert_verified!`, the new session, and
-/// the audit events (`audit::bind_events` at `$11`; an event without a user is the
-/// account's).
+/// request spent when `$18` (its `WHERE state = 'pending'` still guards it, and so does its
+/// version `$22` when given: nothing else is written when the spend matched nothing), the
+/// identifier's run of wrong codes ended when `$19`, the session it replaces (`$20`, `$21`)
+/// revoked, `upsert_verified!`, the new session, and the audit events (`audit::bind_events`
+/// at `$11`; an event without a user is the account's).
 macro_rules! sign_in_sql {
     ($column:literal, $verified:literal) => {
         concat!(
             "WITH spent AS (UPDATE auth_requests SET state = 'consumed', consumed_at = $3, details = NULL
-                            WHERE $18 AND id = $4 AND state = 'pending' RETURNING 1),
-             cleared AS (DELETE FROM auth_failures WHERE $19 AND identifier = $2),
+                            WHERE $18 AND id = $4 AND state = 'pending'
+                                  AND ($22::text IS NULL OR xmin::text = $22) RETURNING 1),
+             cleared AS (DELETE FROM auth_failures
+                         WHERE $19 AND identifier = $2 AND (NOT $18 OR EXISTS (SELECT 1 FROM spent))),
              replaced AS (UPDATE sessions SET revoked_at = $3
-                          WHERE id = $20 AND token_hash = $21 AND revoked_at IS NULL),
+                          WHERE id = $20 AND token_hash = $21 AND revoked_at IS NULL
+                                AND (NOT $18 OR EXISTS (SELECT 1 FROM spent))),
              u AS (",
             upsert_verified!($column, $verified, "WHERE NOT $18 OR EXISTS (SELECT 1 FROM spent)"),
             "),
@@ -149,12 +153,15 @@ struct SignInOf<'a> {
     spend: bool,
     /// The identifier has a run of wrong codes to end.
     had_failures: bool,
+    /// Spend only this version of the request (its `xmin`, read without a lock): see
+    /// `sign_in_unlocked`.
+    version: Option<&'a str>,
 }
 
 /// Signs in the account of a request, creating it if needed, and writes `events`; `None`
 /// when the request was to be spent and was not pending any more (nothing was written).
 async fn sign_in(
-    tx: &mut Tx,
+    conn: &mut PgConnection,
     of: SignInOf<'_>,
     s: &NewSession,
     actor: &Actor,
@@ -177,7 +184,8 @@ async fn sign_in(
         .bind(of.had_failures)
         .bind(replaced.map(|r| r.id.as_str()))
         .bind(replaced.map(|r| &r.token_hash[..]))
-        .fetch_optional(&mut **tx)
+        .bind(of.version)
+        .fetch_optional(conn)
         .await?;
     let Some(row) = row else { return Ok(None) };
     let user = user_from_row(&row, 0)?;
@@ -295,12 +303,14 @@ async fn find_user(tx: &mut Tx, identifier: &Identifier) -> Result<Option<(Strin
     row.map(|r| Ok((r.try_get(0)?, r.try_get::<Option<i64>, _>(1)?.is_some()))).transpose()
 }
 
-/// A request locked for this transaction, with its code hash, a sign-up's details, and what
+/// A request (locked for this transaction, or read without a lock by `sign_in_unlocked`), with its code hash, a sign-up's details, and what
 /// the store knows of its identifier: the account holding it and its run of wrong codes.
 struct Locked {
     req: AuthRequest,
     code_hash: Vec<u8>,
     details: Option<String>,
+    /// The row version read (`xmin`).
+    version: String,
     account: Option<crate::store::Account>,
     holder: Holder,
 }
@@ -317,6 +327,61 @@ impl Locked {
     }
 }
 
+/// A request, its code hash, details and version (`xmin` as text: a type sqlx does not know
+/// costs a catalogue query on every new connection), whether that version is the one the
+/// statement's snapshot saw, its identifier's run of wrong codes and account; `$lock` is
+/// `FOR UPDATE` or nothing.
+macro_rules! request_sql {
+    ($lock:literal) => {
+        concat!(
+            "WITH seen AS (SELECT xmin::text AS v FROM auth_requests WHERE id = $1),
+                  r AS (SELECT ",
+            auth_columns!(),
+            ", code_hash, details, xmin::text AS v FROM auth_requests WHERE id = $1 ",
+            $lock,
+            ")
+             SELECT r.*, r.v = seen.v, f.failed_count, f.locked_until, u.*
+             FROM r LEFT JOIN seen ON TRUE
+             LEFT JOIN auth_failures f ON f.identifier = r.identifier
+             LEFT JOIN LATERAL (
+                 SELECT ",
+            account_columns!(),
+            " FROM users WHERE r.identifier_kind = 'email' AND email = r.identifier
+                 UNION ALL SELECT ",
+            account_columns!(),
+            " FROM users WHERE r.identifier_kind = 'phone' AND phone = r.identifier) u ON TRUE"
+        )
+    };
+}
+
+/// `request_sql!`'s row: `None` when the version read is not the snapshot's.
+fn request_from_row(row: &PgRow) -> Result<Option<Locked>, StoreError> {
+    // The columns after the request's 20: its code hash, details and version.
+    const VERSION: usize = 22;
+    const FRESH: usize = VERSION + 1;
+    const ACCOUNT: usize = FRESH + 3;
+    if row.try_get::<Option<bool>, _>(FRESH)? != Some(true) {
+        return Ok(None);
+    }
+    let account = match row.try_get::<Option<String>, _>(ACCOUNT)? {
+        Some(_) => Some(account_from_row_at(row, ACCOUNT)?),
+        None => None,
+    };
+    let holder = Holder {
+        account: account.as_ref().map(|a| (a.id.clone(), a.disabled)),
+        failures: row.try_get::<Option<i32>, _>(FRESH + 1)?.map_or(0, i64::from),
+        locked_until: row.try_get(FRESH + 2)?,
+    };
+    Ok(Some(Locked {
+        req: auth_request_from_row(row)?,
+        code_hash: row.try_get(20)?,
+        details: row.try_get(21)?,
+        version: row.try_get(VERSION)?,
+        account,
+        holder,
+    }))
+}
+
 /// Locks a request and reads its identifier's account and run of wrong codes in one round
 /// trip (issue 15, item 7: the verify's round trips).
 ///
@@ -331,47 +396,13 @@ impl Locked {
 /// snapshot saw (`xmin` differs): then another transaction committed while we waited, and
 /// the read is repeated — now holding the lock, with a snapshot that sees that commit.
 async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<Locked>, StoreError> {
-    const SQL: &str = concat!(
-        "WITH seen AS (SELECT xmin::text AS v FROM auth_requests WHERE id = $1),
-              r AS (SELECT ",
-        auth_columns!(),
-        ", code_hash, details, xmin::text AS v FROM auth_requests WHERE id = $1 FOR UPDATE)
-         SELECT r.*, r.v = seen.v, f.failed_count, f.locked_until, u.*
-         FROM r LEFT JOIN seen ON TRUE
-         LEFT JOIN auth_failures f ON f.identifier = r.identifier
-         LEFT JOIN LATERAL (
-             SELECT ",
-        account_columns!(),
-        " FROM users WHERE r.identifier_kind = 'email' AND email = r.identifier
-             UNION ALL SELECT ",
-        account_columns!(),
-        " FROM users WHERE r.identifier_kind = 'phone' AND phone = r.identifier) u ON TRUE"
-    );
-    // The columns after the request's 20, its code hash, details and version (`xid` as
-    // text: a type sqlx does not know costs a catalogue query on every new connection).
-    const FRESH: usize = 23;
-    const ACCOUNT: usize = FRESH + 3;
     for _ in 0..2 {
-        let Some(row) = sqlx::query(SQL).bind(id).fetch_optional(&mut **tx).await? else { return Ok(None) };
-        if row.try_get::<Option<bool>, _>(FRESH)? != Some(true) {
-            continue;
+        let Some(row) = sqlx::query(request_sql!("FOR UPDATE")).bind(id).fetch_optional(&mut **tx).await? else {
+            return Ok(None);
+        };
+        if let Some(locked) = request_from_row(&row)? {
+            return Ok(Some(locked));
         }
-        let account = match row.try_get::<Option<String>, _>(ACCOUNT)? {
-            Some(_) => Some(account_from_row_at(&row, ACCOUNT)?),
-            None => None,
-        };
-        let holder = Holder {
-            account: account.as_ref().map(|a| (a.id.clone(), a.disabled)),
-            failures: row.try_get::<Option<i32>, _>(FRESH + 1)?.map_or(0, i64::from),
-            locked_until: row.try_get(FRESH + 2)?,
-        };
-        return Ok(Some(Locked {
-            req: auth_request_from_row(&row)?,
-            code_hash: row.try_get(20)?,
-            details: row.try_get(21)?,
-            account,
-            holder,
-        }));
     }
     // Holding the lock, the second read's snapshot sees the row it locked.
     Err(StoreError::Other(anyhow::anyhow!("auth request {id} changed under its row lock")))
@@ -524,6 +555,7 @@ async fn redeem(
                 redirect_to: req.redirect_to.clone(),
                 spend: true,
                 had_failures,
+                version: None,
             };
             return Ok(sign_in(tx, of, session, by.actor, &events).await?.map(Redeemed::SignedIn));
         }
@@ -581,6 +613,47 @@ async fn redeem(
     let events = crate::store::of_redeemed(req, &redeemed, by.method, existed, claimed);
     audit::insert(&mut **tx, by.actor, now, &events).await?;
     Ok(Some(redeemed))
+}
+
+/// A right code that signs in, in two round trips and no transaction (issue 15, item 7: a
+/// code sign-in was BEGIN, lock, sign-in, COMMIT): the request is read without a lock
+/// (`request_sql!`), `rules::decide_code` decides as in the locked path, and the sign-in
+/// statement spends the request only if its row is still the version that was read
+/// (`xmin`), in the same statement as everything else the sign-in writes. So the decision
+/// stands on exactly the state a lock would have shown: any change to the request since the
+/// read (a wrong code counted, a rotation, a spend, a kill) makes the spend match nothing,
+/// nothing is written, and the locked path decides again. `None` means "take the locked
+/// path": that change, a decision other than a sign-in (wrong codes are counted under the
+/// lock: OWASP account lockout), an effect other than a sign-in, or an account whose first
+/// verification replaces what a squatter set (`claim`).
+async fn sign_in_unlocked(store: &PgStore, r: &RedeemCode, actor: &Actor) -> Result<Option<CodeOutcome>, StoreError> {
+    let Effect::SignIn(session) = &r.effect else { return Ok(None) };
+    let mut conn = store.pool.acquire().await?;
+    let Some(row) = sqlx::query(request_sql!("")).bind(&r.request_id).fetch_optional(&mut *conn).await? else {
+        return Ok(Some(CodeOutcome::Invalid));
+    };
+    let Some(read) = request_from_row(&row)? else { return Ok(None) };
+    let (req, holder) = (&read.req, &read.holder);
+    if read.account.as_ref().is_some_and(|a| !a.any_verified())
+        || !matches!(rules::decide_code(req, &read.code_hash, holder, r), CodeStep::Consume)
+    {
+        return Ok(None);
+    }
+    let events = crate::store::of_sign_in(req, None, "code", read.account.is_some(), false);
+    let of = SignInOf {
+        request_id: &req.id,
+        identifier: &req.identifier,
+        redirect_to: req.redirect_to.clone(),
+        spend: true,
+        had_failures: holder.has_failures(),
+        version: Some(&read.version),
+    };
+    let Some(signed_in) = sign_in(&mut conn, of, session, actor, &events).await? else { return Ok(None) };
+    drop(conn);
+    if session.replaces.is_some() {
+        store.settle().await;
+    }
+    Ok(Some(CodeOutcome::Redeemed(Redeemed::SignedIn(signed_in))))
 }
 
 #[async_trait]
@@ -665,6 +738,9 @@ impl SignInStore for PgStore {
     }
 
     async fn redeem_code(&self, r: RedeemCode, actor: &Actor) -> Result<CodeOutcome, StoreError> {
+        if let Some(outcome) = sign_in_unlocked(self, &r, actor).await? {
+            return Ok(outcome);
+        }
         let mut tx = self.begin().await?;
         let Some(mut locked) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(CodeOutcome::Invalid);
@@ -774,7 +850,14 @@ impl SignInStore for PgStore {
         let redirect_to = row.try_get(2)?;
         // Its claim above spent the request; an approval counted no wrong codes, but any
         // run of them the identifier has ends with this success.
-        let of = SignInOf { request_id: id, identifier: &identifier, redirect_to, spend: false, had_failures: true };
+        let of = SignInOf {
+            request_id: id,
+            identifier: &identifier,
+            redirect_to,
+            spend: false,
+            had_failures: true,
+            version: None,
+        };
         let signed_in = sign_in(&mut tx, of, &session, actor, &[event])
             .await?
             .ok_or_else(|| StoreError::Other(anyhow::anyhow!("a sign-in without a spend wrote nothing")))?;
