@@ -615,45 +615,58 @@ async fn redeem(
     Ok(Some(redeemed))
 }
 
-/// A right code that signs in, in two round trips and no transaction (issue 15, item 7: a
-/// code sign-in was BEGIN, lock, sign-in, COMMIT): the request is read without a lock
-/// (`request_sql!`), `rules::decide_code` decides as in the locked path, and the sign-in
+/// What `sign_in_unlocked` did.
+enum Unlocked {
+    /// There is no such request.
+    Missing,
+    SignedIn(SignedIn),
+    /// Take the locked path.
+    Locked,
+}
+
+/// A right code or link that signs in, in two round trips and no transaction (issue 15,
+/// item 7: it was BEGIN, lock, sign-in, COMMIT): the request is read without a lock
+/// (`request_sql!`), `decides_sign_in` asks `rules` as the locked path does, and the sign-in
 /// statement spends the request only if its row is still the version that was read
 /// (`xmin`), in the same statement as everything else the sign-in writes. So the decision
 /// stands on exactly the state a lock would have shown: any change to the request since the
-/// read (a wrong code counted, a rotation, a spend, a kill) makes the spend match nothing,
-/// nothing is written, and the locked path decides again. `None` means "take the locked
-/// path": that change, a decision other than a sign-in (wrong codes are counted under the
-/// lock: OWASP account lockout), an effect other than a sign-in, or an account whose first
-/// verification replaces what a squatter set (`claim`).
-async fn sign_in_unlocked(store: &PgStore, r: &RedeemCode, actor: &Actor) -> Result<Option<CodeOutcome>, StoreError> {
-    let Effect::SignIn(session) = &r.effect else { return Ok(None) };
+/// read (a wrong code counted, a resend, a spend, a kill) makes the spend match nothing,
+/// nothing is written, and the locked path decides again. It answers `Locked` for that
+/// change, for any decision other than a sign-in (wrong codes are counted under the lock:
+/// OWASP account lockout), and for an account whose first verification replaces what a
+/// squatter set (`claim`).
+async fn sign_in_unlocked(
+    store: &PgStore,
+    id: &str,
+    session: &NewSession,
+    method: &str,
+    actor: &Actor,
+    decides_sign_in: impl FnOnce(&Locked) -> bool,
+) -> Result<Unlocked, StoreError> {
     let mut conn = store.pool.acquire().await?;
-    let Some(row) = sqlx::query(request_sql!("")).bind(&r.request_id).fetch_optional(&mut *conn).await? else {
-        return Ok(Some(CodeOutcome::Invalid));
+    let Some(row) = sqlx::query(request_sql!("")).bind(id).fetch_optional(&mut *conn).await? else {
+        return Ok(Unlocked::Missing);
     };
-    let Some(read) = request_from_row(&row)? else { return Ok(None) };
-    let (req, holder) = (&read.req, &read.holder);
-    if read.account.as_ref().is_some_and(|a| !a.any_verified())
-        || !matches!(rules::decide_code(req, &read.code_hash, holder, r), CodeStep::Consume)
-    {
-        return Ok(None);
+    let Some(read) = request_from_row(&row)? else { return Ok(Unlocked::Locked) };
+    if read.account.as_ref().is_some_and(|a| !a.any_verified()) || !decides_sign_in(&read) {
+        return Ok(Unlocked::Locked);
     }
-    let events = crate::store::of_sign_in(req, None, "code", read.account.is_some(), false);
+    let req = &read.req;
+    let events = crate::store::of_sign_in(req, None, method, read.account.is_some(), false);
     let of = SignInOf {
         request_id: &req.id,
         identifier: &req.identifier,
         redirect_to: req.redirect_to.clone(),
         spend: true,
-        had_failures: holder.has_failures(),
+        had_failures: read.holder.has_failures(),
         version: Some(&read.version),
     };
-    let Some(signed_in) = sign_in(&mut conn, of, session, actor, &events).await? else { return Ok(None) };
+    let Some(signed_in) = sign_in(&mut conn, of, session, actor, &events).await? else { return Ok(Unlocked::Locked) };
     drop(conn);
     if session.replaces.is_some() {
         store.settle().await;
     }
-    Ok(Some(CodeOutcome::Redeemed(Redeemed::SignedIn(signed_in))))
+    Ok(Unlocked::SignedIn(signed_in))
 }
 
 #[async_trait]
@@ -738,8 +751,15 @@ impl SignInStore for PgStore {
     }
 
     async fn redeem_code(&self, r: RedeemCode, actor: &Actor) -> Result<CodeOutcome, StoreError> {
-        if let Some(outcome) = sign_in_unlocked(self, &r, actor).await? {
-            return Ok(outcome);
+        if let Effect::SignIn(session) = &r.effect {
+            let right = |read: &Locked| {
+                matches!(rules::decide_code(&read.req, &read.code_hash, &read.holder, &r), CodeStep::Consume)
+            };
+            match sign_in_unlocked(self, &r.request_id, session, "code", actor, right).await? {
+                Unlocked::Missing => return Ok(CodeOutcome::Invalid),
+                Unlocked::SignedIn(signed_in) => return Ok(CodeOutcome::Redeemed(Redeemed::SignedIn(signed_in))),
+                Unlocked::Locked => {}
+            }
         }
         let mut tx = self.begin().await?;
         let Some(mut locked) = lock_request(&mut tx, &r.request_id).await? else {
@@ -783,6 +803,16 @@ impl SignInStore for PgStore {
     }
 
     async fn redeem_link(&self, r: RedeemLink, actor: &Actor) -> Result<LinkOutcome, StoreError> {
+        if let LinkAction::Redeem(Effect::SignIn(session)) = &r.action {
+            let redeems = |read: &Locked| {
+                matches!(rules::decide_link(&read.req, read.holder.account.as_ref(), &r), LinkStep::Redeem)
+            };
+            match sign_in_unlocked(self, &r.request_id, session, "link", actor, redeems).await? {
+                Unlocked::Missing => return Ok(LinkOutcome::Invalid),
+                Unlocked::SignedIn(signed_in) => return Ok(LinkOutcome::Redeemed(Redeemed::SignedIn(signed_in))),
+                Unlocked::Locked => {}
+            }
+        }
         let mut tx = self.begin().await?;
         let Some(mut locked) = lock_request(&mut tx, &r.request_id).await? else {
             return Ok(LinkOutcome::Invalid);
