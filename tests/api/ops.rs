@@ -78,17 +78,27 @@ async fn the_dev_inbox_can_wait_for_a_message_instead_of_being_polled() {
 }
 }
 
+/// A server of its own (SQLite in `dir`) with the shutdown grace `grace`, running: its base
+/// URL, the token that stops it, and its task.
+async fn running_with_grace(
+    dir: &std::path::Path,
+    grace: std::time::Duration,
+) -> (String, tokio_util::sync::CancellationToken, tokio::task::JoinHandle<anyhow::Result<()>>) {
+    let mut settings = postern::config::Settings::from_sources(None, &[]).unwrap();
+    settings.listen = "127.0.0.1:0".parse().unwrap();
+    settings.database_url = format!("sqlite://{}", dir.join("p.db").display()).into();
+    settings.http.shutdown_grace = grace;
+    let app = postern::startup::Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let stop = app.shutdown_token();
+    (base, stop, tokio::spawn(app.run_until_stopped()))
+}
+
 #[tokio::test]
 async fn shutdown_drains_requests_but_no_longer_than_the_grace_period() {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = postern::config::Settings::from_sources(None, &[]).unwrap();
-    settings.listen = "127.0.0.1:0".parse().unwrap();
-    settings.database_url = format!("sqlite://{}", dir.path().join("p.db").display()).into();
-    settings.http.shutdown_grace = std::time::Duration::from_secs(1);
-    let app = postern::startup::Application::build(settings).await.unwrap();
-    let url = format!("http://127.0.0.1:{}/dev/inbox.json?to=nobody@example.com&wait=10", app.port());
-    let stop = app.shutdown_token();
-    let server = tokio::spawn(app.run_until_stopped());
+    let (base, stop, server) = running_with_grace(dir.path(), std::time::Duration::from_secs(1)).await;
+    let url = format!("{base}/dev/inbox.json?to=nobody@example.com&wait=10");
     // A request that would hold its connection for ten seconds.
     let slow = tokio::spawn(async move { reqwest::get(url).await });
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -104,14 +114,7 @@ async fn shutdown_drains_requests_but_no_longer_than_the_grace_period() {
 #[tokio::test]
 async fn shutdown_answers_the_request_in_flight_and_does_not_wait_for_idle_connections() {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = postern::config::Settings::from_sources(None, &[]).unwrap();
-    settings.listen = "127.0.0.1:0".parse().unwrap();
-    settings.database_url = format!("sqlite://{}", dir.path().join("p.db").display()).into();
-    settings.http.shutdown_grace = std::time::Duration::from_secs(20);
-    let app = postern::startup::Application::build(settings).await.unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let stop = app.shutdown_token();
-    let server = tokio::spawn(app.run_until_stopped());
+    let (base, stop, server) = running_with_grace(dir.path(), std::time::Duration::from_secs(20)).await;
     // An idle keep-alive connection: the client's pool keeps it open after this answer.
     let idle = reqwest::Client::new();
     assert_eq!(idle.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);

@@ -1,4 +1,5 @@
-//! Auth requests: start, resend and redemption, each one transaction.
+//! Auth requests: start, resend and redemption, each one transaction (a right code or link
+//! that signs in: one statement, after a read without a lock; see `sign_in_unlocked`).
 
 use async_trait::async_trait;
 use sqlx::PgConnection;
@@ -303,9 +304,11 @@ async fn find_user(tx: &mut Tx, identifier: &Identifier) -> Result<Option<(Strin
     row.map(|r| Ok((r.try_get(0)?, r.try_get::<Option<i64>, _>(1)?.is_some()))).transpose()
 }
 
-/// A request (locked for this transaction, or read without a lock by `sign_in_unlocked`), with its code hash, a sign-up's details, and what
-/// the store knows of its identifier: the account holding it and its run of wrong codes.
-struct Locked {
+/// A request fetched for redemption (locked for this transaction by `lock_request`, or read
+/// without a lock by `sign_in_unlocked`), with its code hash, a sign-up's details, its
+/// version, and what the store knows of its identifier: the account holding it and its run
+/// of wrong codes.
+struct Fetched {
     req: AuthRequest,
     code_hash: Vec<u8>,
     details: Option<String>,
@@ -315,7 +318,7 @@ struct Locked {
     holder: Holder,
 }
 
-impl Locked {
+impl Fetched {
     fn details(&self) -> Result<Option<SignUpDetails>, StoreError> {
         self.details
             .as_deref()
@@ -355,7 +358,7 @@ macro_rules! request_sql {
 }
 
 /// `request_sql!`'s row: `None` when the version read is not the snapshot's.
-fn request_from_row(row: &PgRow) -> Result<Option<Locked>, StoreError> {
+fn request_from_row(row: &PgRow) -> Result<Option<Fetched>, StoreError> {
     // The columns after the request's 20: its code hash, details and version.
     const VERSION: usize = 22;
     const FRESH: usize = VERSION + 1;
@@ -372,7 +375,7 @@ fn request_from_row(row: &PgRow) -> Result<Option<Locked>, StoreError> {
         failures: row.try_get::<Option<i32>, _>(FRESH + 1)?.map_or(0, i64::from),
         locked_until: row.try_get(FRESH + 2)?,
     };
-    Ok(Some(Locked {
+    Ok(Some(Fetched {
         req: auth_request_from_row(row)?,
         code_hash: row.try_get(20)?,
         details: row.try_get(21)?,
@@ -395,7 +398,7 @@ fn request_from_row(row: &PgRow) -> Result<Option<Locked>, StoreError> {
 /// So the snapshot is current unless the row we locked is a newer version than the one the
 /// snapshot saw (`xmin` differs): then another transaction committed while we waited, and
 /// the read is repeated — now holding the lock, with a snapshot that sees that commit.
-async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<Locked>, StoreError> {
+async fn lock_request(tx: &mut Tx, id: &str) -> Result<Option<Fetched>, StoreError> {
     for _ in 0..2 {
         let Some(row) = sqlx::query(request_sql!("FOR UPDATE")).bind(id).fetch_optional(&mut **tx).await? else {
             return Ok(None);
@@ -641,7 +644,7 @@ async fn sign_in_unlocked(
     session: &NewSession,
     method: &str,
     actor: &Actor,
-    decides_sign_in: impl FnOnce(&Locked) -> bool,
+    decides_sign_in: impl FnOnce(&Fetched) -> bool,
 ) -> Result<Unlocked, StoreError> {
     let mut conn = store.pool.acquire().await?;
     let Some(row) = sqlx::query(request_sql!("")).bind(id).fetch_optional(&mut *conn).await? else {
@@ -752,7 +755,7 @@ impl SignInStore for PgStore {
 
     async fn redeem_code(&self, r: RedeemCode, actor: &Actor) -> Result<CodeOutcome, StoreError> {
         if let Effect::SignIn(session) = &r.effect {
-            let right = |read: &Locked| {
+            let right = |read: &Fetched| {
                 matches!(rules::decide_code(&read.req, &read.code_hash, &read.holder, &r), CodeStep::Consume)
             };
             match sign_in_unlocked(self, &r.request_id, session, "code", actor, right).await? {
@@ -804,7 +807,7 @@ impl SignInStore for PgStore {
 
     async fn redeem_link(&self, r: RedeemLink, actor: &Actor) -> Result<LinkOutcome, StoreError> {
         if let LinkAction::Redeem(Effect::SignIn(session)) = &r.action {
-            let redeems = |read: &Locked| {
+            let redeems = |read: &Fetched| {
                 matches!(rules::decide_link(&read.req, read.holder.account.as_ref(), &r), LinkStep::Redeem)
             };
             match sign_in_unlocked(self, &r.request_id, session, "link", actor, redeems).await? {
