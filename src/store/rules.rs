@@ -2,6 +2,7 @@
 //! that SQLite and PostgreSQL differ only in SQL, never in rules.
 
 use crate::crypto;
+use crate::store::StoreError;
 use crate::store::{
     AuthRequest, AuthState, CodeOutcome, Effect, LinkAction, LinkOutcome, Purpose, RateLimit, RedeemCode, RedeemLink,
 };
@@ -49,6 +50,18 @@ pub fn gcra(stored_tat: Option<i64>, limit: &RateLimit) -> Result<i64, i64> {
     let base = stored_tat.unwrap_or(now).max(now);
     let tolerance = limit.interval_ms * i64::from(limit.burst.saturating_sub(1));
     if base - now > tolerance { Err(base - now - tolerance) } else { Ok(base + limit.interval_ms) }
+}
+
+/// The limits of one unit of work name each key once: a key hit twice would be one limit
+/// counted twice (the flows build distinct keys; the PostgreSQL store hits them all in one
+/// statement, which cannot update a row twice).
+pub fn distinct_keys(limits: &[RateLimit]) -> Result<(), StoreError> {
+    match (1..limits.len()).find(|&i| limits[..i].iter().any(|l| l.key == limits[i].key)) {
+        Some(i) => {
+            Err(StoreError::Other(anyhow::anyhow!("rate limit {} hit twice in one unit of work", limits[i].key)))
+        }
+        None => Ok(()),
+    }
 }
 
 pub enum CodeStep {

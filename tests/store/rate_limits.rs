@@ -17,10 +17,30 @@ async fn a_rate_limited_start_writes_nothing() {
     }
     assert!(f.store.auth_request(&second.id).await.unwrap().is_none());
     assert_eq!(f.store.claim_outbox(NOW, MINUTE, 10).await.unwrap().len(), 1);
-    // The refused unit of work did not consume the other limit either.
+    // The refused unit of work did not consume the other limit either: nine more pass.
+    for _ in 0..9 {
+        let (_, new, message) = request("bob@example.com", NOW);
+        f.store.start_auth_request(new, message, true, vec![limit("other", 9, NOW)], &actor()).await.unwrap();
+    }
     let (_, new, message) = request("bob@example.com", NOW);
-    let nine = (0..9).map(|_| limit("other", 9, NOW)).collect::<Vec<_>>();
-    f.store.start_auth_request(new, message, true, nine, &actor()).await.unwrap();
+    let tenth = f.store.start_auth_request(new, message, true, vec![limit("other", 9, NOW)], &actor()).await;
+    assert!(matches!(tenth, Err(StoreError::RateLimited { .. })), "{tenth:?}");
+}
+}
+
+backend_test! {
+async fn a_unit_of_work_names_each_limit_once() {
+    let f = store().await;
+    let (second, new, message) = request("ada@example.com", NOW);
+    let twice = vec![limit("k", 9, NOW), limit("k", 9, NOW)];
+    let refused = f.store.start_auth_request(new, message, true, twice, &actor()).await;
+    assert!(matches!(refused, Err(StoreError::Other(_))), "{refused:?}");
+    assert!(f.store.auth_request(&second.id).await.unwrap().is_none());
+    // Nothing was consumed: "k" still has its whole burst of nine.
+    for _ in 0..9 {
+        f.store.hit_rate_limits(vec![limit("k", 9, NOW)]).await.unwrap();
+    }
+    assert!(matches!(f.store.hit_rate_limits(vec![limit("k", 9, NOW)]).await, Err(StoreError::RateLimited { .. })));
 }
 }
 

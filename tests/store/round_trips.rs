@@ -17,7 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
 use crate::common::{Backend, TestDb};
-use crate::{MINUTE, NOW, actor, hash, redeem, request, sign_in_here, start};
+use crate::{MINUTE, NOW, actor, hash, limit, redeem, request, sign_in_here, start};
 
 /// Forwards connections to PostgreSQL and counts the statements clients send.
 struct CountingProxy {
@@ -144,6 +144,11 @@ async fn a_sign_in_is_one_statement_to_start_and_two_to_verify_on_postgres() {
         proxy.take();
         let by_code = start(&store, address, now).await;
         let started = proxy.take();
+        // Another address: a new start for `address` would kill the request verified below.
+        let (_, new, message) = request(&format!("limited-{address}"), now);
+        let limits = ["a", "b", "c"].map(|k| limit(&format!("{k}-{round}"), 5, now)).to_vec();
+        store.start_auth_request(new, message, true, limits, &actor()).await.unwrap();
+        let limited_start = proxy.take();
         let outcome = store.redeem_code(redeem(&by_code, by_code.code, now + 1), &actor()).await.unwrap();
         assert!(matches!(outcome, CodeOutcome::Redeemed(Redeemed::SignedIn(_))), "{outcome:?}");
         let verified = proxy.take();
@@ -154,6 +159,7 @@ async fn a_sign_in_is_one_statement_to_start_and_two_to_verify_on_postgres() {
         let by_link = proxy.take();
         // The first round prepares each statement on the connection; the counts hold for both.
         assert_eq!(started, 1, "the start, round {round}");
+        assert_eq!(limited_start, 4, "BEGIN, the three limits, the start, COMMIT: round {round}");
         assert_eq!(verified, 2, "the read without a lock, the sign-in of that version: round {round}");
         assert_eq!(by_link, 2, "the link: the read without a lock, the sign-in of that version: round {round}");
     }

@@ -8,7 +8,7 @@ use sqlx::postgres::PgRow;
 use super::audit;
 use super::outbox::insert_message;
 use super::sessions::{insert_session, revoke_all};
-use super::signin::hit_rate_limit;
+use super::signin::hit_limits;
 use super::{PgStore, Tx};
 use crate::domain::{Channel, Identifier};
 use crate::store::{
@@ -298,9 +298,7 @@ impl AccountStore for PgStore {
 
     async fn hit_rate_limits(&self, limits: Vec<RateLimit>) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        for limit in &limits {
-            hit_rate_limit(&mut tx, limit).await?;
-        }
+        hit_limits(&mut tx, &limits).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -268,30 +268,45 @@ fn start_statement<'q>(new: &'q NewAuthRequest, m: &'q NewMessage, signup_open: 
         .bind(new.purpose.as_str())
 }
 
-/// GCRA in one atomic statement: the update happens only while the key is within its
-/// tolerance; no row back means "limited" (the same rule as `rules::gcra`).
-pub(super) async fn hit_rate_limit(tx: &mut Tx, limit: &RateLimit) -> Result<(), StoreError> {
-    let tolerance = limit.interval_ms * i64::from(limit.burst.saturating_sub(1));
-    let allowed = sqlx::query(
-        "INSERT INTO rate_limits (key, tat) VALUES ($1, $2 + $3)
-         ON CONFLICT (key) DO UPDATE SET tat = GREATEST(rate_limits.tat, $2) + $3
-         WHERE GREATEST(rate_limits.tat, $2) - $2 <= $4
-         RETURNING tat",
-    )
-    .bind(&limit.key)
-    .bind(limit.now)
-    .bind(limit.interval_ms)
-    .bind(tolerance)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if allowed.is_some() {
+/// GCRA for every limit of a unit of work in one statement (issue 15, item 7: one round trip
+/// however many limits; the same rule as `rules::gcra`): a key's row moves on only while the
+/// key is within its tolerance, and a key missing from the rows back is limited. The first
+/// limited key in `limits`' order is reported, and the caller drops its transaction, which
+/// takes back the other keys' updates: a refused unit of work consumes nothing. The keys
+/// must be distinct (`rules::distinct_keys`: one `INSERT … ON CONFLICT` updates a row once).
+pub(super) async fn hit_limits(tx: &mut Tx, limits: &[RateLimit]) -> Result<(), StoreError> {
+    if limits.is_empty() {
         return Ok(());
     }
-    let tat: i64 =
-        sqlx::query_scalar("SELECT tat FROM rate_limits WHERE key = $1").bind(&limit.key).fetch_one(&mut **tx).await?;
+    rules::distinct_keys(limits)?;
+    let keys: Vec<&str> = limits.iter().map(|l| l.key.as_str()).collect();
+    let tolerance = |l: &RateLimit| l.interval_ms * i64::from(l.burst.saturating_sub(1));
+    let allowed: Vec<String> = sqlx::query_scalar(
+        "WITH l AS (SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
+                    AS l(key, now, step, tolerance))
+         INSERT INTO rate_limits (key, tat) SELECT key, now + step FROM l
+         ON CONFLICT (key) DO UPDATE
+             SET tat = GREATEST(rate_limits.tat, (SELECT now FROM l WHERE l.key = excluded.key))
+                       + (SELECT step FROM l WHERE l.key = excluded.key)
+             WHERE GREATEST(rate_limits.tat, (SELECT now FROM l WHERE l.key = excluded.key))
+                   - (SELECT now FROM l WHERE l.key = excluded.key)
+                   <= (SELECT tolerance FROM l WHERE l.key = excluded.key)
+         RETURNING key",
+    )
+    .bind(&keys)
+    .bind(limits.iter().map(|l| l.now).collect::<Vec<_>>())
+    .bind(limits.iter().map(|l| l.interval_ms).collect::<Vec<_>>())
+    .bind(limits.iter().map(tolerance).collect::<Vec<_>>())
+    .fetch_all(&mut **tx)
+    .await?;
+    let Some(limited) = limits.iter().find(|l| !allowed.contains(&l.key)) else { return Ok(()) };
+    let tat: i64 = sqlx::query_scalar("SELECT tat FROM rate_limits WHERE key = $1")
+        .bind(&limited.key)
+        .fetch_one(&mut **tx)
+        .await?;
     Err(StoreError::RateLimited {
-        key: limit.key.clone(),
-        retry_after_ms: (tat.max(limit.now) - limit.now - tolerance).max(1),
+        key: limited.key.clone(),
+        retry_after_ms: (tat.max(limited.now) - limited.now - tolerance(limited)).max(1),
     })
 }
 
@@ -684,9 +699,7 @@ impl SignInStore for PgStore {
     ) -> Result<Option<OutboxMessage>, StoreError> {
         if new.purpose != Purpose::SignIn {
             let mut tx = self.begin().await?;
-            for limit in &limits {
-                hit_rate_limit(&mut tx, limit).await?;
-            }
+            hit_limits(&mut tx, &limits).await?;
             let queued = start_in_tx(&mut tx, &new, &message, signup_open, actor).await?;
             tx.commit().await?;
             return Ok(queued);
@@ -698,9 +711,7 @@ impl SignInStore for PgStore {
             return Ok(row.map(|r| outbox_from_row(&r)).transpose()?);
         }
         let mut tx = self.begin().await?;
-        for limit in &limits {
-            hit_rate_limit(&mut tx, limit).await?;
-        }
+        hit_limits(&mut tx, &limits).await?;
         let row = start_statement(&new, &message, signup_open).fetch_optional(&mut *tx).await?;
         tx.commit().await?;
         Ok(row.map(|r| outbox_from_row(&r)).transpose()?)
@@ -744,9 +755,7 @@ impl SignInStore for PgStore {
         if rotated.rows_affected() != 1 {
             return Ok(Rotation::Refused);
         }
-        for limit in &limits {
-            hit_rate_limit(&mut tx, limit).await?;
-        }
+        hit_limits(&mut tx, &limits).await?;
         let user_id = req.user_id.clone().or_else(|| user.map(|(id, _)| id));
         let message = insert_message(&mut tx, &message, user_id.as_deref(), deliver).await?;
         tx.commit().await?;

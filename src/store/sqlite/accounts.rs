@@ -8,7 +8,7 @@ use super::SqliteStore;
 use super::audit;
 use super::outbox::insert_message;
 use super::sessions::{insert_session, revoke_all};
-use super::signin::hit_rate_limit;
+use super::signin::hit_limits;
 use crate::domain::{Channel, Identifier};
 use crate::store::{
     Account, AccountChange, AccountStore, Actor, Event, EventType, Failure, LoginCandidate, NewAccount, Notice,
@@ -234,14 +234,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn hit_rate_limits(&self, limits: Vec<RateLimit>) -> Result<(), StoreError> {
-        self.db
-            .write(move |c| {
-                for limit in &limits {
-                    hit_rate_limit(c, limit)?;
-                }
-                Ok(())
-            })
-            .await
+        self.db.write(move |c| hit_limits(c, &limits)).await
     }
 
     async fn password_signed_in(&self, login: PasswordSignIn, actor: &Actor) -> Result<Option<SignedIn>, StoreError> {

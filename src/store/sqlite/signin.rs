@@ -119,18 +119,24 @@ fn sign_in(
     Ok(SignedIn { user, session, redirect_to })
 }
 
-/// The writer thread serialises jobs, so read-then-write here is atomic.
-pub(super) fn hit_rate_limit(conn: &Connection, limit: &RateLimit) -> Result<(), StoreError> {
-    let tat: Option<i64> = conn
-        .prepare_cached("SELECT tat FROM rate_limits WHERE key = ?1")?
-        .query_row([&limit.key], |r| r.get(0))
-        .optional()?;
-    let new_tat = rules::gcra(tat, limit)
-        .map_err(|retry_after_ms| StoreError::RateLimited { key: limit.key.clone(), retry_after_ms })?;
-    conn.prepare_cached(
-        "INSERT INTO rate_limits (key, tat) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
-    )?
-    .execute(params![limit.key, new_tat])?;
+/// GCRA for every limit of a unit of work (`rules::gcra`); the writer thread serialises
+/// jobs, so read-then-write here is atomic. The first limited key is reported, and the job's
+/// savepoint, rolled back, takes back the others' updates. The keys must be distinct
+/// (`rules::distinct_keys`, as on PostgreSQL).
+pub(super) fn hit_limits(conn: &Connection, limits: &[RateLimit]) -> Result<(), StoreError> {
+    rules::distinct_keys(limits)?;
+    for limit in limits {
+        let tat: Option<i64> = conn
+            .prepare_cached("SELECT tat FROM rate_limits WHERE key = ?1")?
+            .query_row([&limit.key], |r| r.get(0))
+            .optional()?;
+        let new_tat = rules::gcra(tat, limit)
+            .map_err(|retry_after_ms| StoreError::RateLimited { key: limit.key.clone(), retry_after_ms })?;
+        conn.prepare_cached(
+            "INSERT INTO rate_limits (key, tat) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
+        )?
+        .execute(params![limit.key, new_tat])?;
+    }
     Ok(())
 }
 
@@ -370,9 +376,7 @@ impl SignInStore for SqliteStore {
         let actor = actor.clone();
         self.db
             .write(move |c| {
-                for limit in &limits {
-                    hit_rate_limit(c, limit)?;
-                }
+                hit_limits(c, &limits)?;
                 let user = find_user(c, &new.identifier)?;
                 let deliver = rules::may_start(new.purpose, user.as_ref(), signup_open);
                 let (code_hash, token_hash) = if deliver {
@@ -490,9 +494,7 @@ impl SignInStore for SqliteStore {
                 if rotated != 1 {
                     return Ok(Rotation::Refused);
                 }
-                for limit in &limits {
-                    hit_rate_limit(c, limit)?;
-                }
+                hit_limits(c, &limits)?;
                 let user_id = req.user_id.clone().or_else(|| user.map(|(id, _)| id));
                 let message = insert_message(c, &message, user_id.as_deref(), deliver)?;
                 Ok(Rotation::Rotated { message })
