@@ -48,8 +48,13 @@ pub fn unusable_hash() -> crypto::Hash {
 pub fn gcra(stored_tat: Option<i64>, limit: &RateLimit) -> Result<i64, i64> {
     let now = limit.now;
     let base = stored_tat.unwrap_or(now).max(now);
-    let tolerance = limit.interval_ms * i64::from(limit.burst.saturating_sub(1));
+    let tolerance = tolerance(limit);
     if base - now > tolerance { Err(base - now - tolerance) } else { Ok(base + limit.interval_ms) }
+}
+
+/// How far ahead of now a key's theoretical arrival time may run: a burst of `burst` hits.
+pub fn tolerance(limit: &RateLimit) -> i64 {
+    limit.interval_ms * i64::from(limit.burst.saturating_sub(1))
 }
 
 /// The limits of one unit of work name each key once: a key hit twice would be one limit

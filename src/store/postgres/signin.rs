@@ -280,7 +280,6 @@ pub(super) async fn hit_limits(tx: &mut Tx, limits: &[RateLimit]) -> Result<(), 
     }
     rules::distinct_keys(limits)?;
     let keys: Vec<&str> = limits.iter().map(|l| l.key.as_str()).collect();
-    let tolerance = |l: &RateLimit| l.interval_ms * i64::from(l.burst.saturating_sub(1));
     let allowed: Vec<String> = sqlx::query_scalar(
         "WITH l AS (SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
                     AS l(key, now, step, tolerance))
@@ -296,7 +295,7 @@ pub(super) async fn hit_limits(tx: &mut Tx, limits: &[RateLimit]) -> Result<(), 
     .bind(&keys)
     .bind(limits.iter().map(|l| l.now).collect::<Vec<_>>())
     .bind(limits.iter().map(|l| l.interval_ms).collect::<Vec<_>>())
-    .bind(limits.iter().map(tolerance).collect::<Vec<_>>())
+    .bind(limits.iter().map(rules::tolerance).collect::<Vec<_>>())
     .fetch_all(&mut **tx)
     .await?;
     let Some(limited) = limits.iter().find(|l| !allowed.contains(&l.key)) else { return Ok(()) };
@@ -306,7 +305,7 @@ pub(super) async fn hit_limits(tx: &mut Tx, limits: &[RateLimit]) -> Result<(), 
         .await?;
     Err(StoreError::RateLimited {
         key: limited.key.clone(),
-        retry_after_ms: (tat.max(limited.now) - limited.now - tolerance(limited)).max(1),
+        retry_after_ms: (tat.max(limited.now) - limited.now - rules::tolerance(limited)).max(1),
     })
 }
 
